@@ -1,0 +1,173 @@
+#include "ops/selective_scan.h"
+
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <optional>
+#include <sstream>
+
+#include "ops/cpu/scan_cpu.h"
+
+namespace merba::ops {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+std::string shape_of(const at::Tensor& t) {
+  std::ostringstream s;
+  s << t.sizes();
+  return s.str();
+}
+
+void check_shape(const at::Tensor& t, const char* name, at::IntArrayRef expected, const char* meaning) {
+  TORCH_CHECK_VALUE(t.sizes() == expected, "selective_scan: ", name, " must have shape ", meaning, " = ",
+                    expected, ", got ", t.sizes());
+}
+
+void check_unit_stride_along_L(const at::Tensor& t, const char* name) {
+  TORCH_CHECK_VALUE(t.size(2) <= 1 || t.stride(2) == 1, "selective_scan: ", name,
+                    " must have unit stride along L (its last dimension), got strides ", t.strides(),
+                    "; call .contiguous() first");
+}
+
+void check_weight_dtype(const at::Tensor& t, const char* name, at::ScalarType input_dtype) {
+  TORCH_CHECK_VALUE(t.scalar_type() == at::kFloat || t.scalar_type() == input_dtype, "selective_scan: ",
+                    name, " must be float32 or the dtype of u (", input_dtype, "), got ", t.scalar_type());
+}
+
+// All validation happens here, at the boundary, before any kernel runs.
+void validate(const at::Tensor& u, const at::Tensor& delta, const at::Tensor& A, const at::Tensor& B,
+              const at::Tensor& C, const SelectiveScanOptions& o) {
+  TORCH_CHECK_VALUE(u.defined(), "selective_scan: u is undefined");
+  TORCH_CHECK_VALUE(u.dim() == 3, "selective_scan: u must have shape (B, D, L), got ", u.sizes());
+  const auto dtype = u.scalar_type();
+  TORCH_CHECK_VALUE(dtype == at::kFloat || dtype == at::kDouble || dtype == at::kHalf || dtype == at::kBFloat16,
+                    "selective_scan: u must be float32, float64, float16 or bfloat16, got ", dtype);
+  const int64_t batch = u.size(0), dim = u.size(1), len = u.size(2);
+  TORCH_CHECK_VALUE(dim >= 1 && len >= 1, "selective_scan: u must have D >= 1 and L >= 1, got shape ", u.sizes());
+  TORCH_CHECK_VALUE(A.defined() && A.dim() == 2 && A.size(0) == dim && A.size(1) >= 1,
+                    "selective_scan: A must have shape (D, N) = (", dim, ", N) with N >= 1, got ",
+                    A.defined() ? shape_of(A) : "undefined");
+  const int64_t dstate = A.size(1);
+
+  struct Named { const at::Tensor& t; const char* name; };
+  for (Named required : {Named{delta, "delta"}, Named{B, "B"}, Named{C, "C"}}) {
+    TORCH_CHECK_VALUE(required.t.defined(), "selective_scan: ", required.name, " is undefined");
+  }
+  check_shape(delta, "delta", {batch, dim, len}, "(B, D, L)");
+  check_shape(B, "B", {batch, dstate, len}, "(B, N, L)");
+  check_shape(C, "C", {batch, dstate, len}, "(B, N, L)");
+  if (o.z().defined()) check_shape(o.z(), "z", {batch, dim, len}, "(B, D, L)");
+  if (o.D().defined()) check_shape(o.D(), "D", {dim}, "(D)");
+  if (o.delta_bias().defined()) check_shape(o.delta_bias(), "delta_bias", {dim}, "(D)");
+
+  for (Named input : {Named{delta, "delta"}, Named{B, "B"}, Named{C, "C"}, Named{o.z(), "z"}}) {
+    if (!input.t.defined()) continue;
+    TORCH_CHECK_VALUE(input.t.scalar_type() == dtype, "selective_scan: ", input.name,
+                      " must have the dtype of u (", dtype, "), got ", input.t.scalar_type());
+  }
+  check_weight_dtype(A, "A", dtype);
+  if (o.D().defined()) check_weight_dtype(o.D(), "D", dtype);
+  if (o.delta_bias().defined()) check_weight_dtype(o.delta_bias(), "delta_bias", dtype);
+
+  for (Named t : {Named{delta, "delta"}, Named{A, "A"}, Named{B, "B"}, Named{C, "C"}, Named{o.z(), "z"},
+                  Named{o.D(), "D"}, Named{o.delta_bias(), "delta_bias"}}) {
+    if (!t.t.defined()) continue;
+    TORCH_CHECK_VALUE(t.t.device() == u.device(), "selective_scan: ", t.name, " is on ", t.t.device(),
+                      " but u is on ", u.device(), "; all inputs must be on one device");
+    TORCH_CHECK_VALUE(t.t.layout() == at::kStrided, "selective_scan: ", t.name, " must be a dense tensor");
+  }
+  check_unit_stride_along_L(u, "u");
+  check_unit_stride_along_L(delta, "delta");
+  if (o.z().defined()) check_unit_stride_along_L(o.z(), "z");
+  TORCH_CHECK_VALUE(u.is_cpu(), "selective_scan: u is on ", u.device(),
+                    ", but this build of MERba has only the CPU kernel");
+}
+
+at::Tensor to_compute(const at::Tensor& t, at::ScalarType compute) {
+  return t.defined() ? t.to(compute) : t;
+}
+
+// The kernels' layout: (B, L, N) for B and C (d_state contiguous), contiguous weights, compute dtype.
+cpu::ScanTensors prepare(const at::Tensor& u, const at::Tensor& delta, const at::Tensor& A,
+                         const at::Tensor& B, const at::Tensor& C, const at::Tensor& D, const at::Tensor& z,
+                         const at::Tensor& delta_bias, bool delta_softplus) {
+  const auto compute = u.scalar_type();
+  cpu::ScanTensors t;
+  t.u = u;
+  t.delta = delta;
+  t.z = z;
+  t.A = A.to(compute).contiguous();
+  t.B = B.transpose(1, 2).contiguous();
+  t.C = C.transpose(1, 2).contiguous();
+  t.D = D.defined() ? D.to(compute).contiguous() : D;
+  t.delta_bias = delta_bias.defined() ? delta_bias.to(compute).contiguous() : delta_bias;
+  t.delta_softplus = delta_softplus;
+  return t;
+}
+
+// Absent optional inputs travel as nullopt: autograd's input bookkeeping needs defined tensors.
+std::optional<at::Tensor> optional(const at::Tensor& t) {
+  return t.defined() ? std::optional<at::Tensor>(t) : std::nullopt;
+}
+
+at::Tensor grad_like(const at::Tensor& grad, const at::Tensor& input) {
+  return grad.defined() && input.defined() ? grad.to(input.scalar_type()) : at::Tensor();
+}
+
+// Kernels (ops/cpu) are kept apart from this autograd glue, as ATen keeps native/ apart from autograd/.
+struct SelectiveScanFunction : public torch::autograd::Function<SelectiveScanFunction> {
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& u, const at::Tensor& delta,
+                               const at::Tensor& A, const at::Tensor& B, const at::Tensor& C,
+                               const std::optional<at::Tensor>& D_opt, const std::optional<at::Tensor>& z_opt,
+                               const std::optional<at::Tensor>& delta_bias_opt, bool delta_softplus,
+                               bool return_last_state) {
+    const at::Tensor D = D_opt.value_or(at::Tensor()), z = z_opt.value_or(at::Tensor()),
+                     delta_bias = delta_bias_opt.value_or(at::Tensor());
+    cpu::ScanTensors t = prepare(u, delta, A, B, C, D, z, delta_bias, delta_softplus);
+    cpu::ScanForwardResult r = cpu::scan_forward(t, return_last_state);
+    ctx->save_for_backward({u, delta, A, B, C, D, z, delta_bias});
+    ctx->saved_data["delta_softplus"] = delta_softplus;
+    if (!return_last_state) return {r.out};
+    ctx->mark_non_differentiable({r.last_state});
+    return {r.out, r.last_state};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    const variable_list saved = ctx->get_saved_variables();
+    const at::Tensor &u = saved[0], &delta = saved[1], &A = saved[2], &B = saved[3], &C = saved[4],
+                     &D = saved[5], &z = saved[6], &delta_bias = saved[7];
+    const bool softplus = ctx->saved_data["delta_softplus"].toBool();
+    at::Tensor grad_out = grad_outputs[0];
+    if (!grad_out.defined()) grad_out = at::zeros_like(u);
+    grad_out = grad_out.to(u.scalar_type()).contiguous();
+
+    cpu::ScanTensors t = prepare(u, delta, A, B, C, D, z, delta_bias, softplus);
+    cpu::ScanGradients g = cpu::scan_backward(t, grad_out);
+    return {g.du, g.ddelta, grad_like(g.dA, A), g.dB.transpose(1, 2), g.dC.transpose(1, 2),
+            grad_like(g.dD, D), g.dz, grad_like(g.ddelta_bias, delta_bias), at::Tensor(), at::Tensor()};
+  }
+};
+
+}  // namespace
+
+SelectiveScanResult selective_scan(const at::Tensor& u, const at::Tensor& delta, const at::Tensor& A,
+                                   const at::Tensor& B, const at::Tensor& C,
+                                   const SelectiveScanOptions& options) {
+  validate(u, delta, A, B, C, options);
+  // Half-precision inputs are computed in float32 (the state is float32 anyway); the casts are
+  // ordinary differentiable ops, so gradients come back in the inputs' dtypes.
+  const auto input_dtype = u.scalar_type();
+  const auto compute = input_dtype == at::kDouble ? at::kDouble : at::kFloat;
+  variable_list outputs = SelectiveScanFunction::apply(
+      to_compute(u, compute), to_compute(delta, compute), A, to_compute(B, compute), to_compute(C, compute),
+      optional(options.D()), optional(to_compute(options.z(), compute)), optional(options.delta_bias()),
+      options.delta_softplus(),
+      options.return_last_state());
+  SelectiveScanResult result;
+  result.out = outputs[0].scalar_type() == input_dtype ? outputs[0] : outputs[0].to(input_dtype);
+  if (options.return_last_state()) result.last_state = outputs[1];
+  return result;
+}
+
+}  // namespace merba::ops

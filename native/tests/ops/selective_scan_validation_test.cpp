@@ -1,0 +1,76 @@
+// Bad inputs are refused at the operator's boundary with a message that names the argument and the
+// expected shape, dtype or layout.
+#include <ATen/ATen.h>
+
+#include "ops/selective_scan.h"
+#include "support/test_harness.h"
+
+using merba::ops::SelectiveScanOptions;
+using merba::ops::selective_scan;
+
+namespace {
+
+struct Valid {
+  at::Tensor u = at::randn({2, 4, 6}), delta = at::rand({2, 4, 6}), A = -at::rand({4, 8}),
+             B = at::randn({2, 8, 6}), C = at::randn({2, 8, 6});
+};
+
+}  // namespace
+
+TEST(valid_inputs_are_accepted) {
+  Valid v;
+  EXPECT_EQ(selective_scan(v.u, v.delta, v.A, v.B, v.C).out.sizes(), v.u.sizes());
+}
+
+TEST(rank_of_u_is_checked) {
+  Valid v;
+  EXPECT_THROWS_WITH(selective_scan(v.u[0], v.delta, v.A, v.B, v.C), c10::ValueError,
+                     "u must have shape (B, D, L), got [4, 6]");
+}
+
+TEST(shapes_name_the_argument_and_the_expected_shape) {
+  Valid v;
+  EXPECT_THROWS_WITH(selective_scan(v.u, at::rand({2, 4, 5}), v.A, v.B, v.C), c10::ValueError,
+                     "delta must have shape (B, D, L) = [2, 4, 6], got [2, 4, 5]");
+  EXPECT_THROWS_WITH(selective_scan(v.u, v.delta, -at::rand({3, 8}), v.B, v.C), c10::ValueError,
+                     "A must have shape (D, N) = (4, N)");
+  EXPECT_THROWS_WITH(selective_scan(v.u, v.delta, v.A, at::randn({2, 6, 8}), v.C), c10::ValueError,
+                     "B must have shape (B, N, L) = [2, 8, 6], got [2, 6, 8]");
+  EXPECT_THROWS_WITH(selective_scan(v.u, v.delta, v.A, v.B, at::randn({2, 8, 7})), c10::ValueError,
+                     "C must have shape (B, N, L) = [2, 8, 6]");
+  EXPECT_THROWS_WITH(selective_scan(v.u, v.delta, v.A, v.B, v.C, SelectiveScanOptions().D(at::ones({5}))),
+                     c10::ValueError, "D must have shape (D) = [4], got [5]");
+  EXPECT_THROWS_WITH(selective_scan(v.u, v.delta, v.A, v.B, v.C, SelectiveScanOptions().z(at::ones({2, 4}))),
+                     c10::ValueError, "z must have shape (B, D, L) = [2, 4, 6]");
+  EXPECT_THROWS_WITH(
+      selective_scan(v.u, v.delta, v.A, v.B, v.C, SelectiveScanOptions().delta_bias(at::ones({4, 1}))),
+      c10::ValueError, "delta_bias must have shape (D) = [4]");
+}
+
+TEST(dtypes_are_checked) {
+  Valid v;
+  EXPECT_THROWS_WITH(selective_scan(v.u.to(at::kInt), v.delta, v.A, v.B, v.C), c10::ValueError,
+                     "u must be float32, float64, float16 or bfloat16, got Int");
+  EXPECT_THROWS_WITH(selective_scan(v.u, v.delta.to(at::kDouble), v.A, v.B, v.C), c10::ValueError,
+                     "delta must have the dtype of u (Float), got Double");
+  EXPECT_THROWS_WITH(selective_scan(v.u, v.delta, v.A.to(at::kHalf), v.B, v.C), c10::ValueError,
+                     "A must be float32 or the dtype of u");
+}
+
+TEST(unit_stride_along_L_is_required) {
+  Valid v;
+  const at::Tensor strided = at::randn({2, 4, 12}).slice(2, 0, 12, 2);
+  EXPECT_THROWS_WITH(selective_scan(strided, v.delta, v.A, v.B, v.C), c10::ValueError,
+                     "u must have unit stride along L");
+}
+
+TEST(empty_sequences_are_refused) {
+  EXPECT_THROWS_WITH(selective_scan(at::randn({1, 4, 0}), at::rand({1, 4, 0}), -at::rand({4, 8}),
+                                    at::randn({1, 8, 0}), at::randn({1, 8, 0})),
+                     c10::ValueError, "L >= 1");
+}
+
+TEST(undefined_required_inputs_are_refused) {
+  Valid v;
+  EXPECT_THROWS_WITH(selective_scan(v.u, at::Tensor(), v.A, v.B, v.C), c10::ValueError, "delta is undefined");
+}
