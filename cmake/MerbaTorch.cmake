@@ -10,6 +10,7 @@ include_guard(GLOBAL)
 
 set(MERBA_TORCH_LIBRARY_DIRS "" CACHE STRING "Folders with bytedeco's LibTorch shared libraries (Maven build)")
 set(MERBA_TORCH_VERSION "2.13.0" CACHE STRING "LibTorch version of the bytedeco runtime")
+set(MERBA_TORCH_INCLUDE_LINK "" CACHE PATH "Optional symbolic link to create to the LibTorch include folder")
 
 add_library(merba_torch INTERFACE)
 add_library(merba::torch ALIAS merba_torch)
@@ -27,6 +28,11 @@ if(MERBA_TORCH_LIBRARY_DIRS)
     list(APPEND torch_libs "${MERBA_LIB_${name}}")
   endforeach()
 
+  # The Maven build hands the same headers to JavaCPP through a link at a fixed place.
+  if(MERBA_TORCH_INCLUDE_LINK)
+    file(REMOVE "${MERBA_TORCH_INCLUDE_LINK}")
+    file(CREATE_LINK "${torch_include}" "${MERBA_TORCH_INCLUDE_LINK}" SYMBOLIC)
+  endif()
   target_include_directories(merba_torch SYSTEM INTERFACE
     "${torch_include}" "${torch_include}/torch/csrc/api/include")
   target_link_libraries(merba_torch INTERFACE ${torch_libs})
@@ -48,6 +54,11 @@ if(MERBA_TORCH_LIBRARY_DIRS)
 else()
   find_package(Torch REQUIRED)
   target_link_libraries(merba_torch INTERFACE ${TORCH_LIBRARIES})
+  # The Maven build hands the same headers to JavaCPP through a link at a fixed place.
+  if(MERBA_TORCH_INCLUDE_LINK)
+    file(REMOVE "${MERBA_TORCH_INCLUDE_LINK}")
+    file(CREATE_LINK "${torch_include}" "${MERBA_TORCH_INCLUDE_LINK}" SYMBOLIC)
+  endif()
   target_include_directories(merba_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
   # TORCH_CXX_FLAGS carries the ABI define the libraries were built with.
   separate_arguments(torch_cxx_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")

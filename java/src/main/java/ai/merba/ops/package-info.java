@@ -1,0 +1,2 @@
+/** MERba's custom operators, computed by the native core: {@link ai.merba.ops.SelectiveScan}. */
+package ai.merba.ops;

@@ -1,0 +1,57 @@
+package ai.merba.presets;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.ByRef;
+import org.bytedeco.javacpp.annotation.ByVal;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.Name;
+import org.bytedeco.javacpp.annotation.Namespace;
+import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * JavaCPP peer of the C++ JNI facade ({@code native/jni/merba_jni.h}). Declarations only: behaviour lives in
+ * C++ below this class and in the Java API ({@code ai.merba}) above it; application code should use the latter.
+ *
+ * <p>Native failures arrive as {@link RuntimeException}s whose message starts with a category
+ * ({@code "InvalidArgument: "} or {@code "NativeError: "}) and carries the C++ message.
+ */
+@Platform(
+    compiler = "cpp20",
+    include = "jni/merba_jni.h",
+    // merba_core is a static archive linked into the JNI library; LibTorch's shared libraries and OpenMP
+    // runtime are loaded from the org.bytedeco:pytorch jar by the torch preset, which is loaded first.
+    // JavaCPP passes these to the linker in reverse order: the archive must come before what it uses.
+    link = {"gomp", "c10", "torch_cpu", "merba_core"},
+    library = "jnimerba")
+@Namespace("merba::jni")
+public final class MerbaNative {
+    static {
+        Loader.load(org.bytedeco.pytorch.global.torch.class);
+        Loader.load();
+    }
+
+    private MerbaNative() {}
+
+    /** Loads the native library; a no-op after the first call. */
+    public static void load() {}
+
+    /**
+     * The selective scan. Undefined tensors ({@code new Tensor()}) stand for absent optional inputs (D, z,
+     * delta_bias). Returns {out} or, with {@code returnLastState}, {out, last_state}.
+     */
+    @Name("selective_scan")
+    public static native @ByVal TensorVector selectiveScan(
+            @Const @ByRef Tensor u,
+            @Const @ByRef Tensor delta,
+            @Const @ByRef Tensor A,
+            @Const @ByRef Tensor B,
+            @Const @ByRef Tensor C,
+            @Const @ByRef Tensor D,
+            @Const @ByRef Tensor z,
+            @Const @ByRef Tensor deltaBias,
+            @Cast("bool") boolean deltaSoftplus,
+            @Cast("bool") boolean returnLastState);
+}
