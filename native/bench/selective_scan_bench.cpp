@@ -106,6 +106,6 @@ int main(int argc, char** argv) {
                 updates / fused.forward_backward);
     std::fflush(stdout);
   }
-  std::printf("\nfwd updates/s of the fused kernel = B*D*L*N / fwd time; ratio = reference time / fused time\n");
+  std::printf("\nf+b updates/s = B*D*L*N / fused forward+backward time; ratio = reference time / fused time\n");
   return 0;
 }

@@ -33,11 +33,16 @@ void for_lanes(std::int64_t L, Op&& op) {
 // Δ for one row: delta + delta_bias, then softplus; with dt_grad, also dΔ/d(delta).
 template <typename T>
 void row_delta(const ScanInputs<T>& in, const T* delta_row, T bias, T* dt, T* dt_grad) {
-  const bool softplus_on = in.delta_softplus;
+  if (!in.delta_softplus) {
+    for (std::int64_t l = 0; l < in.len; ++l) dt[l] = delta_row[l] + bias;
+    if (dt_grad) std::fill(dt_grad, dt_grad + in.len, T(1));
+    return;
+  }
   for_lanes<T>(in.len, [&]<typename V>(std::int64_t l) {
     const V x = load<V>(delta_row + l) + Lanes<V>::splat(bias);
-    store(dt + l, softplus_on ? softplus(x) : x);
-    if (dt_grad) store(dt_grad + l, softplus_on ? softplus_grad(x) : Lanes<V>::splat(1));
+    V grad;
+    store(dt + l, softplus(x, dt_grad ? &grad : nullptr));
+    if (dt_grad) store(dt_grad + l, grad);
   });
 }
 
@@ -45,9 +50,12 @@ void row_delta(const ScanInputs<T>& in, const T* delta_row, T bias, T* dt, T* dt
 template <typename T>
 struct RowScratch {
   std::vector<T> dt, dt_grad, y, gy, h, dA_exp, state;
+  // Per-step 8-lane partial sums, reduced eight steps at a time after the sweep (vector paths only).
+  std::vector<float> partial_a, partial_b;
   RowScratch(std::int64_t L, std::int64_t N, bool backward)
       : dt(L), dt_grad(backward ? L : 0), y(L), gy(backward ? L : 0),
-        h(backward ? L * N : 0), dA_exp(backward ? L * N : 0), state(N) {}
+        h(backward ? L * N : 0), dA_exp(backward ? L * N : 0), state(N), partial_a(L * 8),
+        partial_b(backward ? L * 8 : 0) {}
 };
 
 // The state's lane groups: kN / 8 vectors when d_state is a multiple of 8 known at compile time (MERba
@@ -59,7 +67,7 @@ constexpr bool kVectorState = std::is_same_v<T, float> && kN > 0 && kN % 8 == 0;
 // also h_l and exp(Δ_l·A) for every step.
 template <typename T, int kN>
 void row_scan(const ScanInputs<T>& in, std::int64_t b, std::int64_t d, const T* dt, const T* u_row, T* y,
-              T* last_state, T* h_trace, T* a_trace) {
+              T* last_state, T* h_trace, T* a_trace, float* partial) {
   const std::int64_t L = in.len;
   const std::int64_t N = kN > 0 ? kN : in.dstate;
   const T* A_row = in.A + d * N;
@@ -86,8 +94,9 @@ void row_scan(const ScanInputs<T>& in, std::int64_t b, std::int64_t d, const T* 
           store(a_trace + at, a);
         }
       }
-      y[l] = hsum(acc);
+      store(partial + l * 8, acc);
     }
+    row_sums8(partial, L, y);
     for (int j = 0; j < kV; ++j) store(last_state + 8 * j, h[j]);
   } else {
     T* state = last_state;
@@ -124,7 +133,8 @@ void forward_rows_n(const ScanInputs<T>& in, const ScanForwardOutputs<T>& out, s
     const T* delta_row = in.delta + b * in.delta_stride_b + d * in.delta_stride_d;
     const T bias = in.delta_bias ? in.delta_bias[d] : T(0);
     row_delta(in, delta_row, bias, s.dt.data(), static_cast<T*>(nullptr));
-    row_scan<T, kN>(in, b, d, s.dt.data(), u_row, s.y.data(), s.state.data(), nullptr, nullptr);
+    row_scan<T, kN>(in, b, d, s.dt.data(), u_row, s.y.data(), s.state.data(), nullptr, nullptr,
+                    s.partial_a.data());
 
     // out = (y + D·u)·SiLU(z)
     T* out_row = out.out + row * L;
@@ -178,7 +188,7 @@ void backward_row(const ScanInputs<T>& in, const ScanBackwardOutputs<T>& out, co
   T* y = s.y.data();
   T* gy = s.gy.data();
   row_delta(in, delta_row, bias, dt, dt_grad);
-  row_scan<T, kN>(in, b, d, dt, u_row, y, s.state.data(), s.h.data(), s.dA_exp.data());
+  row_scan<T, kN>(in, b, d, dt, u_row, y, s.state.data(), s.h.data(), s.dA_exp.data(), s.partial_a.data());
 
   // Through the output gate and the skip connection: gy = ∂L/∂y, dz, dD, and the skip part of du.
   const T* g = out.grad_out + row * L;
@@ -227,6 +237,8 @@ void backward_row(const ScanInputs<T>& in, const ScanBackwardOutputs<T>& out, co
       A[j] = load<Vec8f>(A_row + 8 * j);
       dA[j] = dh[j] = Ln::splat(0.0f);
     }
+    float* ddt_partial = s.partial_a.data();
+    float* dub_partial = s.partial_b.data();
     for (std::int64_t l = L - 1; l >= 0; --l) {
       Vec8f ddt = Ln::splat(0.0f), dub = Ln::splat(0.0f);
       for (int j = 0; j < kV; ++j) {
@@ -236,8 +248,13 @@ void backward_row(const ScanInputs<T>& in, const ScanBackwardOutputs<T>& out, co
                      load<Vec8f>(B_rows + at), load<Vec8f>(C_rows + at), gy[l], dt[l], u_row[l], dB_rows + at,
                      dC_rows + at);
       }
-      finish_step(l, hsum(ddt), hsum(dub));
+      store(ddt_partial + l * 8, ddt);
+      store(dub_partial + l * 8, dub);
     }
+    // The per-step sums over n, eight steps at a time, into the y and gy buffers (no longer needed).
+    row_sums8(ddt_partial, L, y);
+    row_sums8(dub_partial, L, gy);
+    for (std::int64_t l = 0; l < L; ++l) finish_step(l, y[l], gy[l]);
     for (int j = 0; j < kV; ++j) store(dA_row + 8 * j, load<Vec8f>(dA_row + 8 * j) + dA[j]);
   } else {
     T* dh = s.state.data();

@@ -33,7 +33,9 @@ struct Lanes<float> {
 template <>
 struct Lanes<Vec8f> {
   using Int = Vec8i;
-  static Vec8f splat(float x) { return Vec8f{x, x, x, x, x, x, x, x}; }
+  // Vector + scalar broadcasts in registers; an {x, x, …} initialiser can go through the stack on SSE2
+  // and stall on store forwarding.
+  static Vec8f splat(float x) { return Vec8f{} + x; }
   static Vec8i to_int(Vec8f x) { return __builtin_convertvector(x, Vec8i); }
   static Vec8f to_float(Vec8i x) { return __builtin_convertvector(x, Vec8f); }
 };
@@ -122,17 +124,21 @@ inline V log_fast_ge1(V y) {
   return result + fe * L::splat(0.693359375f);
 }
 
-// softplus with β = 1 and threshold 20, as torch.nn.functional.softplus.
+// softplus with β = 1 and threshold 20, as torch.nn.functional.softplus, and its derivative sigmoid(x)
+// (1 above the threshold), sharing one exp.
 template <typename V>
-inline V softplus(V x) {
+inline V softplus(V x, V* grad = nullptr) {
   using L = Lanes<V>;
   const V one = L::splat(1.0f);
   const V e = exp_fast(x);
   const V u = one + e;
-  // log1p(e) = log(u)·e/(u−1) is exact to rounding even when e ≪ 1 (Goldberg's trick); u − 1 = 0 only
-  // where e is below rounding, and there log1p(e) = e.
-  const V l = u == one ? e : log_fast_ge1(u) * (e / (u - one));
-  return x > L::splat(20.0f) ? x : l;
+  const V r = one / u;  // the one division
+  const V above = L::splat(20.0f);
+  if (grad) *grad = x > above ? one : e * r;
+  // log1p(e) = log(u) + log(1 + (e − (u − 1))/u) ≈ log(u) + (e − (u − 1))·r: the correction restores what
+  // rounding 1 + e lost, so tiny e (where u == 1) gives e exactly, as log1p does.
+  const V l = log_fast_ge1(u) + (e - (u - one)) * r;
+  return x > above ? x : l;
 }
 
 template <typename V>
@@ -141,16 +147,35 @@ inline V sigmoid(V x) {
   return L::splat(1.0f) / (L::splat(1.0f) + exp_fast(-x));
 }
 
-// d softplus / dx: sigmoid(x), or 1 above the threshold.
-template <typename V>
-inline V softplus_grad(V x) {
-  using L = Lanes<V>;
-  return x > L::splat(20.0f) ? L::splat(1.0f) : sigmoid(x);
+// Eight horizontal sums at once: lane k of the result is the sum of the lanes of v[k]. A tree of pairwise
+// adds (what vhaddps does) costs about as much as one hsum, so reductions are batched eight at a time.
+inline Vec8f hsum8x8(const Vec8f* v) {
+  auto hadd = [](Vec8f a, Vec8f b) {
+    return __builtin_shufflevector(a, b, 0, 2, 8, 10, 4, 6, 12, 14) +
+           __builtin_shufflevector(a, b, 1, 3, 9, 11, 5, 7, 13, 15);
+  };
+  const Vec8f lo = hadd(hadd(v[0], v[1]), hadd(v[2], v[3]));  // sums of lanes 0–3 and 4–7 of v[0..3]
+  const Vec8f hi = hadd(hadd(v[4], v[5]), hadd(v[6], v[7]));
+  return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 8, 9, 10, 11) +
+         __builtin_shufflevector(lo, hi, 4, 5, 6, 7, 12, 13, 14, 15);
+}
+
+// Row sums of an (n, 8) row-major matrix into out[0..n).
+inline void row_sums8(const float* m, std::int64_t n, float* out) {
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    Vec8f block[8];
+    for (int k = 0; k < 8; ++k) block[k] = load<Vec8f>(m + (i + k) * 8);
+    store(out + i, hsum8x8(block));
+  }
+  for (; i < n; ++i) out[i] = hsum(load<Vec8f>(m + i * 8));
 }
 
 inline double exp_fast(double x) { return std::exp(x); }
-inline double softplus(double x) { return x > 20.0 ? x : std::log1p(std::exp(x)); }
 inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-inline double softplus_grad(double x) { return x > 20.0 ? 1.0 : sigmoid(x); }
+inline double softplus(double x, double* grad = nullptr) {
+  if (grad) *grad = x > 20.0 ? 1.0 : sigmoid(x);
+  return x > 20.0 ? x : std::log1p(std::exp(x));
+}
 
 }  // namespace merba::ops::cpu
