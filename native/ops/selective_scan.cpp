@@ -1,5 +1,6 @@
 #include "ops/selective_scan.h"
 
+#include <ATen/core/grad_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <optional>
@@ -159,6 +160,20 @@ SelectiveScanResult selective_scan(const at::Tensor& u, const at::Tensor& delta,
   // ordinary differentiable ops, so gradients come back in the inputs' dtypes.
   const auto input_dtype = u.scalar_type();
   const auto compute = input_dtype == at::kDouble ? at::kDouble : at::kFloat;
+  const bool needs_graph = at::GradMode::is_enabled() &&
+                           (u.requires_grad() || delta.requires_grad() || A.requires_grad() || B.requires_grad() ||
+                            C.requires_grad() || (options.D().defined() && options.D().requires_grad()) ||
+                            (options.z().defined() && options.z().requires_grad()) ||
+                            (options.delta_bias().defined() && options.delta_bias().requires_grad()));
+  if (!needs_graph) {
+    // Inference: the kernels directly, without autograd's bookkeeping (measurable at batch 1).
+    cpu::ScanForwardResult r =
+        cpu::scan_forward(prepare(to_compute(u, compute), to_compute(delta, compute), A, to_compute(B, compute),
+                                  to_compute(C, compute), options.D(), to_compute(options.z(), compute),
+                                  options.delta_bias(), options.delta_softplus()),
+                          options.return_last_state());
+    return {r.out.scalar_type() == input_dtype ? r.out : r.out.to(input_dtype), r.last_state};
+  }
   variable_list outputs = SelectiveScanFunction::apply(
       to_compute(u, compute), to_compute(delta, compute), A, to_compute(B, compute), to_compute(C, compute),
       optional(options.D()), optional(to_compute(options.z(), compute)), optional(options.delta_bias()),

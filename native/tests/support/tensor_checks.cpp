@@ -27,6 +27,15 @@ void expect_close(const at::Tensor& actual, const at::Tensor& expected, double t
   }
 }
 
+void expect_shape(const at::Tensor& t, const std::vector<int64_t>& expected, const char* file, int line) {
+  if (!t.defined()) fail(file, line, "tensor is undefined");
+  if (t.sizes() != at::IntArrayRef(expected)) {
+    std::ostringstream s;
+    s << "shape " << t.sizes() << ", expected " << at::IntArrayRef(expected);
+    fail(file, line, s.str());
+  }
+}
+
 void gradcheck(const std::function<at::Tensor(const std::vector<at::Tensor>&)>& f,
                std::vector<at::Tensor> inputs, double eps, double atol, double rtol, const char* file,
                int line) {

@@ -22,7 +22,12 @@ void gradcheck(const std::function<at::Tensor(const std::vector<at::Tensor>&)>& 
                std::vector<at::Tensor> inputs, double eps, double atol, double rtol, const char* file,
                int line);
 
+// t.sizes() == expected, with both shapes in the failure message.
+void expect_shape(const at::Tensor& t, const std::vector<int64_t>& expected, const char* file, int line);
+
 }  // namespace merba::test
+
+#define EXPECT_SHAPE(tensor, ...) ::merba::test::expect_shape((tensor), std::vector<int64_t> __VA_ARGS__, __FILE__, __LINE__)
 
 #define EXPECT_CLOSE(actual, expected, tol, what) \
   ::merba::test::expect_close((actual), (expected), (tol), (what), __FILE__, __LINE__)

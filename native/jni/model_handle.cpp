@@ -1,0 +1,116 @@
+#include "jni/model_handle.h"
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+#include "jni/error_translation.h"
+#include "model/merba_net.h"
+#include "model/model_summary.h"
+
+namespace merba::jni {
+
+struct ModelHandle::Impl {
+  model::MerbaNet net{nullptr};
+};
+
+namespace {
+
+// Converts std::invalid_argument (config errors) into the InvalidArgument category as well.
+template <typename F>
+auto guarded(F&& body) -> decltype(body()) {
+  return translate_errors(std::forward<F>(body));
+}
+
+}  // namespace
+
+ModelHandle::ModelHandle(const std::string& spec_json, long long seed) : impl_(std::make_unique<Impl>()) {
+  guarded([&] {
+    impl_->net = model::MerbaNet(model::ModelConfig::from_json(spec_json));
+    model::initialize(*impl_->net, static_cast<uint64_t>(seed));
+    return 0;
+  });
+}
+
+ModelHandle::~ModelHandle() = default;
+
+std::vector<at::Tensor> ModelHandle::forward(const at::Tensor& input) {
+  return guarded([&] {
+    model::HeadOutput out = impl_->net->forward(input);
+    return std::vector<at::Tensor>{out.coarse_logits, out.fine_logits};
+  });
+}
+
+std::vector<at::Tensor> ModelHandle::predict(const at::Tensor& input) {
+  return guarded([&] {
+    at::NoGradGuard no_grad;
+    const bool was_training = impl_->net->is_training();
+    impl_->net->eval();
+    struct Restore {
+      model::MerbaNetImpl& net;
+      bool training;
+      ~Restore() { net.train(training); }
+    } restore{*impl_->net, was_training};
+    model::DgcmPrediction p = model::dgcm_predict(impl_->net->forward(input), impl_->net->config());
+    return std::vector<at::Tensor>{p.coarse_probs, p.fine_probs, p.coarse_index, p.fine_index};
+  });
+}
+
+at::Tensor ModelHandle::loss(const at::Tensor& input, const at::Tensor& fine_targets) {
+  return guarded([&] {
+    const auto& c = impl_->net->config();
+    TORCH_CHECK_VALUE(fine_targets.dim() == 1 && fine_targets.size(0) == input.size(0),
+                      "targets must have shape (B) = (", input.size(0), "), got ", fine_targets.sizes());
+    TORCH_CHECK_VALUE(fine_targets.scalar_type() == at::kLong, "targets must be int64, got ", fine_targets.scalar_type());
+    if (fine_targets.numel() > 0) {
+      const int64_t lo = fine_targets.min().item<int64_t>(), hi = fine_targets.max().item<int64_t>();
+      TORCH_CHECK_VALUE(lo >= 0 && hi < c.num_fine(), "targets must be fine class indices in 0..", c.num_fine() - 1,
+                        ", got values in ", lo, "..", hi);
+    }
+    return model::dgcm_loss(impl_->net->forward(input), fine_targets.to(input.device()), c);
+  });
+}
+
+void ModelHandle::set_training(bool training) {
+  guarded([&] {
+    impl_->net->train(training);
+    return 0;
+  });
+}
+
+bool ModelHandle::is_training() const { return impl_->net->is_training(); }
+
+void ModelHandle::to_device(const std::string& device) {
+  guarded([&] {
+    c10::Device target = [&] {
+      try {
+        return c10::Device(device);
+      } catch (const c10::Error&) {
+        throw std::invalid_argument("unknown device '" + device + "' (expected cpu, cuda or cuda:N)");
+      }
+    }();
+    TORCH_CHECK_VALUE(!target.is_cuda() || at::hasCUDA(),
+                      "device '", device, "' requested, but this LibTorch build has no CUDA support or no GPU is visible");
+    impl_->net->to(target);
+    return 0;
+  });
+}
+
+std::string ModelHandle::device() const {
+  const auto params = impl_->net->parameters();
+  return params.empty() ? "cpu" : params.front().device().str();
+}
+
+std::vector<at::Tensor> ModelHandle::parameters() const {
+  std::vector<at::Tensor> result;
+  for (const auto& p : impl_->net->named_parameters()) result.push_back(p.value());
+  for (const auto& b : impl_->net->named_buffers()) result.push_back(b.value());
+  return result;
+}
+
+std::string ModelHandle::summary_json() const {
+  return guarded([&] { return model::summary_json(*impl_->net); });
+}
+
+std::string ModelHandle::config_json() const { return impl_->net->config().to_json(); }
+
+}  // namespace merba::jni

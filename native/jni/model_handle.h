@@ -1,0 +1,49 @@
+// The C++ side of ai.merba.presets.NativeModel: one MERba network and its configuration, owned by a Java
+// handle. Every method follows the error contract of merba_jni.h.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace torch {
+using at::Tensor;  // JavaCPP's TensorVector peer names std::vector<torch::Tensor>.
+}
+
+namespace merba::jni {
+
+class ModelHandle {
+ public:
+  // spec_json: the JNI crossing document of docs/model-config.md. Parameters are initialised from seed.
+  ModelHandle(const std::string& spec_json, long long seed);
+  ~ModelHandle();
+  ModelHandle(const ModelHandle&) = delete;
+  ModelHandle& operator=(const ModelHandle&) = delete;
+
+  // {coarse logits, fine logits}; an absent head gives an undefined tensor. Differentiable.
+  std::vector<at::Tensor> forward(const at::Tensor& input);
+  // Inference (eval-mode semantics whatever the mode, no autograd):
+  // {coarse probs (B, Kc), fine probs (B, Kf), coarse index (B), fine index (B)}.
+  std::vector<at::Tensor> predict(const at::Tensor& input);
+  // The DGCM training loss for fine-class targets (B) int64.
+  at::Tensor loss(const at::Tensor& input, const at::Tensor& fine_targets);
+
+  void set_training(bool training);
+  bool is_training() const;
+  // "cpu", "cuda", "cuda:1", ...
+  void to_device(const std::string& device);
+  std::string device() const;
+
+  // Names and tensors of all parameters, then all buffers, in module order.
+  std::vector<at::Tensor> parameters() const;
+  std::string summary_json() const;
+  std::string config_json() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace merba::jni

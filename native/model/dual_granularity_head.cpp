@@ -1,0 +1,97 @@
+#include "model/dual_granularity_head.h"
+
+#include <ATen/ATen.h>
+
+namespace merba::model {
+namespace {
+
+at::Tensor index_tensor(const std::vector<int64_t>& values, const at::Device& device) {
+  return at::tensor(values, at::TensorOptions().dtype(at::kLong)).to(device);
+}
+
+// Members (fine class indices) of each coarse group.
+std::vector<std::vector<int64_t>> group_members(const ModelConfig& c) {
+  std::vector<std::vector<int64_t>> members(c.num_coarse);
+  for (int64_t f = 0; f < c.num_fine(); ++f) members[c.fine_to_coarse[f]].push_back(f);
+  return members;
+}
+
+// P(group) summed from fine probabilities: (B, K_fine) → (B, K_coarse).
+at::Tensor group_sums(const at::Tensor& fine_probs, const ModelConfig& c) {
+  at::Tensor sums = at::zeros({fine_probs.size(0), c.num_coarse}, fine_probs.options());
+  return sums.index_add_(1, index_tensor(c.fine_to_coarse, fine_probs.device()), fine_probs);
+}
+
+}  // namespace
+
+DualGranularityHeadImpl::DualGranularityHeadImpl(const ModelConfig& c, int64_t channels) {
+  dropout = register_module("dropout", torch::nn::Dropout(c.dropout));
+  if (c.has_coarse_head()) coarse = register_module("coarse", torch::nn::Linear(channels, c.num_coarse));
+  if (c.has_fine_head()) fine = register_module("fine", torch::nn::Linear(channels, c.num_fine()));
+}
+
+HeadOutput DualGranularityHeadImpl::forward(const at::Tensor& features) {
+  const at::Tensor f = dropout(features);
+  HeadOutput out;
+  if (coarse) out.coarse_logits = coarse(f);
+  if (fine) out.fine_logits = fine(f);
+  return out;
+}
+
+at::Tensor log_softmax_within_groups(const at::Tensor& fine_logits, const ModelConfig& c) {
+  at::Tensor result = at::empty_like(fine_logits);
+  for (const auto& members : group_members(c)) {
+    const at::Tensor idx = index_tensor(members, fine_logits.device());
+    result = result.index_copy(1, idx, at::log_softmax(fine_logits.index_select(1, idx), 1));
+  }
+  return result;
+}
+
+DgcmPrediction dgcm_predict(const HeadOutput& logits, const ModelConfig& c) {
+  DgcmPrediction p;
+  const at::Tensor to_coarse = logits.fine_logits.defined()
+                                   ? index_tensor(c.fine_to_coarse, logits.fine_logits.device())
+                                   : index_tensor(c.fine_to_coarse, logits.coarse_logits.device());
+  if (!logits.coarse_logits.defined()) {  // flat
+    p.fine_probs = at::softmax(logits.fine_logits, 1);
+    p.coarse_probs = group_sums(p.fine_probs, c);
+    p.fine_index = p.fine_probs.argmax(1);
+    p.coarse_index = to_coarse.index_select(0, p.fine_index);
+    return p;
+  }
+  p.coarse_probs = at::softmax(logits.coarse_logits, 1);
+  if (!logits.fine_logits.defined()) {  // fine = coarse: each group is one class
+    p.fine_probs = p.coarse_probs.index_select(1, to_coarse);
+    p.coarse_index = p.coarse_probs.argmax(1);
+    // The fine class of each group: invert the one-to-one fine_to_coarse.
+    std::vector<int64_t> fine_of_group(c.num_coarse);
+    for (int64_t f = 0; f < c.num_fine(); ++f) fine_of_group[c.fine_to_coarse[f]] = f;
+    p.fine_index = index_tensor(fine_of_group, to_coarse.device()).index_select(0, p.coarse_index);
+    return p;
+  }
+  const at::Tensor within = log_softmax_within_groups(logits.fine_logits, c).exp();  // P(f | group)
+  p.fine_probs = p.coarse_probs.index_select(1, to_coarse) * within;
+  if (c.dgcm == DgcmMode::SOFT) {
+    p.fine_index = p.fine_probs.argmax(1);
+    p.coarse_index = to_coarse.index_select(0, p.fine_index);
+  } else {
+    p.coarse_index = p.coarse_probs.argmax(1);
+    // Restrict to the chosen group: classes of other groups get −1, below any probability.
+    const at::Tensor in_group = to_coarse.unsqueeze(0) == p.coarse_index.unsqueeze(1);  // (B, K_fine)
+    p.fine_index = at::where(in_group, within, at::full_like(within, -1.0)).argmax(1);
+  }
+  return p;
+}
+
+at::Tensor dgcm_loss(const HeadOutput& logits, const at::Tensor& fine_target, const ModelConfig& c, double lambda) {
+  const at::Tensor coarse_target =
+      index_tensor(c.fine_to_coarse, fine_target.device()).index_select(0, fine_target);
+  if (!logits.coarse_logits.defined()) return at::cross_entropy_loss(logits.fine_logits, fine_target);
+  const at::Tensor coarse_loss = at::cross_entropy_loss(logits.coarse_logits, coarse_target);
+  if (!logits.fine_logits.defined()) return coarse_loss;
+  // −log P(y | group of y); a single-class group has log P = 0, so it adds nothing.
+  const at::Tensor sibling = -log_softmax_within_groups(logits.fine_logits, c).gather(1, fine_target.unsqueeze(1));
+  return coarse_loss + lambda * sibling.mean();
+}
+
+}  // namespace merba::model

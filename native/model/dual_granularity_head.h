@@ -1,0 +1,53 @@
+#pragma once
+
+#include "model/model_config.h"
+#include "model/nn.h"
+
+namespace merba::model {
+
+struct HeadOutput {
+  at::Tensor coarse_logits;  // (B, K_coarse); undefined without a coarse head (dgcm = flat)
+  at::Tensor fine_logits;    // (B, K_fine); undefined without a fine head (fine = coarse)
+};
+
+// Per-sample predictions of the DGCM. Probabilities of fine classes are joint:
+// P(fine f) = P(group of f) · P(f | its group), so they sum to 1 over all fine classes.
+struct DgcmPrediction {
+  at::Tensor coarse_probs;  // (B, K_coarse)
+  at::Tensor fine_probs;    // (B, K_fine)
+  at::Tensor coarse_index;  // (B) int64
+  at::Tensor fine_index;    // (B) int64
+};
+
+// The Dual-Granularity Classification Module (spec §2): dropout, then head.coarse (K_coarse) and
+// head.fine (K_fine) linear heads, each present or not as the config and label scheme decide.
+class DualGranularityHeadImpl : public torch::nn::Module {
+ public:
+  DualGranularityHeadImpl(const ModelConfig& config, int64_t channels);
+  HeadOutput forward(const at::Tensor& features);
+
+  torch::nn::Linear coarse{nullptr}, fine{nullptr};
+
+ private:
+  torch::nn::Dropout dropout{nullptr};
+};
+TORCH_MODULE(DualGranularityHead);
+
+// Inference from logits:
+//  hard: c* = argmax P(coarse), then the fine class of c* with the largest P(f | c*);
+//  soft: the fine class with the largest joint P(fine), and its group;
+//  flat: softmax over fine classes; a group's probability is the sum of its classes';
+//  no fine head (fine = coarse): the fine class is the group's only class.
+DgcmPrediction dgcm_predict(const HeadOutput& logits, const ModelConfig& config);
+
+// Training loss: CE(coarse logits, coarse target) + λ · CE_siblings(fine logits, fine target), where
+// CE_siblings is the cross-entropy over the fine classes of the true group only — zero for a group with one
+// class — averaged over the batch. flat: CE over fine classes; no fine head: the coarse CE alone.
+// fine_target holds fine class indices (B) int64.
+at::Tensor dgcm_loss(const HeadOutput& logits, const at::Tensor& fine_target, const ModelConfig& config,
+                     double lambda = 1.0);
+
+// log P(f | group of f) for every fine class: a log-softmax within each coarse group.
+at::Tensor log_softmax_within_groups(const at::Tensor& fine_logits, const ModelConfig& config);
+
+}  // namespace merba::model

@@ -1,0 +1,39 @@
+#include "model/stage.h"
+
+#include "model/window_partition.h"
+
+namespace merba::model {
+
+StageImpl::StageImpl(const ModelConfig& c, int64_t i, int64_t first_block) : window_size_(c.window_sizes[i]) {
+  const int64_t channels = c.dims[i];
+  blocks = register_module("blocks", torch::nn::ModuleList());
+  const int64_t total = c.total_blocks();
+  for (int64_t j = 0; j < c.depths[i]; ++j) {
+    // Stochastic depth grows linearly over all blocks of the network, 0 → drop_path.
+    const int64_t global = first_block + j;
+    const double rate = total > 1 ? c.drop_path * static_cast<double>(global) / static_cast<double>(total - 1) : 0.0;
+    blocks->push_back(LocalExtractorBlock(c, channels, window_size_, rate));
+  }
+  if (c.inter_window_attention) {
+    iwa = register_module("iwa", InterWindowAttention(c, channels, c.heads[i], c.num_windows(i)));
+  }
+  if (i + 1 < c.num_stages()) {
+    downsample = register_module(
+        "downsample", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, c.dims[i + 1], 3).stride(2).padding(1).bias(false)));
+  }
+}
+
+at::Tensor StageImpl::forward(const at::Tensor& x) {
+  const int64_t B = x.size(0), H = x.size(2), W = x.size(3);
+  const at::Tensor padded = pad_to_multiple(x, window_size_);
+  const int64_t Hp = padded.size(2), Wp = padded.size(3);
+  at::Tensor windows = window_partition(padded, window_size_);
+  for (const auto& block : *blocks) windows = block->as<LocalExtractorBlockImpl>()->forward(windows);
+  // IWA runs on the windows before they are reversed: the same tokens as "on the padded grid".
+  if (iwa) windows = iwa(windows, B);
+  at::Tensor y = window_reverse(windows, window_size_, B, Hp, Wp);
+  if (Hp != H || Wp != W) y = y.narrow(2, 0, H).narrow(3, 0, W);
+  return downsample ? downsample(y) : y;
+}
+
+}  // namespace merba::model

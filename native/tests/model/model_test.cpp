@@ -1,0 +1,339 @@
+// The MERba network: shapes, the spec's building blocks against independent computations, parameter
+// names against the checkpoint format, gradients, determinism and input validation.
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "model/merba_net.h"
+#include "model/model_summary.h"
+#include "model/scan_order.h"
+#include "model/window_partition.h"
+#include "reference/selective_scan_reference.h"
+#include "support/tensor_checks.h"
+
+using namespace merba::model;
+
+namespace {
+
+ModelConfig casme2_5(ModelConfig c) {
+  // happiness→positive(0), disgust→negative(1), repression→negative(1), surprise(2), others(3)
+  c.num_coarse = 4;
+  c.fine_to_coarse = {0, 1, 1, 2, 3};
+  return c;
+}
+
+MerbaNet make(const ModelConfig& c, uint64_t seed = 7) {
+  MerbaNet net(c);
+  initialize(*net, seed);
+  return net;
+}
+
+at::Tensor sample_input(const ModelConfig& c, int64_t batch, uint64_t seed = 3) {
+  at::manual_seed(seed);
+  return at::rand({batch, c.in_channels, c.input_size, c.input_size});
+}
+
+}  // namespace
+
+TEST(composite_28_output_shapes) {
+  MerbaNet net = make(composite_28());
+  net->eval();
+  HeadOutput out = net->forward(sample_input(net->config(), 2));
+  EXPECT_SHAPE(out.coarse_logits, {2, 3});
+  EXPECT_TRUE(!out.fine_logits.defined());  // megc-3: fine = coarse, no fine head
+
+  MerbaNet five = make(casme2_5(composite_28()));
+  HeadOutput out5 = five->forward(sample_input(five->config(), 2));
+  EXPECT_SHAPE(out5.coarse_logits, {2, 4});
+  EXPECT_SHAPE(out5.fine_logits, {2, 5});
+}
+
+TEST(paper_224_output_shapes) {
+  MerbaNet net = make(casme2_5(paper_224()));
+  net->eval();
+  at::NoGradGuard no_grad;
+  HeadOutput out = net->forward(sample_input(net->config(), 1));
+  EXPECT_SHAPE(out.coarse_logits, {1, 4});
+  EXPECT_SHAPE(out.fine_logits, {1, 5});
+  EXPECT_EQ(net->config().num_windows(0), 64);
+  EXPECT_EQ(net->config().num_windows(3), 1);
+}
+
+TEST(sizes_that_need_padding) {
+  ModelConfig c = composite_28();
+  c.input_size = 30;  // 30 → 35 (25 windows), 15 → 21 (9), 8 → 14 (4)
+  MerbaNet net = make(c);
+  EXPECT_EQ(c.num_windows(0), 25);
+  EXPECT_EQ(c.num_windows(1), 9);
+  EXPECT_EQ(c.num_windows(2), 4);
+  HeadOutput out = net->forward(sample_input(c, 3));
+  EXPECT_SHAPE(out.coarse_logits, {3, 3});
+  EXPECT_TRUE(out.coarse_logits.isfinite().all().item<bool>());
+}
+
+TEST(window_partition_round_trip_and_order) {
+  const at::Tensor x = at::randn({2, 5, 14, 21});
+  const at::Tensor w = window_partition(x, 7);
+  EXPECT_SHAPE(w, {2 * 6, 49, 5});
+  EXPECT_CLOSE(window_reverse(w, 7, 2, 14, 21), x, 0.0, "round trip");
+  // Window 4 of batch 1 is row 1, column 1 of the 2×3 window grid; its token r·7 + c is pixel (7 + r, 7 + c).
+  EXPECT_CLOSE(w[6 + 4][3 * 7 + 2], x[1].select(1, 7 + 3).select(1, 7 + 2), 0.0, "token placement");
+  const at::Tensor padded = pad_to_multiple(at::ones({1, 1, 8, 9}), 7);
+  EXPECT_SHAPE(padded, {1, 1, 14, 14});
+  EXPECT_EQ(padded.sum().item<double>(), 72.0);  // zeros added right and bottom only
+  EXPECT_EQ(padded[0][0][7][8].item<double>(), 1.0);
+}
+
+TEST(scan_orders_and_their_inverses) {
+  using V = std::vector<int64_t>;
+  EXPECT_TRUE(scan_permutation(ScanOrder::H_PLUS, 3) == V({0, 1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_TRUE(scan_permutation(ScanOrder::H_MINUS, 3) == V({8, 7, 6, 5, 4, 3, 2, 1, 0}));
+  EXPECT_TRUE(scan_permutation(ScanOrder::V_PLUS, 3) == V({0, 3, 6, 1, 4, 7, 2, 5, 8}));
+  EXPECT_TRUE(scan_permutation(ScanOrder::V_MINUS, 3) == V({8, 5, 2, 7, 4, 1, 6, 3, 0}));
+  const at::Tensor tokens = at::randn({2, 49, 4});
+  for (ScanOrder o : {ScanOrder::H_PLUS, ScanOrder::H_MINUS, ScanOrder::V_PLUS, ScanOrder::V_MINUS}) {
+    const auto p = scan_permutation(o, 7);
+    const auto inv = inverse_permutation(p);
+    for (int64_t i = 0; i < 49; ++i) EXPECT_EQ(inv[p[i]], i);
+    const at::Tensor scanned = to_scan_order(tokens, o, 7);
+    EXPECT_CLOSE(scanned.select(1, 5), tokens.select(1, p[5]), 0.0, to_string(o));
+    EXPECT_CLOSE(from_scan_order(scanned, o, 7), tokens, 0.0, to_string(o));
+  }
+}
+
+TEST(mixer_matches_the_spec_written_with_plain_ops) {
+  // The spec's mixer pseudo-code with LibTorch's conv1d and the plain-ops scan reference.
+  Mixer mixer(32, 8, 3);
+  auto p = mixer->named_parameters();
+  const at::Tensor x = at::randn({3, 49, 32});
+  const auto xz = at::linear(x, p["in_proj.weight"]).transpose(1, 2).split(16, 1);
+  const at::Tensor xc = at::silu(at::conv1d(xz[0], p["conv1d_x.weight"], {}, 1, 1, 1, 16));
+  const at::Tensor zc = at::silu(at::conv1d(xz[1], p["conv1d_z.weight"], {}, 1, 1, 1, 16));
+  const auto dbl = at::linear(xc.transpose(1, 2).reshape({3 * 49, 16}), p["x_proj.weight"]).split({2, 8, 8}, 1);
+  const at::Tensor dt = at::linear(dbl[0], p["dt_proj.weight"], p["dt_proj.bias"]).view({3, 49, 16}).transpose(1, 2);
+  const at::Tensor y = merba::reference::selective_scan_reference(
+                           xc, dt, -at::exp(p["A_log"]), dbl[1].view({3, 49, 8}).transpose(1, 2),
+                           dbl[2].view({3, 49, 8}).transpose(1, 2),
+                           merba::ops::SelectiveScanOptions().D(p["D"]).delta_bias(p["dt_proj.bias"]).delta_softplus(true))
+                           .out;
+  const at::Tensor expected = at::linear(at::cat({y, zc}, 1).transpose(1, 2), p["out_proj.weight"]);
+  EXPECT_CLOSE(mixer->forward(x), expected, 1e-5, "mixer");
+}
+
+TEST(ams_with_one_scan_is_that_scans_mixer) {
+  ModelConfig c = composite_28();
+  c.scans = {ScanOrder::V_PLUS};
+  LocalExtractorBlock block(c, 32, 7, 0.0);
+  const at::Tensor x = at::randn({3, 49, 32});
+  const at::Tensor expected = from_scan_order(block->mixer(0)->forward(to_scan_order(x, ScanOrder::V_PLUS, 7)),
+                                              ScanOrder::V_PLUS, 7);
+  EXPECT_CLOSE(block->multi_scan(x), expected, 0.0, "single-scan AMS");
+
+  c.scans = {ScanOrder::H_PLUS, ScanOrder::V_MINUS};
+  LocalExtractorBlock two(c, 32, 7, 0.0);
+  const at::Tensor mean = (two->mixer(0)->forward(x) +
+                           from_scan_order(two->mixer(1)->forward(to_scan_order(x, ScanOrder::V_MINUS, 7)),
+                                           ScanOrder::V_MINUS, 7)) / 2;
+  EXPECT_CLOSE(two->multi_scan(x), mean, 1e-6, "two-scan AMS is the mean");
+}
+
+TEST(global_attention_when_one_window) {
+  // nWin = 1: x + attn(norm1(x)), then + mlp(norm2(·)); attention written out with matmuls here.
+  ModelConfig c = composite_28();
+  InterWindowAttention iwa(c, 8, 2, 1);
+  const at::Tensor x = at::randn({2, 5, 8});
+  auto p = iwa->named_parameters();
+  auto layer_norm = [&](const at::Tensor& t, const std::string& n) {
+    return at::layer_norm(t, {8}, p[n + ".weight"], p[n + ".bias"], 1e-5);
+  };
+  const at::Tensor qkv = at::linear(layer_norm(x, "norm1"), p["attn.qkv.weight"], p["attn.qkv.bias"]);
+  const auto parts = qkv.view({2, 5, 3, 2, 4}).permute({2, 0, 3, 1, 4});
+  const at::Tensor att = at::softmax(at::matmul(parts[0], parts[1].transpose(-1, -2)) / std::sqrt(4.0), -1);
+  const at::Tensor heads = at::matmul(att, parts[2]).transpose(1, 2).reshape({2, 5, 8});
+  const at::Tensor x1 = x + at::linear(heads, p["attn.proj.weight"], p["attn.proj.bias"]);
+  const at::Tensor hidden = at::gelu(at::linear(layer_norm(x1, "norm2"), p["mlp.fc1.weight"], p["mlp.fc1.bias"]));
+  const at::Tensor expected = x1 + at::linear(hidden, p["mlp.fc2.weight"], p["mlp.fc2.bias"]);
+  EXPECT_CLOSE(iwa->forward(x, 2), expected, 1e-5, "global attention block");
+  EXPECT_TRUE(!iwa->pos_embed.defined());
+}
+
+TEST(inter_window_attention_moves_windows_by_their_summary_change) {
+  ModelConfig c = composite_28();
+  InterWindowAttention iwa(c, 8, 2, 4);
+  const at::Tensor windows = at::randn({2 * 4, 9, 8});
+  const at::Tensor out = iwa->forward(windows, 2);
+  const at::Tensor shift = out - windows;  // the same for every token of a window
+  EXPECT_CLOSE(shift, shift.select(1, 0).unsqueeze(1).expand_as(shift), 1e-6, "per-window shift");
+  EXPECT_SHAPE(iwa->pos_embed, {4, 8});
+}
+
+TEST(dgcm_inference_on_hand_built_logits) {
+  ModelConfig c = casme2_5(composite_28());  // groups: {0}, {1, 2}, {3}, {4}
+  HeadOutput logits;
+  // Sample 0: negative group wins (P = .5); within it, repression (class 2) beats disgust.
+  // Sample 1: positive wins coarse, but disgust's joint probability is the largest overall.
+  logits.coarse_logits = at::log(at::tensor({0.2, 0.5, 0.2, 0.1, 0.4, 0.35, 0.15, 0.1}).view({2, 4}));
+  logits.fine_logits = at::log(at::tensor({1.0, 0.3, 0.7, 1.0, 1.0, 1.0, 0.95, 0.05, 1.0, 1.0}).view({2, 5}));
+  c.dgcm = DgcmMode::HARD;
+  DgcmPrediction hard = dgcm_predict(logits, c);
+  EXPECT_EQ(hard.coarse_index[0].item<int64_t>(), 1);
+  EXPECT_EQ(hard.fine_index[0].item<int64_t>(), 2);
+  EXPECT_EQ(hard.coarse_index[1].item<int64_t>(), 0);
+  EXPECT_EQ(hard.fine_index[1].item<int64_t>(), 0);
+  EXPECT_CLOSE(hard.fine_probs[0], at::tensor({0.2, 0.15, 0.35, 0.2, 0.1}), 1e-6, "joint fine probabilities");
+  EXPECT_CLOSE(hard.fine_probs.sum(1), at::ones({2}), 1e-6, "fine probabilities sum to 1");
+
+  c.dgcm = DgcmMode::SOFT;  // sample 1: joint P(disgust) = .35·.95 = .3325 < P(happiness) = .4 → happiness
+  DgcmPrediction soft = dgcm_predict(logits, c);
+  EXPECT_EQ(soft.fine_index[0].item<int64_t>(), 2);
+  EXPECT_EQ(soft.fine_index[1].item<int64_t>(), 0);
+  // Make disgust's joint probability the largest: hard still picks the coarse winner's class.
+  logits.coarse_logits = at::log(at::tensor({0.2, 0.5, 0.2, 0.1, 0.3, 0.45, 0.15, 0.1}).view({2, 4}));
+  soft = dgcm_predict(logits, c);
+  c.dgcm = DgcmMode::HARD;
+  hard = dgcm_predict(logits, c);
+  EXPECT_EQ(soft.fine_index[1].item<int64_t>(), 1);  // .45·.95 = .4275 > .3
+  EXPECT_EQ(soft.coarse_index[1].item<int64_t>(), 1);
+  EXPECT_EQ(hard.coarse_index[1].item<int64_t>(), 1);
+  EXPECT_EQ(hard.fine_index[1].item<int64_t>(), 1);
+
+  // Fine = coarse (megc-3): the fine class is the group's class.
+  ModelConfig three = composite_28();
+  HeadOutput coarse_only;
+  coarse_only.coarse_logits = at::tensor({0.1, 2.0, 0.3}).view({1, 3});
+  DgcmPrediction p3 = dgcm_predict(coarse_only, three);
+  EXPECT_EQ(p3.fine_index[0].item<int64_t>(), 1);
+  EXPECT_CLOSE(p3.fine_probs, p3.coarse_probs, 0.0, "fine = coarse");
+
+  // Flat: a group's probability is the sum of its classes'.
+  ModelConfig flat = casme2_5(composite_28());
+  flat.dgcm = DgcmMode::FLAT;
+  HeadOutput fine_only;
+  fine_only.fine_logits = at::log(at::tensor({0.1, 0.3, 0.25, 0.2, 0.15}).view({1, 5}));
+  DgcmPrediction pf = dgcm_predict(fine_only, flat);
+  EXPECT_EQ(pf.fine_index[0].item<int64_t>(), 1);
+  EXPECT_EQ(pf.coarse_index[0].item<int64_t>(), 1);
+  EXPECT_CLOSE(pf.coarse_probs, at::tensor({0.1, 0.55, 0.2, 0.15}).view({1, 4}), 1e-6, "group sums");
+}
+
+TEST(sibling_cross_entropy_on_hand_computed_cases) {
+  ModelConfig c = casme2_5(composite_28());
+  HeadOutput logits;
+  logits.coarse_logits = at::log(at::tensor({0.25, 0.25, 0.25, 0.25, 0.1, 0.6, 0.2, 0.1}).view({2, 4}));
+  logits.fine_logits = at::log(at::tensor({1.0, 3.0, 1.0, 1.0, 1.0, 5.0, 0.2, 0.8, 9.0, 9.0}).view({2, 5}));
+  // Sample 0: happiness (group 0, alone): coarse −ln .25, siblings 0.
+  // Sample 1: repression (group 1 = {disgust, repression}, P(rep | neg) = .8/(.2+.8)): −ln .6 − ln .8.
+  const at::Tensor targets = at::tensor(std::vector<int64_t>{0, 2});
+  const double expected = (-std::log(0.25) + -std::log(0.6)) / 2 + (0.0 + -std::log(0.8)) / 2;
+  EXPECT_CLOSE(dgcm_loss(logits, targets, c), at::scalar_tensor(expected), 1e-6, "loss");
+  EXPECT_CLOSE(dgcm_loss(logits, targets, c, 0.0), at::scalar_tensor((-std::log(0.25) - std::log(0.6)) / 2), 1e-6, "λ = 0");
+}
+
+TEST(parameter_names_and_shapes_match_the_checkpoint_format) {
+  // Written by the independent PyTorch implementation (benchmarks/python/merba_eager.py --dump-params).
+  std::ifstream file(MERBA_TEST_DATA_DIR "/model/composite-28-megc-3.parameters.txt");
+  EXPECT_TRUE(file.good());
+  std::set<std::string> expected;
+  for (std::string line; std::getline(file, line);) {
+    if (!line.empty()) expected.insert(line);
+  }
+  MerbaNet net = make(composite_28());
+  std::set<std::string> actual;
+  auto describe = [](const std::string& name, const at::Tensor& t) {
+    std::ostringstream s;
+    s << name << " [";
+    for (int64_t i = 0; i < t.dim(); ++i) s << (i ? ", " : "") << t.size(i);
+    s << "]";
+    return s.str();
+  };
+  for (const auto& p : net->named_parameters()) actual.insert(describe(p.key(), p.value()));
+  for (const auto& b : net->named_buffers()) actual.insert(describe(b.key(), b.value()));
+  for (const auto& name : expected) {
+    if (!actual.count(name)) merba::test::fail(__FILE__, __LINE__, "missing: " + name);
+  }
+  for (const auto& name : actual) {
+    if (!expected.count(name)) merba::test::fail(__FILE__, __LINE__, "unexpected: " + name);
+  }
+  EXPECT_EQ(actual.size(), size_t(137));
+}
+
+TEST(gradients_reach_every_parameter) {
+  MerbaNet net = make(casme2_5(composite_28()));
+  net->train();
+  const at::Tensor x = sample_input(net->config(), 4);
+  dgcm_loss(net->forward(x), at::tensor(std::vector<int64_t>{0, 1, 2, 4}), net->config()).backward();
+  for (const auto& p : net->named_parameters()) {
+    if (!p.value().grad().defined() || p.value().grad().abs().sum().item<double>() == 0.0) {
+      merba::test::fail(__FILE__, __LINE__, "no gradient for " + p.key());
+    }
+  }
+}
+
+TEST(initialisation_follows_the_spec) {
+  MerbaNet net = make(composite_28(), 11);
+  auto p = net->named_parameters();
+  const at::Tensor A_log = p["stages.0.blocks.0.mixers.0.A_log"];
+  EXPECT_CLOSE(A_log[5], at::log(at::arange(1, 9, at::kFloat)), 1e-7, "A_log = ln(n+1)");
+  EXPECT_CLOSE(p["stages.1.blocks.0.mixers.1.D"], at::ones({32}), 0.0, "D = 1");
+  const at::Tensor dt = at::softplus(p["stages.0.blocks.0.mixers.0.dt_proj.bias"]);
+  EXPECT_TRUE(dt.min().item<double>() >= 1e-4 - 1e-9 && dt.max().item<double>() <= 0.1 + 1e-6);
+  const at::Tensor w = p["stages.2.blocks.0.mlp.fc1.weight"];
+  EXPECT_TRUE(std::abs(w.std().item<double>() - 0.02) < 0.002);
+  EXPECT_EQ(p["stages.2.blocks.0.mlp.fc1.bias"].abs().sum().item<double>(), 0.0);
+  // Same seed, same weights; another seed, other weights.
+  MerbaNet again = make(composite_28(), 11), other = make(composite_28(), 12);
+  EXPECT_CLOSE(again->named_parameters()["stem.conv1.weight"], p["stem.conv1.weight"], 0.0, "seeded");
+  EXPECT_TRUE(!other->named_parameters()["stem.conv1.weight"].equal(p["stem.conv1.weight"]));
+}
+
+TEST(eval_predictions_are_repeatable_and_independent_of_the_batch) {
+  MerbaNet net = make(casme2_5(composite_28()));
+  net->eval();
+  at::NoGradGuard no_grad;
+  const at::Tensor x = sample_input(net->config(), 6);
+  const auto first = dgcm_predict(net->forward(x), net->config());
+  const auto second = dgcm_predict(net->forward(x), net->config());
+  EXPECT_CLOSE(second.fine_probs, first.fine_probs, 0.0, "repeat");
+  const auto alone = dgcm_predict(net->forward(x.narrow(0, 2, 1)), net->config());
+  EXPECT_CLOSE(alone.fine_probs, first.fine_probs.narrow(0, 2, 1), 1e-5, "batch independence");
+  EXPECT_EQ(alone.fine_index[0].item<int64_t>(), first.fine_index[2].item<int64_t>());
+}
+
+TEST(wrong_inputs_are_refused) {
+  MerbaNet net = make(composite_28());
+  EXPECT_THROWS_WITH(net->forward(at::rand({2, 2, 28, 28})), c10::ValueError, "must have 3 channels");
+  EXPECT_THROWS_WITH(net->forward(at::rand({3, 28, 28})), c10::ValueError, "must have shape (B, C, H, W)");
+  EXPECT_THROWS_WITH(net->forward(at::rand({1, 3, 30, 30})), c10::ValueError, "must be 28x28");
+  EXPECT_THROWS_WITH(net->forward(at::rand({1, 3, 28, 28}, at::kDouble)), c10::ValueError, "must be float32");
+}
+
+TEST(config_json_round_trip_and_validation) {
+  ModelConfig c = casme2_5(paper_224());
+  c.scans = {ScanOrder::H_PLUS, ScanOrder::H_MINUS, ScanOrder::V_PLUS, ScanOrder::V_MINUS};
+  c.dgcm = DgcmMode::SOFT;
+  const ModelConfig back = ModelConfig::from_json(c.to_json());
+  EXPECT_EQ(back.to_json(), c.to_json());
+  EXPECT_THROWS_WITH(ModelConfig::from_json(R"({"dims": [32, 64, 128], "heads": [1, 3, 4]})"),
+                     std::invalid_argument, "heads[1] = 3 does not divide dims[1] = 64");
+  EXPECT_THROWS_WITH(ModelConfig::from_json(R"({"dimz": [1]})"), std::invalid_argument, "unknown key 'dimz'");
+  EXPECT_THROWS_WITH(ModelConfig::from_json(R"({"scans": []})"), std::invalid_argument, "scans must not be empty");
+  EXPECT_THROWS_WITH(ModelConfig::from_json("{\"dims\": [32, 64"), std::invalid_argument, "JSON");
+}
+
+TEST(summary_counts_every_parameter) {
+  MerbaNet net = make(composite_28());
+  int64_t total = 0;
+  double flops = 0;
+  for (const auto& m : module_costs(*net)) {
+    total += m.parameters;
+    flops += m.flops;
+  }
+  int64_t expected = 0;
+  for (const auto& p : net->parameters()) expected += p.numel();
+  EXPECT_EQ(total, expected);
+  EXPECT_EQ(total, int64_t(629587));  // what the independent PyTorch implementation counts
+  EXPECT_TRUE(flops > 1e7 && flops < 1e9);
+}

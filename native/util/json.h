@@ -1,0 +1,57 @@
+// A small JSON reader/writer for the documents that cross the JNI boundary (model spec, summaries).
+// Java validates and writes them with Jackson; the C++ side only needs to read well-formed JSON and fail
+// clearly on anything else, so this stays small and dependency-free.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace merba::util {
+
+class Json {
+ public:
+  using Array = std::vector<Json>;
+  using Object = std::map<std::string, Json>;
+
+  Json() : value_(nullptr) {}
+  Json(std::nullptr_t) : value_(nullptr) {}
+  Json(bool b) : value_(b) {}
+  Json(double d) : value_(d) {}
+  Json(int64_t i) : value_(static_cast<double>(i)) {}
+  Json(int i) : value_(static_cast<double>(i)) {}
+  Json(std::string s) : value_(std::move(s)) {}
+  Json(const char* s) : value_(std::string(s)) {}
+  Json(Array a) : value_(std::make_shared<Array>(std::move(a))) {}
+  Json(Object o) : value_(std::make_shared<Object>(std::move(o))) {}
+
+  // Throws std::invalid_argument with the position of the first error.
+  static Json parse(const std::string& text);
+  std::string dump() const;
+
+  bool is_null() const { return std::holds_alternative<std::nullptr_t>(value_); }
+  bool is_object() const { return std::holds_alternative<std::shared_ptr<Object>>(value_); }
+
+  // Typed access; `what` names the value in error messages (e.g. "dims[1]").
+  bool as_bool(const std::string& what) const;
+  double as_double(const std::string& what) const;
+  int64_t as_int(const std::string& what) const;
+  const std::string& as_string(const std::string& what) const;
+  const Array& as_array(const std::string& what) const;
+  const Object& as_object(const std::string& what) const;
+
+  // Member of an object; throws std::invalid_argument naming `key` when absent.
+  const Json& at(const std::string& key) const;
+  bool contains(const std::string& key) const;
+
+ private:
+  std::variant<std::nullptr_t, bool, double, std::string, std::shared_ptr<Array>, std::shared_ptr<Object>> value_;
+};
+
+// Convenience readers for object members.
+std::vector<int64_t> int_list(const Json& object, const std::string& key);
+
+}  // namespace merba::util
