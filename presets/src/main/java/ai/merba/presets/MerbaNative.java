@@ -7,7 +7,7 @@ import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Const;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Namespace;
-import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.Properties;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
@@ -18,14 +18,7 @@ import org.bytedeco.pytorch.TensorVector;
  * <p>Native failures arrive as {@link RuntimeException}s whose message starts with a category
  * ({@code "InvalidArgument: "} or {@code "NativeError: "}) and carries the C++ message.
  */
-@Platform(
-    compiler = "cpp20",
-    include = "jni/merba_jni.h",
-    // merba_core is a static archive linked into the JNI library; LibTorch's shared libraries and OpenMP
-    // runtime are loaded from the org.bytedeco:pytorch jar by the torch preset, which is loaded first.
-    // JavaCPP passes these to the linker in reverse order: the archive must come before what it uses.
-    link = {"gomp", "c10", "torch_cpu", "merba_core"},
-    library = "jnimerba")
+@Properties(inherit = MerbaPresets.class)
 @Namespace("merba::jni")
 public final class MerbaNative {
     static {

@@ -1,0 +1,676 @@
+package ai.merba.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The shape of a MERba network: everything needed to build it and nothing learned. Immutable; made with
+ * {@link #builder()}, {@link #preset(String)} or {@link #fromJson(String)}, and validated when made, so a bad
+ * config fails here, with a message naming its JSON field, before anything reaches the native core.
+ *
+ * <p>The JSON form (docs/model-config.md) is an interface: checkpoints store it and the native side reads
+ * it. Keys are snake_case; missing keys take the {@code composite-28} defaults; unknown keys are errors.
+ */
+public final class ModelConfig {
+    static final String IN_CHANNELS = "in_channels";
+    static final String INPUT_SIZE = "input_size";
+    static final String STEM_STRIDES = "stem_strides";
+    static final String DIMS = "dims";
+    static final String DEPTHS = "depths";
+    static final String WINDOW_SIZES = "window_sizes";
+    static final String HEADS = "heads";
+    static final String SCANS = "scans";
+    static final String INTER_WINDOW_ATTENTION = "inter_window_attention";
+    static final String DGCM = "dgcm";
+    static final String MLP_RATIO = "mlp_ratio";
+    static final String D_STATE = "d_state";
+    static final String D_CONV = "d_conv";
+    static final String DROPOUT = "dropout";
+    static final String DROP_PATH = "drop_path";
+
+    /** The JSON keys in the order the doc and {@link #toJson()} write them. */
+    static final List<String> KEYS = List.of(IN_CHANNELS, INPUT_SIZE, STEM_STRIDES, DIMS, DEPTHS, WINDOW_SIZES,
+            HEADS, SCANS, INTER_WINDOW_ATTENTION, DGCM, MLP_RATIO, D_STATE, D_CONV, DROPOUT, DROP_PATH);
+
+    /** The keys that the native side reads besides the config's: the label scheme reduced to the network. */
+    static final String NUM_COARSE = "num_coarse";
+    static final String FINE_TO_COARSE = "fine_to_coarse";
+
+    private static final String COMPOSITE_28 = "composite-28";
+    private static final String PAPER_224 = "paper-224";
+    private static final List<String> PRESET_NAMES = List.of(COMPOSITE_28, PAPER_224);
+    private static final int MAX_D_STATE = 256;
+
+    private final int inChannels;
+    private final int inputSize;
+    private final List<Integer> stemStrides;
+    private final List<Integer> dims;
+    private final List<Integer> depths;
+    private final List<Integer> windowSizes;
+    private final List<Integer> heads;
+    private final List<ScanOrder> scans;
+    private final boolean interWindowAttention;
+    private final DgcmMode dgcm;
+    private final double mlpRatio;
+    private final int dState;
+    private final int dConv;
+    private final double dropout;
+    private final double dropPath;
+
+    private ModelConfig(Builder b) {
+        validate(b);
+        this.inChannels = b.inChannels;
+        this.inputSize = b.inputSize;
+        this.stemStrides = List.copyOf(b.stemStrides);
+        this.dims = List.copyOf(b.dims);
+        this.depths = List.copyOf(b.depths);
+        this.windowSizes = List.copyOf(b.windowSizes);
+        this.heads = List.copyOf(b.heads);
+        this.scans = List.copyOf(b.scans);
+        this.interWindowAttention = b.interWindowAttention;
+        this.dgcm = b.dgcm;
+        // + 0.0 turns -0.0 into 0.0, so that equal settings compare equal.
+        this.mlpRatio = b.mlpRatio + 0.0;
+        this.dState = b.dState;
+        this.dConv = b.dConv;
+        this.dropout = b.dropout + 0.0;
+        this.dropPath = b.dropPath + 0.0;
+    }
+
+    /** A builder holding the {@code composite-28} defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's settings, to derive a variant. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.inChannels = inChannels;
+        b.inputSize = inputSize;
+        b.stemStrides = stemStrides;
+        b.dims = dims;
+        b.depths = depths;
+        b.windowSizes = windowSizes;
+        b.heads = heads;
+        b.scans = scans;
+        b.interWindowAttention = interWindowAttention;
+        b.dgcm = dgcm;
+        b.mlpRatio = mlpRatio;
+        b.dState = dState;
+        b.dConv = dConv;
+        b.dropout = dropout;
+        b.dropPath = dropPath;
+        return b;
+    }
+
+    /**
+     * A named preset (spec §4): {@code composite-28} (28×28 MEGC composite flows, CPU-sized) or
+     * {@code paper-224} (full-resolution flows, the paper's widths).
+     *
+     * @throws IllegalArgumentException for any other name; the message lists the known ones
+     */
+    public static ModelConfig preset(String name) {
+        if (COMPOSITE_28.equals(name)) {
+            return builder().build();
+        }
+        if (PAPER_224.equals(name)) {
+            return builder()
+                    .optInputSize(224)
+                    .optStemStrides(2, 2)
+                    .optDims(64, 128, 256, 512)
+                    .optDepths(1, 2, 4, 2)
+                    .optWindowSizes(7, 7, 7, 7)
+                    .optHeads(2, 4, 8, 16)
+                    .build();
+        }
+        throw new IllegalArgumentException(
+                "unknown model preset '" + name + "'; known presets: " + String.join(", ", PRESET_NAMES));
+    }
+
+    /** The names {@link #preset(String)} knows. */
+    public static List<String> presetNames() {
+        return PRESET_NAMES;
+    }
+
+    /** Input channels C_in (u, v, strain). */
+    public int inChannels() {
+        return inChannels;
+    }
+
+    /** Input height = width in pixels; the model accepts exactly this size (its position embeddings fix it). */
+    public int inputSize() {
+        return inputSize;
+    }
+
+    /** Strides s1, s2 of the two stem convolutions. */
+    public List<Integer> stemStrides() {
+        return stemStrides;
+    }
+
+    /** Channels C_i of each stage. */
+    public List<Integer> dims() {
+        return dims;
+    }
+
+    /** Local Extractor blocks per stage. */
+    public List<Integer> depths() {
+        return depths;
+    }
+
+    /** Window side ws_i per stage. */
+    public List<Integer> windowSizes() {
+        return windowSizes;
+    }
+
+    /** Inter-window attention heads per stage. */
+    public List<Integer> heads() {
+        return heads;
+    }
+
+    /** Scan orders of the asymmetric multi-scanning; position k is mixer {@code mixers.k}. */
+    public List<ScanOrder> scans() {
+        return scans;
+    }
+
+    /** Whether each stage ends with inter-window attention. */
+    public boolean interWindowAttention() {
+        return interWindowAttention;
+    }
+
+    /** The classification head. */
+    public DgcmMode dgcm() {
+        return dgcm;
+    }
+
+    /** MLP hidden width / C; hidden = round(C · ratio). */
+    public double mlpRatio() {
+        return mlpRatio;
+    }
+
+    /** State size N of the selective scan. */
+    public int dState() {
+        return dState;
+    }
+
+    /** Kernel of the mixer's depthwise convolutions (odd, so padding keeps the length). */
+    public int dConv() {
+        return dConv;
+    }
+
+    /** Dropout before the head. */
+    public double dropout() {
+        return dropout;
+    }
+
+    /** Stochastic depth rate of the last Local Extractor block (earlier blocks get linearly less). */
+    public double dropPath() {
+        return dropPath;
+    }
+
+    /** The number of stages S. */
+    public int numStages() {
+        return dims.size();
+    }
+
+    /**
+     * The feature-map side H_i entering stage {@code stage}, before padding: the stem gives
+     * ceil(ceil(input_size / s1) / s2), and each downsample halves it (rounding up).
+     *
+     * @throws IndexOutOfBoundsException unless 0 ≤ stage &lt; {@link #numStages()}
+     */
+    public int stageResolution(int stage) {
+        Objects.checkIndex(stage, numStages());
+        int h = ceilDiv(ceilDiv(inputSize, stemStrides.get(0)), stemStrides.get(1));
+        for (int i = 0; i < stage; i++) {
+            h = ceilDiv(h, 2);
+        }
+        return h;
+    }
+
+    /** H_i padded (right/bottom) to a multiple of the stage's window size. */
+    public int paddedStageResolution(int stage) {
+        return Math.multiplyExact(windowsPerSide(stage), windowSizes.get(stage));
+    }
+
+    /** The number of windows nWin_i = ceil(H_i / ws_i)² of stage {@code stage}. */
+    public int numWindows(int stage) {
+        int n = windowsPerSide(stage);
+        return Math.multiplyExact(n, n);
+    }
+
+    private int windowsPerSide(int stage) {
+        return ceilDiv(stageResolution(stage), windowSizes.get(stage));
+    }
+
+    /** Ceiling division of positive ints, without the overflow of (a + b - 1) / b. */
+    private static int ceilDiv(int a, int b) {
+        return (a - 1) / b + 1;
+    }
+
+    /** Reads a config; missing keys take the {@code composite-28} defaults. */
+    public static ModelConfig fromJson(String json) {
+        ObjectNode object = JsonFields.parseObject(json, "model config");
+        JsonFields.rejectUnknownKeys(object, KEYS, "");
+        Builder b = builder();
+        JsonNode n;
+        if ((n = object.get(IN_CHANNELS)) != null) {
+            b.optInChannels(JsonFields.intValue(n, IN_CHANNELS));
+        }
+        if ((n = object.get(INPUT_SIZE)) != null) {
+            b.optInputSize(JsonFields.intValue(n, INPUT_SIZE));
+        }
+        if ((n = object.get(STEM_STRIDES)) != null) {
+            b.optStemStrides(JsonFields.intList(n, STEM_STRIDES));
+        }
+        if ((n = object.get(DIMS)) != null) {
+            b.optDims(JsonFields.intList(n, DIMS));
+        }
+        if ((n = object.get(DEPTHS)) != null) {
+            b.optDepths(JsonFields.intList(n, DEPTHS));
+        }
+        if ((n = object.get(WINDOW_SIZES)) != null) {
+            b.optWindowSizes(JsonFields.intList(n, WINDOW_SIZES));
+        }
+        if ((n = object.get(HEADS)) != null) {
+            b.optHeads(JsonFields.intList(n, HEADS));
+        }
+        if ((n = object.get(SCANS)) != null) {
+            JsonNode items = JsonFields.array(n, SCANS);
+            List<ScanOrder> scans = new ArrayList<>(items.size());
+            for (int i = 0; i < items.size(); i++) {
+                String field = SCANS + "[" + i + "]";
+                String token = JsonFields.textValue(items.get(i), field);
+                scans.add(ScanOrder.find(token).orElseThrow(() -> new IllegalArgumentException(
+                        field + " = '" + token + "' is not a scan order; known: " + ScanOrder.knownTokens())));
+            }
+            b.optScans(scans);
+        }
+        if ((n = object.get(INTER_WINDOW_ATTENTION)) != null) {
+            b.optInterWindowAttention(JsonFields.booleanValue(n, INTER_WINDOW_ATTENTION));
+        }
+        if ((n = object.get(DGCM)) != null) {
+            String token = JsonFields.textValue(n, DGCM);
+            b.optDgcm(DgcmMode.find(token).orElseThrow(() -> new IllegalArgumentException(
+                    DGCM + " = '" + token + "' is not a dgcm mode; known: " + DgcmMode.knownTokens())));
+        }
+        if ((n = object.get(MLP_RATIO)) != null) {
+            b.optMlpRatio(JsonFields.doubleValue(n, MLP_RATIO));
+        }
+        if ((n = object.get(D_STATE)) != null) {
+            b.optDState(JsonFields.intValue(n, D_STATE));
+        }
+        if ((n = object.get(D_CONV)) != null) {
+            b.optDConv(JsonFields.intValue(n, D_CONV));
+        }
+        if ((n = object.get(DROPOUT)) != null) {
+            b.optDropout(JsonFields.doubleValue(n, DROPOUT));
+        }
+        if ((n = object.get(DROP_PATH)) != null) {
+            b.optDropPath(JsonFields.doubleValue(n, DROP_PATH));
+        }
+        return b.build();
+    }
+
+    /**
+     * Reads a config file (UTF-8).
+     *
+     * @throws IOException if the file cannot be read
+     * @throws IllegalArgumentException if its content is not a valid config; the message starts with the path
+     */
+    public static ModelConfig fromJson(Path path) throws IOException {
+        return JsonFields.readFile(path, ModelConfig::fromJson);
+    }
+
+    /** This config as compact JSON, every key present, in the doc's order. */
+    public String toJson() {
+        return JsonFields.write(toObjectNode());
+    }
+
+    /**
+     * The one JSON object the native core is built from: every config key plus the label scheme reduced to
+     * what the network needs, {@code num_coarse} and {@code fine_to_coarse} (whose length is K_fine).
+     */
+    public String toNativeJson(LabelScheme labels) {
+        Objects.requireNonNull(labels, "labels");
+        ObjectNode node = toObjectNode();
+        node.put(NUM_COARSE, labels.numCoarse());
+        ArrayNode fineToCoarse = node.putArray(FINE_TO_COARSE);
+        for (int c : labels.fineToCoarse()) {
+            fineToCoarse.add(c);
+        }
+        return JsonFields.write(node);
+    }
+
+    private ObjectNode toObjectNode() {
+        ObjectNode node = JsonFields.MAPPER.createObjectNode();
+        node.put(IN_CHANNELS, inChannels);
+        node.put(INPUT_SIZE, inputSize);
+        putInts(node, STEM_STRIDES, stemStrides);
+        putInts(node, DIMS, dims);
+        putInts(node, DEPTHS, depths);
+        putInts(node, WINDOW_SIZES, windowSizes);
+        putInts(node, HEADS, heads);
+        ArrayNode scanArray = node.putArray(SCANS);
+        for (ScanOrder s : scans) {
+            scanArray.add(s.token());
+        }
+        node.put(INTER_WINDOW_ATTENTION, interWindowAttention);
+        node.put(DGCM, dgcm.token());
+        node.put(MLP_RATIO, mlpRatio);
+        node.put(D_STATE, dState);
+        node.put(D_CONV, dConv);
+        node.put(DROPOUT, dropout);
+        node.put(DROP_PATH, dropPath);
+        return node;
+    }
+
+    private static void putInts(ObjectNode node, String key, List<Integer> values) {
+        ArrayNode array = node.putArray(key);
+        for (int v : values) {
+            array.add(v);
+        }
+    }
+
+    // ---- validation: the rules of docs/model-config.md, in its key order ----
+
+    private static void validate(Builder b) {
+        check(b.inChannels >= 1, IN_CHANNELS + " = " + b.inChannels + " must be >= 1");
+        check(b.inputSize >= 1, INPUT_SIZE + " = " + b.inputSize + " must be >= 1");
+
+        checkNoNulls(b.stemStrides, STEM_STRIDES);
+        check(b.stemStrides.size() == 2,
+                STEM_STRIDES + " must have 2 entries (s1, s2), got " + b.stemStrides.size());
+        for (int i = 0; i < 2; i++) {
+            checkAtLeastOne(b.stemStrides, STEM_STRIDES, i);
+        }
+
+        checkNoNulls(b.dims, DIMS);
+        check(!b.dims.isEmpty(), DIMS + " must not be empty");
+        int stages = b.dims.size();
+        for (int i = 0; i < stages; i++) {
+            int c = b.dims.get(i);
+            check(c >= 2, DIMS + "[" + i + "] = " + c + " must be >= 2");
+            check(c % 2 == 0, DIMS + "[" + i + "] = " + c + " must be even (the mixer splits channels in halves)");
+        }
+
+        checkStageList(b.depths, DEPTHS, stages);
+        checkStageList(b.windowSizes, WINDOW_SIZES, stages);
+        checkStageList(b.heads, HEADS, stages);
+        for (int i = 0; i < stages; i++) {
+            int h = b.heads.get(i);
+            int c = b.dims.get(i);
+            check(c % h == 0, HEADS + "[" + i + "] = " + h + " does not divide " + DIMS + "[" + i + "] = " + c);
+        }
+
+        checkNoNulls(b.scans, SCANS);
+        check(!b.scans.isEmpty(), SCANS + " must not be empty");
+        for (int i = 0; i < b.scans.size(); i++) {
+            int first = b.scans.indexOf(b.scans.get(i));
+            check(first == i, SCANS + "[" + i + "] = '" + b.scans.get(i).token() + "' repeats "
+                    + SCANS + "[" + first + "]");
+        }
+
+        check(b.dgcm != null, DGCM + " must not be null");
+        check(Double.isFinite(b.mlpRatio) && b.mlpRatio > 0,
+                MLP_RATIO + " = " + b.mlpRatio + " must be a finite number > 0");
+        check(b.dState >= 1 && b.dState <= MAX_D_STATE,
+                D_STATE + " = " + b.dState + " must be in 1.." + MAX_D_STATE);
+        check(b.dConv >= 1, D_CONV + " = " + b.dConv + " must be >= 1");
+        check(b.dConv % 2 == 1, D_CONV + " = " + b.dConv + " must be odd (so the convolution keeps the length)");
+        checkProbability(b.dropout, DROPOUT);
+        checkProbability(b.dropPath, DROP_PATH);
+    }
+
+    private static void checkStageList(List<Integer> values, String field, int stages) {
+        checkNoNulls(values, field);
+        check(values.size() == stages,
+                field + " has " + values.size() + " entries but " + DIMS + " has " + stages);
+        for (int i = 0; i < stages; i++) {
+            checkAtLeastOne(values, field, i);
+        }
+    }
+
+    private static void checkAtLeastOne(List<Integer> values, String field, int i) {
+        int v = values.get(i);
+        check(v >= 1, field + "[" + i + "] = " + v + " must be >= 1");
+    }
+
+    private static void checkNoNulls(List<?> values, String field) {
+        check(values != null, field + " must not be null");
+        for (int i = 0; i < values.size(); i++) {
+            check(values.get(i) != null, field + "[" + i + "] must not be null");
+        }
+    }
+
+    private static void checkProbability(double p, String field) {
+        check(p >= 0 && p < 1, field + " = " + p + " must be in [0, 1)");
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ModelConfig)) {
+            return false;
+        }
+        ModelConfig c = (ModelConfig) o;
+        return inChannels == c.inChannels
+                && inputSize == c.inputSize
+                && stemStrides.equals(c.stemStrides)
+                && dims.equals(c.dims)
+                && depths.equals(c.depths)
+                && windowSizes.equals(c.windowSizes)
+                && heads.equals(c.heads)
+                && scans.equals(c.scans)
+                && interWindowAttention == c.interWindowAttention
+                && dgcm == c.dgcm
+                && Double.compare(mlpRatio, c.mlpRatio) == 0
+                && dState == c.dState
+                && dConv == c.dConv
+                && Double.compare(dropout, c.dropout) == 0
+                && Double.compare(dropPath, c.dropPath) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(inChannels, inputSize, stemStrides, dims, depths, windowSizes, heads, scans,
+                interWindowAttention, dgcm, mlpRatio, dState, dConv, dropout, dropPath);
+    }
+
+    /** The JSON form, which names every setting. */
+    @Override
+    public String toString() {
+        return "ModelConfig" + toJson();
+    }
+
+    /**
+     * Builder in DJL's style: every setting is optional ({@code opt…}) and starts at the
+     * {@code composite-28} default. Nothing is checked until {@link #build()}, so settings that depend on
+     * each other (the per-stage lists) can be changed in any order.
+     */
+    public static final class Builder {
+        private int inChannels = 3;
+        private int inputSize = 28;
+        private List<Integer> stemStrides = List.of(1, 1);
+        private List<Integer> dims = List.of(32, 64, 128);
+        private List<Integer> depths = List.of(1, 1, 1);
+        private List<Integer> windowSizes = List.of(7, 7, 7);
+        private List<Integer> heads = List.of(1, 2, 4);
+        private List<ScanOrder> scans = List.of(ScanOrder.H_PLUS, ScanOrder.V_MINUS);
+        private boolean interWindowAttention = true;
+        private DgcmMode dgcm = DgcmMode.HARD;
+        private double mlpRatio = 4.0;
+        private int dState = 8;
+        private int dConv = 3;
+        private double dropout = 0.0;
+        private double dropPath = 0.1;
+
+        private Builder() {}
+
+        /** Input channels C_in. Default 3 (u, v, strain). */
+        public Builder optInChannels(int inChannels) {
+            this.inChannels = inChannels;
+            return this;
+        }
+
+        /** Input height = width in pixels. Default 28. */
+        public Builder optInputSize(int inputSize) {
+            this.inputSize = inputSize;
+            return this;
+        }
+
+        /** Strides of the two stem convolutions. Default 1, 1. */
+        public Builder optStemStrides(int s1, int s2) {
+            this.stemStrides = List.of(s1, s2);
+            return this;
+        }
+
+        /** Strides of the stem convolutions, as read from JSON (exactly two are valid). */
+        public Builder optStemStrides(List<Integer> stemStrides) {
+            this.stemStrides = copy(stemStrides);
+            return this;
+        }
+
+        /** Channels per stage; sets the number of stages S. Default 32, 64, 128. */
+        public Builder optDims(int... dims) {
+            this.dims = copy(dims);
+            return this;
+        }
+
+        /** Channels per stage; sets the number of stages S. */
+        public Builder optDims(List<Integer> dims) {
+            this.dims = copy(dims);
+            return this;
+        }
+
+        /** Local Extractor blocks per stage (S values). Default 1, 1, 1. */
+        public Builder optDepths(int... depths) {
+            this.depths = copy(depths);
+            return this;
+        }
+
+        /** Local Extractor blocks per stage (S values). */
+        public Builder optDepths(List<Integer> depths) {
+            this.depths = copy(depths);
+            return this;
+        }
+
+        /** Window side per stage (S values). Default 7, 7, 7. */
+        public Builder optWindowSizes(int... windowSizes) {
+            this.windowSizes = copy(windowSizes);
+            return this;
+        }
+
+        /** Window side per stage (S values). */
+        public Builder optWindowSizes(List<Integer> windowSizes) {
+            this.windowSizes = copy(windowSizes);
+            return this;
+        }
+
+        /** Inter-window attention heads per stage (S values, each dividing the stage's dims). Default 1, 2, 4. */
+        public Builder optHeads(int... heads) {
+            this.heads = copy(heads);
+            return this;
+        }
+
+        /** Inter-window attention heads per stage (S values, each dividing the stage's dims). */
+        public Builder optHeads(List<Integer> heads) {
+            this.heads = copy(heads);
+            return this;
+        }
+
+        /** Scan orders, no repeats; their order numbers the mixers. Default h+, v-. */
+        public Builder optScans(ScanOrder... scans) {
+            this.scans = scans == null ? null : copy(Arrays.asList(scans));
+            return this;
+        }
+
+        /** Scan orders, no repeats; their order numbers the mixers. */
+        public Builder optScans(List<ScanOrder> scans) {
+            this.scans = copy(scans);
+            return this;
+        }
+
+        /** Inter-window attention after each stage. Default on. */
+        public Builder optInterWindowAttention(boolean interWindowAttention) {
+            this.interWindowAttention = interWindowAttention;
+            return this;
+        }
+
+        /** The classification head. Default {@link DgcmMode#HARD}. */
+        public Builder optDgcm(DgcmMode dgcm) {
+            this.dgcm = dgcm;
+            return this;
+        }
+
+        /** MLP hidden width / C, &gt; 0. Default 4. */
+        public Builder optMlpRatio(double mlpRatio) {
+            this.mlpRatio = mlpRatio;
+            return this;
+        }
+
+        /** State size N of the selective scan, 1…256. Default 8. */
+        public Builder optDState(int dState) {
+            this.dState = dState;
+            return this;
+        }
+
+        /** Kernel of the mixer's depthwise convolutions, odd. Default 3. */
+        public Builder optDConv(int dConv) {
+            this.dConv = dConv;
+            return this;
+        }
+
+        /** Dropout before the head, in [0, 1). Default 0. */
+        public Builder optDropout(double dropout) {
+            this.dropout = dropout;
+            return this;
+        }
+
+        /** Stochastic depth rate of the last block, in [0, 1). Default 0.1. */
+        public Builder optDropPath(double dropPath) {
+            this.dropPath = dropPath;
+            return this;
+        }
+
+        /**
+         * Checks every rule of docs/model-config.md and makes the config.
+         *
+         * @throws IllegalArgumentException naming the first offending JSON field
+         */
+        public ModelConfig build() {
+            return new ModelConfig(this);
+        }
+
+        private static List<Integer> copy(int[] values) {
+            if (values == null) {
+                return null;
+            }
+            List<Integer> out = new ArrayList<>(values.length);
+            for (int v : values) {
+                out.add(v);
+            }
+            return Collections.unmodifiableList(out);
+        }
+
+        /** A private copy that may hold nulls, so build() can name them rather than fail here. */
+        private static <T> List<T> copy(List<T> values) {
+            return values == null ? null : Collections.unmodifiableList(new ArrayList<>(values));
+        }
+    }
+}

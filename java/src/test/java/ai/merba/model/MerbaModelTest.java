@@ -1,0 +1,239 @@
+package ai.merba.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+/** The Java model API over the native network. */
+class MerbaModelTest {
+    private static final ModelConfig COMPOSITE = ModelConfig.preset("composite-28");
+    private static final LabelScheme MEGC3 = LabelScheme.builtIn("megc-3");
+    private static final LabelScheme CASME2 = LabelScheme.builtIn("casme2-5");
+
+    private static float[] randomSamples(int batch, long seed) {
+        Random random = new Random(seed);
+        float[] data = new float[batch * 3 * 28 * 28];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = random.nextFloat();
+        }
+        return data;
+    }
+
+    private static long[] shape(Tensor t) {
+        return t.sizes().vec().get();
+    }
+
+    @Test
+    void forwardGivesTheHeadsTheLabelSchemeAsksFor() {
+        try (PointerScope scope = new PointerScope();
+                MerbaModel three = MerbaModel.create(COMPOSITE, MEGC3, 1);
+                MerbaModel five = MerbaModel.create(COMPOSITE, CASME2, 1)) {
+            Tensor x = torch.rand(2, 3, 28, 28);
+            try (ModelOutput out = three.forward(x)) {
+                assertArrayEquals(new long[] {2, 3}, shape(out.coarseLogits().orElseThrow()));
+                assertTrue(out.fineLogits().isEmpty(), "megc-3: fine = coarse, so no fine head");
+            }
+            try (ModelOutput out = five.forward(x)) {
+                assertArrayEquals(new long[] {2, 4}, shape(out.coarseLogits().orElseThrow()));
+                assertArrayEquals(new long[] {2, 5}, shape(out.fineLogits().orElseThrow()));
+            }
+        }
+    }
+
+    @Test
+    void paperPresetRunsForward() {
+        try (PointerScope scope = new PointerScope();
+                MerbaModel model = MerbaModel.create(ModelConfig.preset("paper-224"), CASME2, 3)) {
+            model.eval();
+            List<Prediction> p = model.predict(torch.rand(1, 3, 224, 224));
+            assertEquals(1, p.size());
+            assertThat(model.summary().totalParameters()).isGreaterThan(10_000_000L);
+        }
+    }
+
+    @Test
+    void predictionsCarryLabelsProbabilitiesAndDistributions() {
+        try (MerbaModel model = MerbaModel.create(COMPOSITE, CASME2, 7)) {
+            model.eval();
+            List<Prediction> predictions = model.predict(randomSamples(4, 1), 4);
+            assertEquals(4, predictions.size());
+            for (Prediction p : predictions) {
+                assertThat(Arrays.stream(p.fineDistribution()).sum()).isCloseTo(1.0, within(1e-5));
+                assertThat(Arrays.stream(p.coarseDistribution()).sum()).isCloseTo(1.0, within(1e-5));
+                assertEquals(CASME2.classes().get(p.fineIndex()).name(), p.fineLabel());
+                assertEquals(CASME2.coarseGroups().get(p.coarseIndex()), p.coarseLabel());
+                // Hard DGCM: the fine class belongs to the predicted group.
+                assertEquals(p.coarseIndex(), CASME2.fineToCoarse()[p.fineIndex()]);
+                assertEquals(p.fineDistribution()[p.fineIndex()], p.fineProbability(), 0.0);
+                assertEquals(p.coarseDistribution()[p.coarseIndex()], p.coarseProbability(), 0.0);
+            }
+        }
+    }
+
+    @Test
+    void evalPredictionsAreRepeatableAndIndependentOfTheBatch() {
+        try (MerbaModel model = MerbaModel.create(COMPOSITE, CASME2, 11)) {
+            model.eval();
+            float[] batch = randomSamples(5, 2);
+            List<Prediction> first = model.predict(batch, 5);
+            assertEquals(first, model.predict(batch, 5));
+            float[] third = Arrays.copyOfRange(batch, 2 * 3 * 28 * 28, 3 * 3 * 28 * 28);
+            Prediction alone = model.predict(third, 1).get(0);
+            assertEquals(first.get(2).fineIndex(), alone.fineIndex());
+            assertEquals(first.get(2).coarseIndex(), alone.coarseIndex());
+            for (int k = 0; k < 5; k++) {
+                assertEquals(first.get(2).fineDistribution()[k], alone.fineDistribution()[k], 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void predictOnNestedArraysMatchesPredictOnTensors() {
+        try (PointerScope scope = new PointerScope(); MerbaModel model = MerbaModel.create(COMPOSITE, MEGC3, 5)) {
+            float[] flat = randomSamples(1, 3);
+            float[][][] nested = new float[3][28][28];
+            for (int c = 0; c < 3; c++) {
+                for (int r = 0; r < 28; r++) {
+                    System.arraycopy(flat, (c * 28 + r) * 28, nested[c][r], 0, 28);
+                }
+            }
+            assertEquals(model.predict(flat, 1).get(0), model.predict(nested));
+        }
+    }
+
+    @Test
+    void predictUsesInferenceSemanticsAndKeepsTheMode() {
+        try (MerbaModel model = MerbaModel.create(COMPOSITE, MEGC3, 5)) {
+            assertTrue(model.isTraining());
+            float[] x = randomSamples(2, 4);
+            List<Prediction> inTraining = model.predict(x, 2);
+            assertTrue(model.isTraining(), "predict must not change the mode");
+            model.eval();
+            assertEquals(inTraining, model.predict(x, 2));
+        }
+    }
+
+    @Test
+    void parameterListingFollowsTheCheckpointFormat() {
+        try (MerbaModel model = MerbaModel.create(COMPOSITE, MEGC3, 1)) {
+            List<ParameterInfo> tensors = model.parameters();
+            assertEquals(137, tensors.size());
+            Map<String, long[]> byName = new java.util.HashMap<>();
+            tensors.forEach(t -> byName.put(t.name(), t.shape()));
+            assertArrayEquals(new long[] {16, 3, 3, 3}, byName.get("stem.conv1.weight"));
+            assertArrayEquals(new long[] {16, 8}, byName.get("stages.0.blocks.0.mixers.1.A_log"));
+            assertArrayEquals(new long[] {16, 32}, byName.get("stages.0.iwa.pos_embed"));
+            assertArrayEquals(new long[] {128, 64, 3, 3}, byName.get("stages.1.downsample.weight"));
+            assertArrayEquals(new long[] {128}, byName.get("norm.running_mean"));
+            assertArrayEquals(new long[] {3, 128}, byName.get("head.coarse.weight"));
+            assertFalse(byName.containsKey("stages.2.iwa.pos_embed"), "one window: global attention, no position embedding");
+            assertTrue(tensors.stream().filter(ParameterInfo::buffer).allMatch(t -> t.name().contains("bn") || t.name().startsWith("norm.")));
+        }
+    }
+
+    @Test
+    void summaryAddsUp() {
+        try (MerbaModel model = MerbaModel.create(COMPOSITE, MEGC3, 1)) {
+            ModelSummary summary = model.summary();
+            assertEquals(629_587L, summary.totalParameters());
+            assertEquals(summary.totalParameters(),
+                    summary.modules().stream().mapToLong(ModelSummary.ModuleCost::parameters).sum());
+            assertEquals(summary.totalParameters(),
+                    summary.tensors().stream().filter(t -> !t.buffer()).mapToLong(ParameterInfo::numel).sum());
+            assertThat(summary.modules()).extracting(ModelSummary.ModuleCost::name)
+                    .containsExactly("stem", "stages.0", "stages.1", "stages.2", "norm", "head");
+            assertThat(summary.flopsPerSample()).isBetween(1e7, 1e9);
+            assertThat(summary.table()).contains("stages.0").contains("total");
+        }
+    }
+
+    @Test
+    void gradientsReachEveryParameterFromJava() {
+        try (PointerScope scope = new PointerScope(); MerbaModel model = MerbaModel.create(COMPOSITE, CASME2, 2)) {
+            model.train();
+            Tensor x = torch.rand(4, 3, 28, 28);
+            Tensor targets = torch.tensor(new long[] {0, 1, 2, 4});
+            model.loss(x, targets).backward();
+            for (var entry : model.namedTensors().entrySet()) {
+                if (entry.getKey().contains("running_") || entry.getKey().endsWith("num_batches_tracked")) {
+                    continue;
+                }
+                Tensor grad = entry.getValue().grad();
+                assertTrue(grad.defined(), "no gradient for " + entry.getKey());
+                assertTrue(grad.abs().sum().item_double() > 0, "zero gradient for " + entry.getKey());
+            }
+        }
+    }
+
+    @Test
+    void wrongInputsRaiseIllegalArgument() {
+        try (PointerScope scope = new PointerScope(); MerbaModel model = MerbaModel.create(COMPOSITE, MEGC3, 1)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.predict(torch.rand(2, 2, 28, 28)));
+            assertThat(e.getMessage()).contains("must have 3 channels");
+            e = assertThrows(IllegalArgumentException.class, () -> model.forward(torch.rand(3, 28, 28)));
+            assertThat(e.getMessage()).contains("must have shape (B, C, H, W)");
+            e = assertThrows(IllegalArgumentException.class, () -> model.predict(torch.rand(1, 3, 30, 30)));
+            assertThat(e.getMessage()).contains("must be 28x28");
+            e = assertThrows(IllegalArgumentException.class, () -> model.predict(new float[10], 1));
+            assertThat(e.getMessage()).contains("2352 floats");
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> model.loss(torch.rand(2, 3, 28, 28), torch.tensor(new long[] {0, 3})));
+            assertThat(e.getMessage()).contains("fine class indices in 0..2");
+            // Still usable afterwards.
+            assertEquals(1, model.predict(randomSamples(1, 9), 1).size());
+        }
+    }
+
+    @Test
+    void devicesAreCheckedNatively() {
+        try (MerbaModel model = MerbaModel.create(COMPOSITE, MEGC3, 1)) {
+            assertEquals("cpu", model.device());
+            model.toDevice("cpu");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.toDevice("tpu:7"));
+            assertThat(e.getMessage()).contains("unknown device 'tpu:7'");
+            if (!torch.cuda_is_available()) {
+                e = assertThrows(IllegalArgumentException.class, () -> model.toDevice("cuda"));
+                assertThat(e.getMessage()).contains("no CUDA");
+            }
+        }
+    }
+
+    @Test
+    void sameSeedSameWeights() {
+        try (MerbaModel a = MerbaModel.create(COMPOSITE, MEGC3, 9);
+                MerbaModel b = MerbaModel.create(COMPOSITE, MEGC3, 9);
+                MerbaModel c = MerbaModel.create(COMPOSITE, MEGC3, 10)) {
+            float[] x = randomSamples(2, 5);
+            a.eval();
+            b.eval();
+            c.eval();
+            assertEquals(a.predict(x, 2), b.predict(x, 2));
+            assertThat(a.predict(x, 2)).isNotEqualTo(c.predict(x, 2));
+        }
+    }
+
+    @Test
+    void invalidConfigsFailInJavaAndClosedModelsRefuseWork() {
+        assertThrows(IllegalArgumentException.class,
+                () -> COMPOSITE.toBuilder().optHeads(1, 3, 4).build());
+        MerbaModel model = MerbaModel.create(COMPOSITE, MEGC3, 1);
+        model.close();
+        model.close();  // idempotent
+        IllegalStateException e = assertThrows(IllegalStateException.class, model::summary);
+        assertThat(e.getMessage()).contains("closed");
+    }
+}
