@@ -2,6 +2,13 @@
 
 #include "model/window_partition.h"
 
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
+
+#include <algorithm>
+#include <vector>
+
 namespace merba::model {
 
 StageImpl::StageImpl(const ModelConfig& c, int64_t i, int64_t first_block) : window_size_(c.window_sizes[i]) {
@@ -23,12 +30,35 @@ StageImpl::StageImpl(const ModelConfig& c, int64_t i, int64_t first_block) : win
   }
 }
 
+at::Tensor StageImpl::run_blocks(const at::Tensor& windows) {
+  auto run = [this](at::Tensor w) {
+    for (const auto& block : *blocks) w = block->as<LocalExtractorBlockImpl>()->forward(w);
+    return w;
+  };
+  const int64_t n = windows.size(0), threads = at::get_num_threads();
+  // Inference only: windows are independent in the Local Extractor blocks, so each thread runs whole blocks
+  // on its share of windows with single-threaded ops. One parallel region per stage instead of one per op
+  // (MERba's ops are small), and the matrix products run in parallel too. Training keeps one graph.
+  if (at::GradMode::is_enabled() || threads < 2 || n < 2 || at::in_parallel_region() || !windows.is_cpu()) {
+    return run(windows);
+  }
+  const int64_t chunks = std::min(n, threads);
+  std::vector<at::Tensor> parts(chunks);
+  at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+    at::NoGradGuard no_grad;  // grad mode is thread-local: say it again in the worker
+    for (int64_t c = begin; c < end; ++c) {
+      const int64_t lo = n * c / chunks, hi = n * (c + 1) / chunks;
+      parts[c] = run(windows.narrow(0, lo, hi - lo));
+    }
+  });
+  return at::cat(parts, 0);
+}
+
 at::Tensor StageImpl::forward(const at::Tensor& x) {
   const int64_t B = x.size(0), H = x.size(2), W = x.size(3);
   const at::Tensor padded = pad_to_multiple(x, window_size_);
   const int64_t Hp = padded.size(2), Wp = padded.size(3);
-  at::Tensor windows = window_partition(padded, window_size_);
-  for (const auto& block : *blocks) windows = block->as<LocalExtractorBlockImpl>()->forward(windows);
+  at::Tensor windows = run_blocks(window_partition(padded, window_size_));
   // IWA runs on the windows before they are reversed: the same tokens as "on the padded grid".
   if (iwa) windows = iwa(windows, B);
   at::Tensor y = window_reverse(windows, window_size_, B, Hp, Wp);

@@ -20,6 +20,7 @@ class StageImpl : public torch::nn::Module {
   torch::nn::Conv2d downsample{nullptr};
 
  private:
+  at::Tensor run_blocks(const at::Tensor& windows);
   int64_t window_size_;
 };
 TORCH_MODULE(Stage);
