@@ -111,6 +111,8 @@ std::string ModelHandle::summary_json() const {
   return guarded([&] { return model::summary_json(*impl_->net); });
 }
 
+model::MerbaNet& ModelHandle::net() { return impl_->net; }
+
 std::string ModelHandle::config_json() const { return impl_->net->config().to_json(); }
 
 }  // namespace merba::jni

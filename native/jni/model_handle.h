@@ -12,6 +12,10 @@ namespace torch {
 using at::Tensor;  // JavaCPP's TensorVector peer names std::vector<torch::Tensor>.
 }
 
+namespace merba::model {
+class MerbaNet;
+}
+
 namespace merba::jni {
 
 class ModelHandle {
@@ -40,6 +44,9 @@ class ModelHandle {
   std::vector<at::Tensor> parameters() const;
   std::string summary_json() const;
   std::string config_json() const;
+
+  // For other native handles (training); not bound to Java.
+  model::MerbaNet& net();
 
  private:
   struct Impl;

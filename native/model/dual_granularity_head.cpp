@@ -83,15 +83,26 @@ DgcmPrediction dgcm_predict(const HeadOutput& logits, const ModelConfig& c) {
   return p;
 }
 
-at::Tensor dgcm_loss(const HeadOutput& logits, const at::Tensor& fine_target, const ModelConfig& c, double lambda) {
+at::Tensor dgcm_loss(const HeadOutput& logits, const at::Tensor& fine_target, const ModelConfig& c, double lambda,
+                     const at::Tensor& class_weights) {
   const at::Tensor coarse_target =
       index_tensor(c.fine_to_coarse, fine_target.device()).index_select(0, fine_target);
-  if (!logits.coarse_logits.defined()) return at::cross_entropy_loss(logits.fine_logits, fine_target);
-  const at::Tensor coarse_loss = at::cross_entropy_loss(logits.coarse_logits, coarse_target);
-  if (!logits.fine_logits.defined()) return coarse_loss;
-  // −log P(y | group of y); a single-class group has log P = 0, so it adds nothing.
-  const at::Tensor sibling = -log_softmax_within_groups(logits.fine_logits, c).gather(1, fine_target.unsqueeze(1));
-  return coarse_loss + lambda * sibling.mean();
+  // Per-sample losses, then a (weighted) mean.
+  at::Tensor per_sample;
+  if (!logits.coarse_logits.defined()) {
+    per_sample = -at::log_softmax(logits.fine_logits, 1).gather(1, fine_target.unsqueeze(1)).squeeze(1);
+  } else {
+    per_sample = -at::log_softmax(logits.coarse_logits, 1).gather(1, coarse_target.unsqueeze(1)).squeeze(1);
+    if (logits.fine_logits.defined()) {
+      // −log P(y | group of y); a single-class group has log P = 0, so it adds nothing.
+      per_sample = per_sample - lambda * log_softmax_within_groups(logits.fine_logits, c)
+                                             .gather(1, fine_target.unsqueeze(1))
+                                             .squeeze(1);
+    }
+  }
+  if (!class_weights.defined()) return per_sample.mean();
+  const at::Tensor w = class_weights.to(per_sample.device(), per_sample.scalar_type()).index_select(0, fine_target);
+  return (per_sample * w).sum() / w.sum();
 }
 
 }  // namespace merba::model

@@ -51,8 +51,15 @@ TEST(composite_28_output_shapes) {
   EXPECT_SHAPE(out5.fine_logits, {2, 5});
 }
 
-TEST(paper_224_output_shapes) {
+TEST(paper_224_output_shapes_and_backward) {
   MerbaNet net = make(casme2_5(paper_224()));
+  {
+    net->train();
+    const at::Tensor x = sample_input(net->config(), 2);
+    dgcm_loss(net->forward(x), at::tensor(std::vector<int64_t>{1, 3}), net->config()).backward();
+    EXPECT_TRUE(net->named_parameters()["stages.3.blocks.1.mixers.0.A_log"].grad().abs().sum().item<double>() > 0);
+    EXPECT_TRUE(net->named_parameters()["stem.conv1.weight"].grad().abs().sum().item<double>() > 0);
+  }
   net->eval();
   at::NoGradGuard no_grad;
   HeadOutput out = net->forward(sample_input(net->config(), 1));

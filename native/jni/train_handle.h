@@ -1,0 +1,34 @@
+// The C++ side of ai.merba.presets.NativeTrainer: a training session over a model owned by a ModelHandle
+// (the Java Trainer keeps that model open while it trains). Error contract as in merba_jni.h.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <string>
+
+#include "jni/model_handle.h"
+
+namespace merba::jni {
+
+class TrainHandle {
+ public:
+  // options_json: the training options of native/train/training_options.h as JSON.
+  TrainHandle(ModelHandle& model, const std::string& options_json, long long seed);
+  ~TrainHandle();
+  TrainHandle(const TrainHandle&) = delete;
+  TrainHandle& operator=(const TrainHandle&) = delete;
+
+  // One optimiser step on a batch: float64 tensor {loss, correct, samples, learning rate, grad norm}.
+  at::Tensor step(const at::Tensor& inputs, const at::Tensor& fine_targets);
+  long long steps_taken() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The learning rate of the schedule at a step, for the Java side's reports and tests.
+double learning_rate_at(const std::string& options_json, long long step);
+
+}  // namespace merba::jni

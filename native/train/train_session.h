@@ -1,0 +1,46 @@
+#pragma once
+
+#include <ATen/core/Generator.h>
+
+#include <memory>
+
+#include "model/merba_net.h"
+#include "train/training_options.h"
+
+namespace torch::optim {
+class AdamW;
+}
+
+namespace merba::train {
+
+struct StepResult {
+  double loss = 0;            // mean DGCM loss of the batch (before the update)
+  int64_t correct = 0;        // fine predictions equal to the target (DGCM hard/soft/flat as configured)
+  int64_t samples = 0;
+  double learning_rate = 0;   // used for this step
+  double grad_norm = 0;       // global gradient norm before clipping
+};
+
+// One training run of one network: AdamW with spec §5's parameter groups, the warm-up + cosine schedule,
+// gradient-norm clipping and seeded augmentation. step() is the whole update for one batch, so Java
+// crosses JNI once per batch.
+class TrainSession {
+ public:
+  TrainSession(model::MerbaNet net, TrainingOptions options, uint64_t seed);
+  ~TrainSession();
+
+  StepResult step(const at::Tensor& inputs, const at::Tensor& fine_targets);
+  int64_t steps_taken() const { return step_; }
+  const TrainingOptions& options() const { return options_; }
+
+ private:
+  model::MerbaNet net_;
+  TrainingOptions options_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::vector<at::Tensor> parameters_;
+  at::Generator generator_;
+  at::Tensor class_weights_;
+  int64_t step_ = 0;
+};
+
+}  // namespace merba::train

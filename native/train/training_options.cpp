@@ -1,0 +1,84 @@
+#include "train/training_options.h"
+
+#include <cmath>
+#include <set>
+#include <stdexcept>
+
+#include "util/json.h"
+
+namespace merba::train {
+namespace {
+
+[[noreturn]] void invalid(const std::string& message) {
+  throw std::invalid_argument("training options: " + message);
+}
+
+}  // namespace
+
+TrainingOptions TrainingOptions::from_json(const std::string& text) {
+  const util::Json doc = util::Json::parse(text);
+  static const std::set<std::string> known{
+      "learning_rate", "min_learning_rate", "weight_decay", "beta1", "beta2", "eps", "warmup_steps",
+      "total_steps", "grad_clip", "flip_probability", "max_translation", "flow_encoding", "sibling_weight",
+      "class_weights"};
+  for (const auto& [key, value] : doc.as_object("training options")) {
+    if (!known.count(key)) invalid("unknown key '" + key + "'");
+  }
+  TrainingOptions o;
+  auto num = [&](const char* key, double& field) {
+    if (doc.contains(key)) field = doc.at(key).as_double(key);
+  };
+  auto integer = [&](const char* key, int64_t& field) {
+    if (doc.contains(key)) field = doc.at(key).as_int(key);
+  };
+  num("learning_rate", o.learning_rate);
+  num("min_learning_rate", o.min_learning_rate);
+  num("weight_decay", o.weight_decay);
+  num("beta1", o.beta1);
+  num("beta2", o.beta2);
+  num("eps", o.eps);
+  integer("warmup_steps", o.warmup_steps);
+  integer("total_steps", o.total_steps);
+  num("grad_clip", o.grad_clip);
+  num("flip_probability", o.flip_probability);
+  integer("max_translation", o.max_translation);
+  num("sibling_weight", o.sibling_weight);
+  if (doc.contains("flow_encoding")) {
+    const std::string& e = doc.at("flow_encoding").as_string("flow_encoding");
+    if (e == "image") o.flow_encoding = FlowEncoding::IMAGE;
+    else if (e == "signed") o.flow_encoding = FlowEncoding::SIGNED;
+    else invalid("flow_encoding must be 'image' or 'signed', got '" + e + "'");
+  }
+  if (doc.contains("class_weights") && !doc.at("class_weights").is_null()) {
+    const auto& items = doc.at("class_weights").as_array("class_weights");
+    for (size_t i = 0; i < items.size(); ++i) o.class_weights.push_back(items[i].as_double("class_weights[" + std::to_string(i) + "]"));
+  }
+  o.validate();
+  return o;
+}
+
+void TrainingOptions::validate() const {
+  if (!(learning_rate > 0)) invalid("learning_rate must be > 0");
+  if (!(min_learning_rate >= 0 && min_learning_rate <= learning_rate)) invalid("min_learning_rate must be in [0, learning_rate]");
+  if (!(weight_decay >= 0)) invalid("weight_decay must be >= 0");
+  if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) invalid("beta1 and beta2 must be in [0, 1)");
+  if (!(eps > 0)) invalid("eps must be > 0");
+  if (total_steps < 1) invalid("total_steps must be >= 1");
+  if (warmup_steps < 0 || warmup_steps > total_steps) invalid("warmup_steps must be in [0, total_steps]");
+  if (!(flip_probability >= 0 && flip_probability <= 1)) invalid("flip_probability must be in [0, 1]");
+  if (max_translation < 0) invalid("max_translation must be >= 0");
+  if (!(sibling_weight >= 0)) invalid("sibling_weight must be >= 0");
+  for (double w : class_weights) {
+    if (!(w > 0)) invalid("class_weights must be > 0");
+  }
+}
+
+double learning_rate_at(const TrainingOptions& o, int64_t step) {
+  const int64_t W = o.warmup_steps, T = o.total_steps;
+  if (step < W) return o.learning_rate * static_cast<double>(step + 1) / static_cast<double>(W);
+  if (step >= T) return o.min_learning_rate;
+  const double progress = static_cast<double>(step - W) / static_cast<double>(std::max<int64_t>(1, T - W));
+  return o.min_learning_rate + (o.learning_rate - o.min_learning_rate) * 0.5 * (1.0 + std::cos(M_PI * progress));
+}
+
+}  // namespace merba::train
