@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "model/training_context.h"
+
 namespace merba::model {
 
 at::Tensor drop_path(const at::Tensor& x, double p, bool training) {
@@ -11,8 +13,7 @@ at::Tensor drop_path(const at::Tensor& x, double p, bool training) {
   const double keep = 1.0 - p;
   std::vector<int64_t> shape(x.dim(), 1);
   shape[0] = x.size(0);
-  const at::Tensor mask = at::empty(shape, x.options()).bernoulli_(keep).div_(keep);
-  return x * mask;
+  return x * bernoulli_mask(shape, keep, x.options());
 }
 
 }  // namespace merba::model

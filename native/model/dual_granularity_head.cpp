@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include "model/training_context.h"
+
 namespace merba::model {
 namespace {
 
@@ -25,13 +27,15 @@ at::Tensor group_sums(const at::Tensor& fine_probs, const ModelConfig& c) {
 }  // namespace
 
 DualGranularityHeadImpl::DualGranularityHeadImpl(const ModelConfig& c, int64_t channels) {
-  dropout = register_module("dropout", torch::nn::Dropout(c.dropout));
+  dropout_ = c.dropout;
   if (c.has_coarse_head()) coarse = register_module("coarse", torch::nn::Linear(channels, c.num_coarse));
   if (c.has_fine_head()) fine = register_module("fine", torch::nn::Linear(channels, c.num_fine()));
 }
 
 HeadOutput DualGranularityHeadImpl::forward(const at::Tensor& features) {
-  const at::Tensor f = dropout(features);
+  const at::Tensor f = is_training() && dropout_ > 0
+                           ? features * bernoulli_mask(features.sizes(), 1.0 - dropout_, features.options())
+                           : features;
   HeadOutput out;
   if (coarse) out.coarse_logits = coarse(f);
   if (fine) out.fine_logits = fine(f);

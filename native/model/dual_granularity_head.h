@@ -29,7 +29,7 @@ class DualGranularityHeadImpl : public torch::nn::Module {
   torch::nn::Linear coarse{nullptr}, fine{nullptr};
 
  private:
-  torch::nn::Dropout dropout{nullptr};
+  double dropout_;
 };
 TORCH_MODULE(DualGranularityHead);
 

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "model/training_context.h"
 #include "runtime/blas_threads.h"
 
 namespace merba::model {
@@ -40,7 +41,7 @@ at::Tensor MerbaNetImpl::features(const at::Tensor& x) {
   check_input(x);
   at::Tensor y = stem(x);
   for (const auto& stage : *stages) y = stage->as<StageImpl>()->forward(y);
-  return norm(y).mean({2, 3});
+  return batch_norm(*norm, y, is_training()).mean({2, 3});
 }
 
 HeadOutput MerbaNetImpl::forward(const at::Tensor& x) { return head(features(x)); }

@@ -1,5 +1,7 @@
 #include "model/stem.h"
 
+#include "model/training_context.h"
+
 namespace merba::model {
 
 StemImpl::StemImpl(const ModelConfig& c) {
@@ -13,7 +15,8 @@ StemImpl::StemImpl(const ModelConfig& c) {
 }
 
 at::Tensor StemImpl::forward(const at::Tensor& x) {
-  return bn2(conv2(bn1(conv1(x)).relu())).relu();
+  const bool training = is_training();
+  return batch_norm(*bn2, conv2(batch_norm(*bn1, conv1(x), training).relu()), training).relu();
 }
 
 }  // namespace merba::model

@@ -2,9 +2,17 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
+
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "model/training_context.h"
 
 #include "train/augmentation.h"
 #include "train/parameter_groups.h"
@@ -20,8 +28,6 @@ TrainSession::TrainSession(model::MerbaNet net, TrainingOptions options, uint64_
                     "class_weights has ", options_.class_weights.size(), " entries but the label scheme has ",
                     config.num_fine(), " classes");
   if (!options_.class_weights.empty()) class_weights_ = at::tensor(options_.class_weights, at::kFloat);
-  // Drop path draws from LibTorch's default generator: seed it too, so a run is reproducible from `seed`.
-  at::manual_seed(seed);
 
   ParameterGroups groups = parameter_groups(*net_);
   auto with_decay = [&](double decay) {
@@ -58,20 +64,70 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   net_->train();
   const at::Tensor x = augment(inputs, options_, generator_);
   const at::Tensor targets = fine_targets.to(x.device());
-  const model::HeadOutput out = net_->forward(x);
-  const at::Tensor loss = model::dgcm_loss(out, targets, config, options_.sibling_weight, class_weights_);
+  const int64_t B = x.size(0);
+  // Data parallelism inside the step: each thread runs forward and backward on its shard of the batch with
+  // single-threaded ops, and autograd sums the shards' gradients into .grad (thread-safe, and with two
+  // shards the sum is the same whichever finishes first). MERba's operations are small, so this keeps both
+  // cores busy where per-op parallelism would leave one idle (matrix products, small kernels). BatchNorm
+  // normalises each shard by its own statistics, as data-parallel training without SyncBatchNorm does.
+  const int64_t shards =
+      x.is_cpu() && !at::in_parallel_region() ? std::clamp<int64_t>(B / 8, 1, at::get_num_threads()) : 1;
+  const at::Tensor weights = class_weights_.defined() ? class_weights_.index_select(0, targets.cpu()) : at::Tensor();
+  const double total_weight = weights.defined() ? weights.sum().item<double>() : static_cast<double>(B);
+  // One seed per shard and step, drawn in order from the session's generator: reproducible.
+  const at::Tensor shard_seeds =
+      at::randint(0, std::numeric_limits<int64_t>::max(), {shards}, generator_, at::TensorOptions().dtype(at::kLong));
+  std::vector<double> losses(shards, 0.0);
+  std::vector<int64_t> correct(shards, 0);
   optimizer_->zero_grad();
-  loss.backward();
-  r.grad_norm = options_.grad_clip > 0
-                    ? torch::nn::utils::clip_grad_norm_(parameters_, options_.grad_clip)
-                    : torch::nn::utils::clip_grad_norm_(parameters_, std::numeric_limits<double>::infinity());
+  auto run_shard = [&](int64_t s) {
+    const int64_t lo = B * s / shards, n = B * (s + 1) / shards - lo;
+    model::ShardContext context(at::make_generator<at::CPUGeneratorImpl>(shard_seeds[s].item<int64_t>()),
+                                /*update_batch_norm_statistics=*/s == 0);
+    const at::Tensor xs = x.narrow(0, lo, n), ts = targets.narrow(0, lo, n);
+    const model::HeadOutput out = net_->forward(xs);
+    // The shard's share of the batch mean (or of the weighted mean).
+    const double shard_weight =
+        weights.defined() ? weights.narrow(0, lo, n).sum().item<double>() : static_cast<double>(n);
+    const at::Tensor loss =
+        model::dgcm_loss(out, ts, config, options_.sibling_weight, class_weights_) * (shard_weight / total_weight);
+    loss.backward();
+    at::NoGradGuard no_grad;
+    losses[s] = loss.item<double>();
+    model::HeadOutput detached{out.coarse_logits.defined() ? out.coarse_logits.detach() : at::Tensor(),
+                               out.fine_logits.defined() ? out.fine_logits.detach() : at::Tensor()};
+    correct[s] = model::dgcm_predict(detached, config).fine_index.eq(ts).sum().item<int64_t>();
+  };
+  if (shards == 1) {
+    run_shard(0);
+  } else {
+    // oneDNN's convolution backward sizes its own OpenMP team from the global thread count and spins on a
+    // barrier for threads that a nested region never starts: inside the shards it deadlocks. LibTorch's
+    // native convolution is used there instead, for the duration of the step.
+    // NNPACK, the next choice, runs its own thread pool against the shards' threads: off as well.
+    struct NativeConvolutions {
+      bool mkldnn = at::globalContext().userEnabledMkldnn(), nnpack = at::globalContext().userEnabledNNPACK();
+      NativeConvolutions() {
+        at::globalContext().setUserEnabledMkldnn(false);
+        at::globalContext().setUserEnabledNNPACK(false);
+      }
+      ~NativeConvolutions() {
+        at::globalContext().setUserEnabledMkldnn(mkldnn);
+        at::globalContext().setUserEnabledNNPACK(nnpack);
+      }
+    } native_convolutions;
+    at::parallel_for(0, shards, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t s = begin; s < end; ++s) run_shard(s);
+    });
+  }
+  r.grad_norm = torch::nn::utils::clip_grad_norm_(
+      parameters_, options_.grad_clip > 0 ? options_.grad_clip : std::numeric_limits<double>::infinity());
   optimizer_->step();
   ++step_;
-  at::NoGradGuard no_grad;
-  r.loss = loss.item<double>();
-  model::HeadOutput detached{out.coarse_logits.defined() ? out.coarse_logits.detach() : at::Tensor(),
-                             out.fine_logits.defined() ? out.fine_logits.detach() : at::Tensor()};
-  r.correct = model::dgcm_predict(detached, config).fine_index.eq(targets).sum().item<int64_t>();
+  for (int64_t s = 0; s < shards; ++s) {
+    r.loss += losses[s];
+    r.correct += correct[s];
+  }
   return r;
 }
 

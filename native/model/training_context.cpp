@@ -1,0 +1,52 @@
+#include "model/training_context.h"
+
+#include <ATen/ATen.h>
+
+namespace merba::model {
+namespace {
+
+struct ThreadState {
+  std::optional<at::Generator> generator;
+  bool update_batch_norm = true;
+};
+
+thread_local ThreadState state;
+
+}  // namespace
+
+ShardContext::ShardContext(at::Generator generator, bool update_batch_norm_statistics) {
+  state.generator = std::move(generator);
+  state.update_batch_norm = update_batch_norm_statistics;
+}
+
+ShardContext::~ShardContext() { state = ThreadState{}; }
+
+std::optional<at::Generator> ShardContext::generator() { return state.generator; }
+
+bool ShardContext::updates_batch_norm_statistics() { return state.update_batch_norm; }
+
+at::Tensor batch_norm(torch::nn::BatchNorm2dImpl& bn, const at::Tensor& x, bool training) {
+  const auto& o = bn.options;
+  if (!training) {
+    return at::batch_norm(x, bn.weight, bn.bias, bn.running_mean, bn.running_var, false, 0.0, o.eps(), false);
+  }
+  if (!state.update_batch_norm) {
+    // Batch statistics without touching the running ones.
+    return at::batch_norm(x, bn.weight, bn.bias, {}, {}, true, 0.0, o.eps(), false);
+  }
+  bn.num_batches_tracked += 1;
+  return at::batch_norm(x, bn.weight, bn.bias, bn.running_mean, bn.running_var, true, o.momentum().value(), o.eps(),
+                        false);
+}
+
+at::Tensor bernoulli_mask(at::IntArrayRef shape, double keep, const at::TensorOptions& options) {
+  at::Tensor mask = at::empty(shape, options);
+  if (state.generator) {
+    mask.bernoulli_(keep, *state.generator);
+  } else {
+    mask.bernoulli_(keep);
+  }
+  return mask.div_(keep);
+}
+
+}  // namespace merba::model
