@@ -1,0 +1,180 @@
+package ai.merba.data;
+
+import ai.merba.model.LabelScheme;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.IntStream;
+
+/**
+ * The samples of a {@link Manifest} with their flows decoded once and kept in memory: the composite's 309
+ * samples of 3×28×28 take under 4 MB, and training reads every sample every epoch of every LOSO fold, so
+ * decoding again would dominate. Subsets and folds share the decoded arrays rather than copy them.
+ *
+ * <p>Immutable as long as nobody writes into the arrays {@link #features(int)} returns.
+ */
+public final class FlowDataset {
+    /**
+     * One leave-one-subject-out fold.
+     *
+     * @param index 0-based, in the order of {@link FlowDataset#subjects()}
+     * @param heldOutSubject the subject whose samples form {@code test}
+     * @param train every other sample, in dataset order
+     * @param test the held-out subject's samples, in dataset order
+     */
+    public record Fold(int index, String heldOutSubject, FlowDataset train, FlowDataset test) {
+        public Fold {
+            Objects.requireNonNull(heldOutSubject, "heldOutSubject");
+            Objects.requireNonNull(train, "train");
+            Objects.requireNonNull(test, "test");
+        }
+    }
+
+    private final LabelScheme labels;
+    private final int channels;
+    private final int inputSize;
+    private final Sample[] samples;
+    private final float[][] features;
+
+    private FlowDataset(LabelScheme labels, int channels, int inputSize, Sample[] samples, float[][] features) {
+        this.labels = labels;
+        this.channels = channels;
+        this.inputSize = inputSize;
+        this.samples = samples;
+        this.features = features;
+    }
+
+    /**
+     * Decodes every sample of {@code manifest} (in parallel).
+     *
+     * @throws IllegalArgumentException if a file no longer decodes as it did when the manifest was loaded
+     */
+    public static FlowDataset load(Manifest manifest) {
+        if (manifest == null) {
+            throw new IllegalArgumentException("manifest must not be null");
+        }
+        Sample[] samples = manifest.samples().toArray(new Sample[0]);
+        int channels = manifest.channels();
+        int size = manifest.inputSize();
+        float[][] features = new float[samples.length][];
+        IntStream.range(0, samples.length).parallel().forEach(i ->
+                features[i] = FlowDecoder.decode(samples[i].file(), channels, size));
+        return new FlowDataset(manifest.labels(), channels, size, samples, features);
+    }
+
+    /** The number of samples. */
+    public int size() {
+        return samples.length;
+    }
+
+    /** Sample {@code i}'s manifest row. */
+    public Sample sample(int i) {
+        return samples[Objects.checkIndex(i, samples.length)];
+    }
+
+    /**
+     * Sample {@code i}'s flow, channel-major (C, H, W) as {@link FlowDecoder#decode} gives it. This is the cached
+     * array itself, shared with every subset and fold: read it, copy it, never modify it.
+     */
+    public float[] features(int i) {
+        return features[Objects.checkIndex(i, samples.length)];
+    }
+
+    /** Sample {@code i}'s fine class index. */
+    public int label(int i) {
+        return sample(i).label();
+    }
+
+    /** Channels C of every sample. */
+    public int channels() {
+        return channels;
+    }
+
+    /** Height = width of every sample. */
+    public int inputSize() {
+        return inputSize;
+    }
+
+    /** The label scheme the labels index. */
+    public LabelScheme labels() {
+        return labels;
+    }
+
+    /**
+     * The samples at {@code indices}, in that order, sharing this dataset's decoded arrays. Indices may repeat
+     * (e.g. for oversampling); an empty array gives an empty dataset.
+     *
+     * @throws IllegalArgumentException naming the first index out of range
+     */
+    public FlowDataset subset(int[] indices) {
+        if (indices == null) {
+            throw new IllegalArgumentException("indices must not be null");
+        }
+        Sample[] s = new Sample[indices.length];
+        float[][] f = new float[indices.length][];
+        for (int k = 0; k < indices.length; k++) {
+            int i = indices[k];
+            if (i < 0 || i >= samples.length) {
+                throw new IllegalArgumentException("indices[" + k + "] = " + i + " is out of range 0.."
+                        + (samples.length - 1));
+            }
+            s[k] = samples[i];
+            f[k] = features[i];
+        }
+        return new FlowDataset(labels, channels, inputSize, s, f);
+    }
+
+    /**
+     * The distinct subject ids in order of first appearance. A subject is its id string as written in the
+     * manifest, not the (dataset, subject) pair: composite manifests use ids unique across datasets (s01…,
+     * sub01…), and an id shared by two datasets is one subject here, held out together.
+     */
+    public List<String> subjects() {
+        LinkedHashSet<String> set = new LinkedHashSet<>();
+        for (Sample s : samples) {
+            set.add(s.subject());
+        }
+        return List.copyOf(set);
+    }
+
+    /** The number of samples of each fine class, indexed like the label scheme. */
+    public int[] classCounts() {
+        int[] counts = new int[labels.numFine()];
+        for (Sample s : samples) {
+            counts[s.label()]++;
+        }
+        return counts;
+    }
+
+    /**
+     * Leave-one-subject-out (spec §5): one fold per subject of {@link #subjects()}, in that order, testing on that
+     * subject's samples and training on all others. Every sample is in the test set of exactly one fold.
+     *
+     * @throws IllegalArgumentException with fewer than two subjects, where some fold would have nothing to train on
+     */
+    public List<Fold> leaveOneSubjectOut() {
+        List<String> subjects = subjects();
+        if (subjects.size() < 2) {
+            throw new IllegalArgumentException("leave-one-subject-out needs at least two subjects, the dataset has "
+                    + subjects.size());
+        }
+        List<Fold> folds = new ArrayList<>(subjects.size());
+        for (int k = 0; k < subjects.size(); k++) {
+            String held = subjects.get(k);
+            int[] test = IntStream.range(0, samples.length).filter(i -> samples[i].subject().equals(held)).toArray();
+            int[] train = IntStream.range(0, samples.length).filter(i -> !samples[i].subject().equals(held)).toArray();
+            folds.add(new Fold(k, held, subset(train), subset(test)));
+        }
+        return folds;
+    }
+
+    /** E.g. {@code FlowDataset[309 samples, 40 subjects, 3×28×28, megc-3 counts [158, 83, 68]]}. */
+    @Override
+    public String toString() {
+        return "FlowDataset[" + samples.length + " samples, " + subjects().size() + " subjects, " + channels + "×"
+                + inputSize + "×" + inputSize + ", " + labels.name() + " counts " + Arrays.toString(classCounts())
+                + "]";
+    }
+}

@@ -1,0 +1,190 @@
+package ai.merba.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.merba.eval.LosoReport.DatasetResult;
+import ai.merba.eval.LosoReport.FoldResult;
+import ai.merba.model.ModelConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LosoReportTest {
+    static final List<String> MEGC3 = List.of("negative", "positive", "surprise");
+
+    /**
+     * Three folds over two datasets; casme2 has no surprise sample.
+     *
+     * <pre>
+     * fold 0, smic s1:   truth 0 1 2 0   predicted 0 1 0 0   (3 of 4 right)
+     * fold 1, smic s2:   truth 0 2 1     predicted 1 2 1     (2 of 3)
+     * fold 2, casme2 x1: truth 0 0 1     predicted 0 1 1     (2 of 3)
+     * </pre>
+     */
+    static List<PredictionRecord> predictions() {
+        List<PredictionRecord> p = new ArrayList<>();
+        int[][] fold0 = {{0, 0}, {1, 1}, {2, 0}, {0, 0}};
+        int[][] fold1 = {{0, 1}, {2, 2}, {1, 1}};
+        int[][] fold2 = {{0, 0}, {0, 1}, {1, 1}};
+        add(p, 0, "smic", "s1", fold0);
+        add(p, 1, "smic", "s2", fold1);
+        add(p, 2, "casme2", "x1", fold2);
+        return p;
+    }
+
+    private static void add(List<PredictionRecord> p, int fold, String dataset, String subject, int[][] pairs) {
+        for (int i = 0; i < pairs.length; i++) {
+            p.add(new PredictionRecord(fold, dataset, subject, subject + "_" + i, pairs[i][0], pairs[i][1]));
+        }
+    }
+
+    static LosoReport report() {
+        return LosoReport.builder(MEGC3, predictions())
+                .optModelConfigJson(ModelConfig.preset("composite-28").toJson())
+                .optTrainingConfigJson("{\"epochs\": 200, \"lr\": 5e-4}")
+                .optSeed(42)
+                .optLibraryVersion("0.1.0-test")
+                .optWallTimeSeconds(12.5)
+                .build();
+    }
+
+    @Test
+    void pooledMetrics() {
+        LosoReport r = report();
+        // Pooled confusion (rows truth):  negative [3 2 0], positive [0 3 0], surprise [1 0 1]; N = 10.
+        // Acc = 7/10.
+        // negative: TP 3, FP 4-3 = 1, FN 2 -> F1 = 6/9;  recall 3/5
+        // positive: TP 3, FP 5-3 = 2, FN 0 -> F1 = 6/8;  recall 1
+        // surprise: TP 1, FP 0,       FN 1 -> F1 = 2/3;  recall 1/2
+        // UF1 = (2/3 + 3/4 + 2/3) / 3 = 25/36; UAR = (3/5 + 1 + 1/2) / 3 = 7/10.
+        assertThat(r.confusion().counts()).isDeepEqualTo(new long[][] {{3, 2, 0}, {0, 3, 0}, {1, 0, 1}});
+        assertThat(r.pooled().accuracy()).isCloseTo(0.7, within(1e-12));
+        assertThat(r.pooled().uf1()).isCloseTo(25.0 / 36, within(1e-12));
+        assertThat(r.pooled().uar()).isCloseTo(0.7, within(1e-12));
+        assertThat(r.pooled().samples()).isEqualTo(10);
+    }
+
+    @Test
+    void perDatasetKeepsErrorsInsteadOfFailing() {
+        List<DatasetResult> ds = report().datasets();
+        assertThat(ds).extracting(DatasetResult::dataset).containsExactly("smic", "casme2");
+        // smic (rows truth): negative [2 1 0], positive [0 2 0], surprise [1 0 1]; N = 7; Acc 5/7.
+        // F1: negative 4/6, positive 4/5, surprise 2/3 -> UF1 = 32/45; recall 2/3, 1, 1/2 -> UAR = 13/18.
+        DatasetResult smic = ds.get(0);
+        assertThat(smic.defined()).isTrue();
+        assertThat(smic.error()).isNull();
+        assertThat(smic.samples()).isEqualTo(7);
+        assertThat(smic.metrics().accuracy()).isCloseTo(5.0 / 7, within(1e-12));
+        assertThat(smic.metrics().uf1()).isCloseTo(32.0 / 45, within(1e-12));
+        assertThat(smic.metrics().uar()).isCloseTo(13.0 / 18, within(1e-12));
+        DatasetResult casme2 = ds.get(1);
+        assertThat(casme2.defined()).isFalse();
+        assertThat(casme2.metrics()).isNull();
+        assertThat(casme2.error()).isEqualTo("class 'surprise' has no samples in the truth: UF1/UAR undefined");
+        assertThat(casme2.confusion().counts()).isDeepEqualTo(new long[][] {{1, 1, 0}, {0, 1, 0}, {0, 0, 0}});
+    }
+
+    @Test
+    void perFold() {
+        List<FoldResult> folds = report().folds();
+        assertThat(folds).extracting(FoldResult::fold).containsExactly(0, 1, 2);
+        assertThat(folds).extracting(FoldResult::subjects)
+                .containsExactly(List.of("s1"), List.of("s2"), List.of("x1"));
+        assertThat(folds).extracting(FoldResult::samples).containsExactly(4L, 3L, 3L);
+        assertThat(folds).extracting(FoldResult::correct).containsExactly(3L, 2L, 2L);
+        assertThat(folds.get(0).accuracy()).isEqualTo(0.75);
+    }
+
+    @Test
+    void jsonHasEveryKeyAndEmbedsConfigsAsObjects() throws Exception {
+        LosoReport r = report();
+        String json = r.toJson();
+        assertThat(json).contains("\n  \"classes\""); // pretty-printed
+        JsonNode root = new ObjectMapper().readTree(json);
+        assertThat(root.fieldNames()).toIterable().containsExactly("classes", "samples", "pooled", "datasets",
+                "folds", "model_config", "training_config", "seed", "library_version", "wall_time_seconds",
+                "predictions");
+        assertThat(root.get("classes").toString()).isEqualTo("[\"negative\",\"positive\",\"surprise\"]");
+        assertThat(root.get("samples").asLong()).isEqualTo(10);
+        JsonNode pooled = root.get("pooled");
+        assertThat(pooled.fieldNames()).toIterable().containsExactly("accuracy", "uf1", "uar", "f1_per_class",
+                "recall_per_class", "confusion");
+        assertThat(pooled.get("uf1").asDouble()).isCloseTo(25.0 / 36, within(1e-12));
+        assertThat(pooled.get("f1_per_class").get("positive").asDouble()).isEqualTo(0.75);
+        assertThat(pooled.get("confusion").toString()).isEqualTo("[[3,2,0],[0,3,0],[1,0,1]]");
+        assertThat(root.get("datasets").get(0).has("uf1")).isTrue();
+        assertThat(root.get("datasets").get(1).get("error").asText()).contains("'surprise'");
+        assertThat(root.get("datasets").get(1).has("uf1")).isFalse();
+        assertThat(root.get("folds").get(0).get("accuracy").asDouble()).isEqualTo(0.75);
+        assertThat(root.get("model_config").isObject()).isTrue();
+        assertThat(root.get("model_config").get("input_size").asInt()).isEqualTo(28);
+        assertThat(root.get("training_config").get("epochs").asInt()).isEqualTo(200);
+        assertThat(root.get("seed").asLong()).isEqualTo(42);
+        assertThat(root.get("library_version").asText()).isEqualTo("0.1.0-test");
+        assertThat(root.get("wall_time_seconds").asDouble()).isEqualTo(12.5);
+        assertThat(root.get("predictions")).hasSize(10);
+        assertThat(root.get("predictions").get(2).toString())
+                .isEqualTo("{\"fold\":0,\"dataset\":\"smic\",\"subject\":\"s1\",\"sample\":\"s1_2\",\"truth\":2,"
+                        + "\"predicted\":0}");
+    }
+
+    @Test
+    void missingMetadataIsNull() throws Exception {
+        JsonNode root = new ObjectMapper().readTree(LosoReport.of(MEGC3, predictions()).toJson());
+        for (String key : List.of("model_config", "training_config", "seed", "library_version",
+                "wall_time_seconds")) {
+            assertThat(root.has(key)).as(key).isTrue();
+            assertThat(root.get(key).isNull()).as(key).isTrue();
+        }
+        LosoReport r = LosoReport.of(MEGC3, predictions());
+        assertThat(r.seed()).isEmpty();
+        assertThat(r.modelConfigJson()).isEmpty();
+    }
+
+    @Test
+    void table() {
+        String t = report().table();
+        assertThat(t).contains("pooled   Acc 0.7000   UF1 0.6944   UAR 0.7000");
+        assertThat(t).contains("truth \\ predicted  negative  positive  surprise");
+        assertThat(t).containsPattern("(?m)^negative\\s+3\\s+2\\s+0$");
+        assertThat(t).containsPattern("smic\\s+n\\s+7\\s+Acc 0.7143");
+        assertThat(t).contains("undefined: class 'surprise' has no samples");
+        assertThat(t).containsPattern("fold\\s+0\\s+s1\\s+n\\s+4\\s+Acc 0.7500");
+        assertThat(t).contains("seed 42", "library 0.1.0-test", "wall time 12.5 s");
+    }
+
+    @Test
+    void classAbsentFromThePoolFailsTheReport() {
+        List<PredictionRecord> p = new ArrayList<>();
+        add(p, 0, "smic", "s1", new int[][] {{0, 0}, {1, 2}});
+        assertThatThrownBy(() -> LosoReport.of(MEGC3, p))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("class 'surprise' has no samples in the truth: UF1/UAR undefined");
+    }
+
+    @Test
+    void invalidInputsAreNamed() {
+        assertThatThrownBy(() -> LosoReport.of(MEGC3, List.of())).hasMessageContaining("predictions must not be empty");
+        assertThatThrownBy(() -> LosoReport.of(List.of("a", "a"), predictions()))
+                .hasMessageContaining("classNames[1] = 'a' repeats classNames[0]");
+        List<PredictionRecord> outOfRange = new ArrayList<>(predictions());
+        outOfRange.add(new PredictionRecord(3, "smic", "s9", "z", 0, 3));
+        assertThatThrownBy(() -> LosoReport.of(MEGC3, outOfRange))
+                .hasMessageContaining("predictions[10].predicted = 3 is out of range 0..2");
+        List<PredictionRecord> twice = new ArrayList<>(predictions());
+        twice.add(new PredictionRecord(3, "smic", "s1", "s1_0", 0, 0));
+        assertThatThrownBy(() -> LosoReport.of(MEGC3, twice))
+                .hasMessageContaining("predictions[10]: sample (smic, s1, s1_0) repeats predictions[0]");
+        assertThatThrownBy(() -> LosoReport.builder(MEGC3, predictions()).optModelConfigJson("[1]").build())
+                .hasMessageContaining("modelConfigJson must be a JSON object");
+        assertThatThrownBy(() -> LosoReport.builder(MEGC3, predictions()).optTrainingConfigJson("{oops").build())
+                .hasMessageContaining("trainingConfigJson is not valid JSON");
+        assertThatThrownBy(() -> LosoReport.builder(MEGC3, predictions()).optWallTimeSeconds(-1).build())
+                .hasMessageContaining("wallTimeSeconds = -1.0");
+        assertThatThrownBy(() -> new PredictionRecord(0, "", "s", "x", 0, 0)).hasMessageContaining("dataset");
+    }
+}
