@@ -239,6 +239,18 @@ TEST(sibling_cross_entropy_on_hand_computed_cases) {
   EXPECT_CLOSE(dgcm_loss(logits, targets, c, 0.0), at::scalar_tensor((-std::log(0.25) - std::log(0.6)) / 2), 1e-6, "λ = 0");
 }
 
+TEST(class_weights_weight_each_sample_by_its_fine_class) {
+  ModelConfig c = casme2_5(composite_28());
+  HeadOutput logits;
+  logits.coarse_logits = at::log(at::tensor({0.25, 0.25, 0.25, 0.25, 0.1, 0.6, 0.2, 0.1}).view({2, 4}));
+  logits.fine_logits = at::log(at::tensor({1.0, 3.0, 1.0, 1.0, 1.0, 5.0, 0.2, 0.8, 9.0, 9.0}).view({2, 5}));
+  const at::Tensor targets = at::tensor(std::vector<int64_t>{0, 2});
+  // Per-sample losses as in the unweighted case: ln 4 and −ln .6 − ln .8; weights 3 (class 0) and 1 (class 2).
+  const double l0 = std::log(4.0), l1 = -std::log(0.6) - std::log(0.8);
+  const at::Tensor weights = at::tensor({3.0, 1.0, 1.0, 1.0, 1.0}, at::kFloat);
+  EXPECT_CLOSE(dgcm_loss(logits, targets, c, 1.0, weights), at::scalar_tensor((3 * l0 + l1) / 4), 1e-6, "weighted");
+}
+
 TEST(parameter_names_and_shapes_match_the_checkpoint_format) {
   // Written by the independent PyTorch implementation (benchmarks/python/merba_eager.py --dump-params).
   std::ifstream file(MERBA_TEST_DATA_DIR "/model/composite-28-megc-3.parameters.txt");

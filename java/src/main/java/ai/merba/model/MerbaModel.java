@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -233,6 +234,11 @@ public final class MerbaModel implements AutoCloseable {
         }
     }
 
+    /** The native peer, for the other packages of this library (training); not for applications. */
+    public NativeModel nativeHandle() {
+        return open();
+    }
+
     private NativeModel open() {
         if (handle == null) {
             throw new IllegalStateException("this MerbaModel has been closed");
@@ -254,8 +260,10 @@ public final class MerbaModel implements AutoCloseable {
         return view.defined() ? new Tensor(view) : null;
     }
 
+    // The PointerScopes release the intermediate tensors (cpu(), to()) now rather than at garbage collection.
     private static double[] doubles(Tensor t) {
-        try (Tensor d = t.cpu().to(ScalarType.Double).contiguous()) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor d = t.cpu().to(ScalarType.Double).contiguous();
             double[] values = new double[(int) d.numel()];
             DoublePointer p = d.data_ptr_double();
             p.get(values);
@@ -264,7 +272,8 @@ public final class MerbaModel implements AutoCloseable {
     }
 
     private static long[] longs(Tensor t) {
-        try (Tensor l = t.cpu().to(ScalarType.Long).contiguous()) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor l = t.cpu().to(ScalarType.Long).contiguous();
             long[] values = new long[(int) l.numel()];
             LongPointer p = l.data_ptr_long();
             p.get(values);

@@ -1,5 +1,6 @@
 package ai.merba.model;
 
+import ai.merba.internal.JsonFields;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

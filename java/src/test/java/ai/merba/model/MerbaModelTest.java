@@ -54,9 +54,12 @@ class MerbaModelTest {
     }
 
     @Test
-    void paperPresetRunsForward() {
+    void paperPresetRunsForwardAndBackward() {
         try (PointerScope scope = new PointerScope();
                 MerbaModel model = MerbaModel.create(ModelConfig.preset("paper-224"), CASME2, 3)) {
+            model.loss(torch.rand(2, 3, 224, 224), torch.tensor(new long[] {0, 4})).backward();
+            Tensor grad = model.namedTensors().get("stages.3.blocks.1.mixers.1.A_log").grad();
+            assertTrue(grad.defined() && grad.abs().sum().item_double() > 0);
             model.eval();
             List<Prediction> p = model.predict(torch.rand(1, 3, 224, 224));
             assertEquals(1, p.size());

@@ -8,6 +8,7 @@ import org.bytedeco.javacpp.annotation.Const;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Namespace;
 import org.bytedeco.javacpp.annotation.Properties;
+import org.bytedeco.javacpp.annotation.StdString;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
@@ -47,4 +48,8 @@ public final class MerbaNative {
             @Const @ByRef Tensor deltaBias,
             @Cast("bool") boolean deltaSoftplus,
             @Cast("bool") boolean returnLastState);
+
+    /** The training schedule's learning rate at a 0-based step, for options JSON as NativeTrainer takes it. */
+    @Name("learning_rate_at")
+    public static native double learningRateAt(@StdString String optionsJson, @Cast("long long") long step);
 }

@@ -1,4 +1,4 @@
-package ai.merba.model;
+package ai.merba.internal;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -18,13 +18,13 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Strict reading of the config and label JSON documents. Read as a tree, field by field, so that every
+ * Strict reading of MERba's JSON documents (model and training configs, label schemes). Internal to MERba. Read as a tree, field by field, so that every
  * problem becomes an {@link IllegalArgumentException} that names the JSON field, rather than a Jackson
  * binding error that names a Java property.
  */
-final class JsonFields {
+public final class JsonFields {
     /** Duplicate keys and trailing content are errors: a document means one thing or is rejected. */
-    static final ObjectMapper MAPPER = JsonMapper.builder()
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
@@ -32,7 +32,7 @@ final class JsonFields {
     private JsonFields() {}
 
     /** Parses {@code json}, which must hold one object; {@code what} names the document in messages. */
-    static ObjectNode parseObject(String json, String what) {
+    public static ObjectNode parseObject(String json, String what) {
         if (json == null) {
             throw new IllegalArgumentException(what + " JSON must not be null");
         }
@@ -51,7 +51,7 @@ final class JsonFields {
     }
 
     /** Reads a UTF-8 file; content problems are reported with the file's path in front. */
-    static <T> T readFile(Path path, Function<String, T> parser) throws IOException {
+    public static <T> T readFile(Path path, Function<String, T> parser) throws IOException {
         String json = Files.readString(path);
         try {
             return parser.apply(json);
@@ -61,7 +61,7 @@ final class JsonFields {
     }
 
     /** Rejects the first key of {@code object} not in {@code known}; {@code prefix} locates the object. */
-    static void rejectUnknownKeys(JsonNode object, Collection<String> known, String prefix) {
+    public static void rejectUnknownKeys(JsonNode object, Collection<String> known, String prefix) {
         for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!known.contains(key)) {
@@ -71,7 +71,7 @@ final class JsonFields {
         }
     }
 
-    static JsonNode required(JsonNode object, String key, String field) {
+    public static JsonNode required(JsonNode object, String key, String field) {
         JsonNode node = object.get(key);
         if (node == null) {
             throw new IllegalArgumentException(field + " is missing");
@@ -79,42 +79,42 @@ final class JsonFields {
         return node;
     }
 
-    static int intValue(JsonNode node, String field) {
+    public static int intValue(JsonNode node, String field) {
         if (node.isIntegralNumber() && node.canConvertToInt()) {
             return node.intValue();
         }
         throw new IllegalArgumentException(field + " must be an integer, got " + node);
     }
 
-    static double doubleValue(JsonNode node, String field) {
+    public static double doubleValue(JsonNode node, String field) {
         if (node.isNumber()) {
             return node.doubleValue();
         }
         throw new IllegalArgumentException(field + " must be a number, got " + node);
     }
 
-    static boolean booleanValue(JsonNode node, String field) {
+    public static boolean booleanValue(JsonNode node, String field) {
         if (node.isBoolean()) {
             return node.booleanValue();
         }
         throw new IllegalArgumentException(field + " must be true or false, got " + node);
     }
 
-    static String textValue(JsonNode node, String field) {
+    public static String textValue(JsonNode node, String field) {
         if (node.isTextual()) {
             return node.textValue();
         }
         throw new IllegalArgumentException(field + " must be a string, got " + node);
     }
 
-    static JsonNode array(JsonNode node, String field) {
+    public static JsonNode array(JsonNode node, String field) {
         if (node.isArray()) {
             return node;
         }
         throw new IllegalArgumentException(field + " must be an array, got " + node);
     }
 
-    static List<Integer> intList(JsonNode node, String field) {
+    public static List<Integer> intList(JsonNode node, String field) {
         JsonNode items = array(node, field);
         List<Integer> out = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
@@ -124,7 +124,7 @@ final class JsonFields {
     }
 
     /** Writes a tree; writing an in-memory tree to a string cannot fail for I/O reasons. */
-    static String write(JsonNode node) {
+    public static String write(JsonNode node) {
         try {
             return MAPPER.writeValueAsString(node);
         } catch (JsonProcessingException e) {

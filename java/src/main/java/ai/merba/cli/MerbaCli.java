@@ -1,0 +1,50 @@
+package ai.merba.cli;
+
+import ai.merba.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code merba} command-line tool. Exit codes scripts can rely on: 0 success, 1 failure while running,
+ * 2 bad usage or invalid input (options, configuration, manifest rows, files).
+ */
+@Command(name = "merba", mixinStandardHelpOptions = true, versionProvider = MerbaCli.VersionProvider.class,
+        description = "Micro-expression recognition with MERba: train, evaluate (LOSO), inspect and benchmark.",
+        subcommands = {LosoCommand.class, TrainCommand.class, InfoCommand.class, BenchCommand.class,
+                SynthCommand.class, CommandLine.HelpCommand.class})
+public final class MerbaCli implements Runnable {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILURE = 1;
+    public static final int EXIT_INVALID_INPUT = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the tool in-process and returns its exit code (what {@link #main} exits with). */
+    public static int execute(String... args) {
+        return new CommandLine(new MerbaCli())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    boolean invalidInput = e instanceof IllegalArgumentException || e instanceof java.nio.file.NoSuchFileException;
+                    cmd.getErr().println(cmd.getColorScheme().errorText("merba: " + e.getMessage()));
+                    return invalidInput ? EXIT_INVALID_INPUT : EXIT_FAILURE;
+                })
+                .execute(args);
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"merba " + Version.get()};
+        }
+    }
+}

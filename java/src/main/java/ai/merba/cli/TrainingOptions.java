@@ -1,0 +1,54 @@
+package ai.merba.cli;
+
+import ai.merba.train.TrainingConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that train: a training config file and overrides of its common fields. */
+final class TrainingOptions {
+    @Option(names = "--training-config", description = "Training config JSON file (spec §5 defaults otherwise).")
+    Path file;
+
+    @Option(names = "--epochs", description = "Epochs (overrides the training config).")
+    Integer epochs;
+
+    @Option(names = "--batch-size", description = "Batch size (overrides the training config).")
+    Integer batchSize;
+
+    @Option(names = "--lr", description = "Peak learning rate (overrides the training config).")
+    Double learningRate;
+
+    @Option(names = "--warmup-epochs", description = "Warm-up epochs (overrides the training config).")
+    Integer warmupEpochs;
+
+    @Option(names = "--class-weighting", description = "none or balanced (overrides the training config).")
+    TrainingConfig.ClassWeighting classWeighting;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of everything random (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", description = "Native threads (default: LibTorch's choice, the number of cores).")
+    Integer threads;
+
+    TrainingConfig trainingConfig() throws IOException {
+        TrainingConfig.Builder b = file != null ? TrainingConfig.fromJson(Files.readString(file)).toBuilder()
+                : TrainingConfig.builder();
+        if (epochs != null) b.optEpochs(epochs);
+        if (batchSize != null) b.optBatchSize(batchSize);
+        if (learningRate != null) b.optLearningRate(learningRate);
+        if (warmupEpochs != null) b.optWarmupEpochs(warmupEpochs);
+        if (classWeighting != null) b.optClassWeighting(classWeighting);
+        return b.build();
+    }
+
+    void applyThreads() {
+        if (threads != null) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("--threads must be >= 1");
+            }
+            org.bytedeco.pytorch.global.torch.set_num_threads(threads);
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package ai.merba.train;
+
+import ai.merba.data.FlowDataset;
+import ai.merba.internal.NativeCalls;
+import ai.merba.model.MerbaModel;
+import ai.merba.model.Prediction;
+import ai.merba.presets.NativeTrainer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Fits a {@link MerbaModel} on a {@link FlowDataset}: shuffled mini-batches, one native optimiser step per batch
+ * (forward, DGCM loss, backward, clipping, AdamW, schedule, augmentation — all in C++, one JNI crossing), and
+ * listeners around it. Reproducible from the seed: shuffling, augmentation and drop path all derive from it.
+ *
+ * <pre>{@code
+ * Trainer trainer = new Trainer(model, TrainingConfig.builder().optEpochs(50).build(), 42)
+ *         .addListener(new ProgressBar()).addListener(new LoggingListener());
+ * TrainingResult result = trainer.fit(train, validation);   // validation may be null
+ * }</pre>
+ *
+ * <p>Native memory: each batch's tensors are closed in the loop that made them.
+ */
+public final class Trainer {
+    private final MerbaModel model;
+    private final TrainingConfig config;
+    private final long seed;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private volatile boolean stopRequested;
+
+    public Trainer(MerbaModel model, TrainingConfig config, long seed) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.config = Objects.requireNonNull(config, "config");
+        this.seed = seed;
+    }
+
+    public Trainer addListener(TrainingListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    public MerbaModel model() {
+        return model;
+    }
+
+    public TrainingConfig config() {
+        return config;
+    }
+
+    /** Asks the running {@link #fit} to stop after the current epoch (e.g. early stopping). */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    public TrainingResult fit(FlowDataset train, FlowDataset validation) {
+        Objects.requireNonNull(train, "train");
+        if (train.size() == 0) {
+            throw new IllegalArgumentException("the training set is empty");
+        }
+        checkCompatible(train);
+        if (validation != null) {
+            checkCompatible(validation);
+        }
+        stopRequested = false;
+        int batchSize = Math.min(config.batchSize(), train.size());
+        int batches = (train.size() + batchSize - 1) / batchSize;
+        String options = config.toNativeJson(batches, classWeights(train));
+        long start = System.nanoTime();
+        List<EpochResult> epochs = new ArrayList<>();
+        listeners.forEach(l -> l.onTrainingBegin(this, config.epochs(), batches));
+        model.train();
+        try (NativeTrainer session = NativeCalls.call(() -> new NativeTrainer(nativeModel(), options, seed))) {
+            SplittableRandom shuffle = new SplittableRandom(seed);
+            for (int epoch = 1; epoch <= config.epochs() && !stopRequested; epoch++) {
+                int e = epoch;
+                listeners.forEach(l -> l.onEpochBegin(this, e));
+                EpochResult result = runEpoch(session, train, epoch, batchSize, batches, shuffle);
+                epochs.add(result);
+                listeners.forEach(l -> l.onEpochEnd(this, result));
+                if (validation != null && validation.size() > 0) {
+                    ValidationResult v = new ValidationResult(epoch, accuracy(validation), validation.size());
+                    listeners.forEach(l -> l.onValidation(this, v));
+                }
+            }
+        }
+        TrainingResult result = new TrainingResult(epochs, stopRequested && epochs.size() < config.epochs(),
+                (System.nanoTime() - start) / 1e9);
+        listeners.forEach(l -> l.onTrainingEnd(this, result));
+        return result;
+    }
+
+    private EpochResult runEpoch(NativeTrainer session, FlowDataset train, int epoch, int batchSize, int batches,
+            SplittableRandom shuffle) {
+        int[] order = permutation(train.size(), shuffle);
+        int perSample = train.channels() * train.inputSize() * train.inputSize();
+        long[] stepNanos = new long[batches];
+        double lossSum = 0;
+        long correct = 0;
+        double lastLr = 0;
+        long epochStart = System.nanoTime();
+        for (int b = 0; b < batches; b++) {
+            int from = b * batchSize, to = Math.min(train.size(), from + batchSize), n = to - from;
+            float[] data = new float[n * perSample];
+            long[] targets = new long[n];
+            for (int i = 0; i < n; i++) {
+                int index = order[from + i];
+                System.arraycopy(train.features(index), 0, data, i * perSample, perSample);
+                targets[i] = train.label(index);
+            }
+            long t0 = System.nanoTime();
+            double[] r = new double[5];
+            try (Tensor x = torch.empty(n, train.channels(), train.inputSize(), train.inputSize());
+                    Tensor y = torch.tensor(targets)) {
+                x.data_ptr_float().put(data);
+                try (Tensor out = NativeCalls.call(() -> session.step(x, y))) {
+                    DoublePointer p = out.data_ptr_double();
+                    p.get(r);
+                }
+            }
+            stepNanos[b] = System.nanoTime() - t0;
+            lossSum += r[0] * n;
+            correct += (long) r[1];
+            lastLr = r[3];
+            BatchResult batch = new BatchResult(epoch, b + 1, batches, r[0], (int) r[1], n, r[3], r[4], stepNanos[b]);
+            listeners.forEach(l -> l.onBatchEnd(this, batch));
+        }
+        double seconds = (System.nanoTime() - epochStart) / 1e9;
+        long[] sorted = stepNanos.clone();
+        Arrays.sort(sorted);
+        return new EpochResult(epoch, config.epochs(), lossSum / train.size(), (double) correct / train.size(), lastLr,
+                train.size() / seconds, percentile(sorted, 0.5) / 1e6, percentile(sorted, 0.9) / 1e6, train.size());
+    }
+
+    /** Accuracy of the fine predictions on a dataset (inference semantics), in batches. */
+    public double accuracy(FlowDataset data) {
+        List<Prediction> predictions = predict(model, data, config.batchSize());
+        long correct = 0;
+        for (int i = 0; i < data.size(); i++) {
+            if (predictions.get(i).fineIndex() == data.label(i)) {
+                correct++;
+            }
+        }
+        return data.size() == 0 ? 0 : (double) correct / data.size();
+    }
+
+    /** Predictions for every sample of a dataset, in its order, {@code batchSize} at a time. */
+    public static List<Prediction> predict(MerbaModel model, FlowDataset data, int batchSize) {
+        int perSample = data.channels() * data.inputSize() * data.inputSize();
+        List<Prediction> all = new ArrayList<>(data.size());
+        for (int from = 0; from < data.size(); from += batchSize) {
+            int n = Math.min(batchSize, data.size() - from);
+            float[] batch = new float[n * perSample];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(data.features(from + i), 0, batch, i * perSample, perSample);
+            }
+            all.addAll(model.predict(batch, n));
+        }
+        return all;
+    }
+
+    private double[] classWeights(FlowDataset train) {
+        if (config.classWeighting() == TrainingConfig.ClassWeighting.NONE) {
+            return null;
+        }
+        int[] counts = train.classCounts();
+        double[] w = new double[counts.length];
+        int present = (int) Arrays.stream(counts).filter(c -> c > 0).count();
+        for (int k = 0; k < counts.length; k++) {
+            // Absent classes get weight 1: they never occur in a batch, and the native side needs w > 0.
+            w[k] = counts[k] == 0 ? 1.0 : (double) train.size() / (present * (double) counts[k]);
+        }
+        return w;
+    }
+
+    private void checkCompatible(FlowDataset data) {
+        if (data.channels() != model.config().inChannels() || data.inputSize() != model.config().inputSize()) {
+            throw new IllegalArgumentException("dataset samples are " + data.channels() + "×" + data.inputSize() + "×"
+                    + data.inputSize() + " but the model takes " + model.config().inChannels() + "×"
+                    + model.config().inputSize() + "×" + model.config().inputSize());
+        }
+        if (data.labels().numFine() != model.labels().numFine()) {
+            throw new IllegalArgumentException("dataset label scheme '" + data.labels().name() + "' has "
+                    + data.labels().numFine() + " classes but the model's has " + model.labels().numFine());
+        }
+    }
+
+    private ai.merba.presets.NativeModel nativeModel() {
+        return model.nativeHandle();
+    }
+
+    private static int[] permutation(int n, SplittableRandom random) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    private static double percentile(long[] sorted, double q) {
+        return sorted[(int) Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))];
+    }
+}

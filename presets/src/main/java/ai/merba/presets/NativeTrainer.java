@@ -1,0 +1,37 @@
+package ai.merba.presets;
+
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.ByRef;
+import org.bytedeco.javacpp.annotation.ByVal;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.Name;
+import org.bytedeco.javacpp.annotation.Properties;
+import org.bytedeco.javacpp.annotation.StdString;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * JavaCPP peer of {@code merba::jni::TrainHandle} ({@code native/jni/train_handle.h}): a training session
+ * (optimiser state, schedule, augmentation RNG) over a {@link NativeModel}, which must stay open while this
+ * object lives. Declarations only; use {@code ai.merba.train.Trainer}.
+ */
+@Properties(inherit = MerbaPresets.class)
+@Name("merba::jni::TrainHandle")
+public class NativeTrainer extends Pointer {
+    static {
+        MerbaNative.load();
+    }
+
+    public NativeTrainer(NativeModel model, String optionsJson, long seed) {
+        super((Pointer) null);
+        allocate(model, optionsJson, seed);
+    }
+
+    private native void allocate(@ByRef NativeModel model, @StdString String optionsJson, @Cast("long long") long seed);
+
+    /** One optimiser step: float64 {loss, correct, samples, learning rate, gradient norm}. */
+    public native @ByVal Tensor step(@Const @ByRef Tensor inputs, @Const @ByRef Tensor fineTargets);
+
+    @Name("steps_taken")
+    public native @Cast("long long") long stepsTaken();
+}
