@@ -46,11 +46,7 @@ public final class FlowDataset {
         this.features = features;
     }
 
-    /**
-     * Decodes every sample of {@code manifest} (in parallel).
-     *
-     * @throws IllegalArgumentException if a file no longer decodes as it did when the manifest was loaded
-     */
+    /** The samples of {@code manifest}, with the flows it decoded while checking its rows. */
     public static FlowDataset load(Manifest manifest) {
         if (manifest == null) {
             throw new IllegalArgumentException("manifest must not be null");
@@ -59,8 +55,9 @@ public final class FlowDataset {
         int channels = manifest.channels();
         int size = manifest.inputSize();
         float[][] features = new float[samples.length][];
-        IntStream.range(0, samples.length).parallel().forEach(i ->
-                features[i] = FlowDecoder.decode(samples[i].file(), channels, size));
+        for (int i = 0; i < samples.length; i++) {
+            features[i] = manifest.decoded(i);
+        }
         return new FlowDataset(manifest.labels(), channels, size, samples, features);
     }
 

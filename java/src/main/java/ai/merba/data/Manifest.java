@@ -40,8 +40,12 @@ public final class Manifest {
     private final List<Sample> samples;
     private final List<String> subjects;
     private final List<String> datasets;
+    // Validation decodes every file anyway; FlowDataset takes these arrays instead of decoding again.
+    private final List<float[]> decoded;
 
-    private Manifest(Path path, LabelScheme labels, int channels, int size, List<Sample> samples) {
+    private Manifest(Path path, LabelScheme labels, int channels, int size, List<Sample> samples,
+            List<float[]> decoded) {
+        this.decoded = List.copyOf(decoded);
         this.path = path;
         this.labels = labels;
         this.channels = channels;
@@ -139,7 +143,7 @@ public final class Manifest {
         // Pass 2, in parallel: decode each file that exists, to check it and its shape.
         rows.parallelStream().filter(r -> r.fileExists).forEach(r -> {
             try {
-                FlowDecoder.decode(r.file, r.fileName, channels, size);
+                r.decoded = FlowDecoder.decode(r.file, r.fileName, channels, size);
             } catch (IllegalArgumentException e) {
                 r.decodeProblem = e.getMessage();
             }
@@ -147,6 +151,7 @@ public final class Manifest {
 
         List<RowError> errors = new ArrayList<>();
         List<Sample> samples = new ArrayList<>();
+        List<float[]> decoded = new ArrayList<>();
         for (Row r : rows) {
             List<String> problems = new ArrayList<>(r.problems);
             if (r.decodeProblem != null) {
@@ -156,12 +161,13 @@ public final class Manifest {
                 errors.add(new RowError(r.line, String.join("; ", problems)));
             } else {
                 samples.add(new Sample(r.line, r.dataset, r.subject, r.sample, r.label, r.file));
+                decoded.add(r.decoded);
             }
         }
         if (!errors.isEmpty()) {
             throw new ManifestException(name, errors);
         }
-        return new Manifest(csv, labels, channels, size, samples);
+        return new Manifest(csv, labels, channels, size, samples, decoded);
     }
 
     /** A row after pass 1; {@code decodeProblem} is filled in by pass 2. */
@@ -176,6 +182,7 @@ public final class Manifest {
         String fileName;
         boolean fileExists;
         volatile String decodeProblem;
+        volatile float[] decoded;
 
         Row(int line) {
             this.line = line;
@@ -306,6 +313,11 @@ public final class Manifest {
     }
 
     /** The CSV it was read from, as given. */
+    /** The decoded flows of sample i (C, H, W), shared with datasets made from this manifest. */
+    float[] decoded(int i) {
+        return decoded.get(i);
+    }
+
     public Path path() {
         return path;
     }
