@@ -58,14 +58,7 @@ std::vector<at::Tensor> ModelHandle::predict(const at::Tensor& input) {
 at::Tensor ModelHandle::loss(const at::Tensor& input, const at::Tensor& fine_targets) {
   return guarded([&] {
     const auto& c = impl_->net->config();
-    TORCH_CHECK_VALUE(fine_targets.dim() == 1 && fine_targets.size(0) == input.size(0),
-                      "targets must have shape (B) = (", input.size(0), "), got ", fine_targets.sizes());
-    TORCH_CHECK_VALUE(fine_targets.scalar_type() == at::kLong, "targets must be int64, got ", fine_targets.scalar_type());
-    if (fine_targets.numel() > 0) {
-      const int64_t lo = fine_targets.min().item<int64_t>(), hi = fine_targets.max().item<int64_t>();
-      TORCH_CHECK_VALUE(lo >= 0 && hi < c.num_fine(), "targets must be fine class indices in 0..", c.num_fine() - 1,
-                        ", got values in ", lo, "..", hi);
-    }
+    model::check_fine_targets(fine_targets, input.size(0), c);
     return model::dgcm_loss(impl_->net->forward(input), fine_targets.to(input.device()), c);
   });
 }

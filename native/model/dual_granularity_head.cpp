@@ -87,6 +87,18 @@ DgcmPrediction dgcm_predict(const HeadOutput& logits, const ModelConfig& c) {
   return p;
 }
 
+void check_fine_targets(const at::Tensor& fine_targets, int64_t batch, const ModelConfig& c) {
+  TORCH_CHECK_VALUE(fine_targets.defined() && fine_targets.dim() == 1 && fine_targets.size(0) == batch,
+                    "targets must have shape (B) = (", batch, "), got ",
+                    fine_targets.defined() ? fine_targets.sizes() : at::IntArrayRef{});
+  TORCH_CHECK_VALUE(fine_targets.scalar_type() == at::kLong, "targets must be int64, got ", fine_targets.scalar_type());
+  if (fine_targets.numel() > 0) {
+    const int64_t lo = fine_targets.min().item<int64_t>(), hi = fine_targets.max().item<int64_t>();
+    TORCH_CHECK_VALUE(lo >= 0 && hi < c.num_fine(), "targets must be fine class indices in 0..", c.num_fine() - 1,
+                      ", got values in ", lo, "..", hi);
+  }
+}
+
 at::Tensor dgcm_loss(const HeadOutput& logits, const at::Tensor& fine_target, const ModelConfig& c, double lambda,
                      const at::Tensor& class_weights) {
   const at::Tensor coarse_target =

@@ -48,6 +48,10 @@ DgcmPrediction dgcm_predict(const HeadOutput& logits, const ModelConfig& config)
 at::Tensor dgcm_loss(const HeadOutput& logits, const at::Tensor& fine_target, const ModelConfig& config,
                      double lambda = 1.0, const at::Tensor& class_weights = {});
 
+// Checks that `fine_targets` are (batch) int64 fine class indices of the config's label scheme; throws
+// c10::ValueError naming what is wrong. Shared by every entry point that takes training targets.
+void check_fine_targets(const at::Tensor& fine_targets, int64_t batch, const ModelConfig& config);
+
 // log P(f | group of f) for every fine class: a log-softmax within each coarse group.
 at::Tensor log_softmax_within_groups(const at::Tensor& fine_logits, const ModelConfig& config);
 

@@ -62,40 +62,29 @@ ModelConfig ModelConfig::from_json(const std::string& text) {
       "in_channels", "input_size", "stem_strides", "dims", "depths", "window_sizes", "heads", "scans",
       "inter_window_attention", "dgcm", "mlp_ratio", "d_state", "d_conv", "dropout", "drop_path",
       "num_coarse", "fine_to_coarse"};
-  for (const auto& [key, value] : doc.as_object("model config")) {
-    if (!known.count(key)) invalid("unknown key '" + key + "'");
-  }
+  util::reject_unknown_keys(doc, known, "model config");
   ModelConfig c;
-  auto opt_int = [&](const char* key, int64_t& field) {
-    if (doc.contains(key)) field = doc.at(key).as_int(key);
-  };
-  auto opt_list = [&](const char* key, std::vector<int64_t>& field) {
-    if (doc.contains(key)) field = util::int_list(doc, key);
-  };
-  auto opt_double = [&](const char* key, double& field) {
-    if (doc.contains(key)) field = doc.at(key).as_double(key);
-  };
-  opt_int("in_channels", c.in_channels);
-  opt_int("input_size", c.input_size);
-  opt_list("stem_strides", c.stem_strides);
-  opt_list("dims", c.dims);
-  opt_list("depths", c.depths);
-  opt_list("window_sizes", c.window_sizes);
-  opt_list("heads", c.heads);
+  util::read_optional(doc, "in_channels", c.in_channels);
+  util::read_optional(doc, "input_size", c.input_size);
+  util::read_optional(doc, "stem_strides", c.stem_strides);
+  util::read_optional(doc, "dims", c.dims);
+  util::read_optional(doc, "depths", c.depths);
+  util::read_optional(doc, "window_sizes", c.window_sizes);
+  util::read_optional(doc, "heads", c.heads);
   if (doc.contains("scans")) {
     c.scans.clear();
     const auto& items = doc.at("scans").as_array("scans");
     for (size_t i = 0; i < items.size(); ++i) c.scans.push_back(parse_scan(items[i].as_string("scans[" + std::to_string(i) + "]")));
   }
-  if (doc.contains("inter_window_attention")) c.inter_window_attention = doc.at("inter_window_attention").as_bool("inter_window_attention");
+  util::read_optional(doc, "inter_window_attention", c.inter_window_attention);
   if (doc.contains("dgcm")) c.dgcm = parse_dgcm(doc.at("dgcm").as_string("dgcm"));
-  opt_double("mlp_ratio", c.mlp_ratio);
-  opt_int("d_state", c.d_state);
-  opt_int("d_conv", c.d_conv);
-  opt_double("dropout", c.dropout);
-  opt_double("drop_path", c.drop_path);
-  opt_int("num_coarse", c.num_coarse);
-  opt_list("fine_to_coarse", c.fine_to_coarse);
+  util::read_optional(doc, "mlp_ratio", c.mlp_ratio);
+  util::read_optional(doc, "d_state", c.d_state);
+  util::read_optional(doc, "d_conv", c.d_conv);
+  util::read_optional(doc, "dropout", c.dropout);
+  util::read_optional(doc, "drop_path", c.drop_path);
+  util::read_optional(doc, "num_coarse", c.num_coarse);
+  util::read_optional(doc, "fine_to_coarse", c.fine_to_coarse);
   c.validate();
   return c;
 }

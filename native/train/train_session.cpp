@@ -49,12 +49,7 @@ TrainSession::~TrainSession() = default;
 
 StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_targets) {
   const auto& config = net_->config();
-  TORCH_CHECK_VALUE(fine_targets.dim() == 1 && fine_targets.size(0) == inputs.size(0),
-                    "targets must have shape (B) = (", inputs.size(0), "), got ", fine_targets.sizes());
-  TORCH_CHECK_VALUE(fine_targets.scalar_type() == at::kLong, "targets must be int64, got ", fine_targets.scalar_type());
-  TORCH_CHECK_VALUE(fine_targets.numel() == 0 || (fine_targets.min().item<int64_t>() >= 0 &&
-                                                  fine_targets.max().item<int64_t>() < config.num_fine()),
-                    "targets must be fine class indices in 0..", config.num_fine() - 1);
+  model::check_fine_targets(fine_targets, inputs.size(0), config);
   StepResult r;
   r.samples = inputs.size(0);
   r.learning_rate = learning_rate_at(options_, step_);

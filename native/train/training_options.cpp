@@ -21,38 +21,27 @@ TrainingOptions TrainingOptions::from_json(const std::string& text) {
       "learning_rate", "min_learning_rate", "weight_decay", "beta1", "beta2", "eps", "warmup_steps",
       "total_steps", "grad_clip", "flip_probability", "max_translation", "flow_encoding", "sibling_weight",
       "class_weights"};
-  for (const auto& [key, value] : doc.as_object("training options")) {
-    if (!known.count(key)) invalid("unknown key '" + key + "'");
-  }
+  util::reject_unknown_keys(doc, known, "training options");
   TrainingOptions o;
-  auto num = [&](const char* key, double& field) {
-    if (doc.contains(key)) field = doc.at(key).as_double(key);
-  };
-  auto integer = [&](const char* key, int64_t& field) {
-    if (doc.contains(key)) field = doc.at(key).as_int(key);
-  };
-  num("learning_rate", o.learning_rate);
-  num("min_learning_rate", o.min_learning_rate);
-  num("weight_decay", o.weight_decay);
-  num("beta1", o.beta1);
-  num("beta2", o.beta2);
-  num("eps", o.eps);
-  integer("warmup_steps", o.warmup_steps);
-  integer("total_steps", o.total_steps);
-  num("grad_clip", o.grad_clip);
-  num("flip_probability", o.flip_probability);
-  integer("max_translation", o.max_translation);
-  num("sibling_weight", o.sibling_weight);
+  util::read_optional(doc, "learning_rate", o.learning_rate);
+  util::read_optional(doc, "min_learning_rate", o.min_learning_rate);
+  util::read_optional(doc, "weight_decay", o.weight_decay);
+  util::read_optional(doc, "beta1", o.beta1);
+  util::read_optional(doc, "beta2", o.beta2);
+  util::read_optional(doc, "eps", o.eps);
+  util::read_optional(doc, "warmup_steps", o.warmup_steps);
+  util::read_optional(doc, "total_steps", o.total_steps);
+  util::read_optional(doc, "grad_clip", o.grad_clip);
+  util::read_optional(doc, "flip_probability", o.flip_probability);
+  util::read_optional(doc, "max_translation", o.max_translation);
+  util::read_optional(doc, "sibling_weight", o.sibling_weight);
   if (doc.contains("flow_encoding")) {
     const std::string& e = doc.at("flow_encoding").as_string("flow_encoding");
     if (e == "image") o.flow_encoding = FlowEncoding::IMAGE;
     else if (e == "signed") o.flow_encoding = FlowEncoding::SIGNED;
     else invalid("flow_encoding must be 'image' or 'signed', got '" + e + "'");
   }
-  if (doc.contains("class_weights") && !doc.at("class_weights").is_null()) {
-    const auto& items = doc.at("class_weights").as_array("class_weights");
-    for (size_t i = 0; i < items.size(); ++i) o.class_weights.push_back(items[i].as_double("class_weights[" + std::to_string(i) + "]"));
-  }
+  util::read_optional(doc, "class_weights", o.class_weights);
   o.validate();
   return o;
 }

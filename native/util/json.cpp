@@ -292,4 +292,33 @@ std::vector<int64_t> int_list(const Json& object, const std::string& key) {
   return result;
 }
 
+void reject_unknown_keys(const Json& object, const std::set<std::string>& known, const std::string& what) {
+  for (const auto& [key, value] : object.as_object(what)) {
+    if (!known.count(key)) throw std::invalid_argument(what + ": unknown key '" + key + "'");
+  }
+}
+
+void read_optional(const Json& object, const std::string& key, int64_t& field) {
+  if (object.contains(key)) field = object.at(key).as_int(key);
+}
+
+void read_optional(const Json& object, const std::string& key, double& field) {
+  if (object.contains(key)) field = object.at(key).as_double(key);
+}
+
+void read_optional(const Json& object, const std::string& key, bool& field) {
+  if (object.contains(key)) field = object.at(key).as_bool(key);
+}
+
+void read_optional(const Json& object, const std::string& key, std::vector<int64_t>& field) {
+  if (object.contains(key)) field = int_list(object, key);
+}
+
+void read_optional(const Json& object, const std::string& key, std::vector<double>& field) {
+  if (!object.contains(key) || object.at(key).is_null()) return;
+  field.clear();
+  const auto& items = object.at(key).as_array(key);
+  for (size_t i = 0; i < items.size(); ++i) field.push_back(items[i].as_double(key + "[" + std::to_string(i) + "]"));
+}
+
 }  // namespace merba::util

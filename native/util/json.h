@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -53,5 +54,15 @@ class Json {
 
 // Convenience readers for object members.
 std::vector<int64_t> int_list(const Json& object, const std::string& key);
+
+// Throws std::invalid_argument("<what>: unknown key 'k'") for the first member not in `known`.
+void reject_unknown_keys(const Json& object, const std::set<std::string>& known, const std::string& what);
+
+// Overwrites `field` with member `key` when the object has it (a document's missing keys keep defaults).
+void read_optional(const Json& object, const std::string& key, int64_t& field);
+void read_optional(const Json& object, const std::string& key, double& field);
+void read_optional(const Json& object, const std::string& key, bool& field);
+void read_optional(const Json& object, const std::string& key, std::vector<int64_t>& field);
+void read_optional(const Json& object, const std::string& key, std::vector<double>& field);
 
 }  // namespace merba::util

@@ -5,6 +5,7 @@ import ai.merba.eval.LosoReport;
 import ai.merba.eval.LosoRunner;
 import ai.merba.model.LabelScheme;
 import ai.merba.model.ModelConfig;
+import ai.merba.train.TrainingConfig;
 import ai.merba.train.TrainingListener;
 import ai.merba.train.listener.ProgressBar;
 import java.nio.file.Files;
@@ -37,11 +38,12 @@ final class LosoCommand implements Callable<Integer> {
         training.applyThreads();
         ModelConfig config = model.modelConfig();
         LabelScheme labels = model.labelScheme();
+        TrainingConfig trainingConfig = training.trainingConfig();
         FlowDataset data = ModelOptions.dataset(manifest, config, labels);
         System.out.printf("LOSO on %s: %d samples, %d subjects, %s; model %s; %d epochs%n", manifest, data.size(),
                 data.subjects().size(), labels.name(), model.config != null ? model.config : model.preset,
-                training.trainingConfig().epochs());
-        LosoReport result = new LosoRunner(config, training.trainingConfig(), training.seed)
+                trainingConfig.epochs());
+        LosoReport result = new LosoRunner(config, trainingConfig, training.seed)
                 .withProgress(System.out)
                 .withListeners(fold -> List.<TrainingListener>of(
                         new ProgressBar().withPrefix("fold " + (fold.index() + 1) + " ")))
