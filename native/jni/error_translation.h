@@ -4,6 +4,8 @@
 
 #include <c10/util/Exception.h>
 
+#include "checkpoint/checkpoint_error.h"
+
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -12,11 +14,15 @@ namespace merba::jni {
 
 inline constexpr const char* kInvalidArgument = "InvalidArgument: ";
 inline constexpr const char* kNativeError = "NativeError: ";
+// Followed by the kind's name and "]: ", e.g. "Checkpoint[MISSING_KEY]: model.safetensors: tensor 'x' is missing".
+inline constexpr const char* kCheckpointError = "Checkpoint[";
 
 template <typename F>
 auto translate_errors(F&& body) -> decltype(body()) {
   try {
     return std::forward<F>(body)();
+  } catch (const checkpoint::CheckpointError& e) {
+    throw std::runtime_error(std::string(kCheckpointError) + checkpoint::kind_name(e.kind()) + "]: " + e.what());
   } catch (const c10::ValueError& e) {
     throw std::runtime_error(std::string(kInvalidArgument) + e.what_without_backtrace());
   } catch (const c10::TypeError& e) {

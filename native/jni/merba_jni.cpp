@@ -1,6 +1,8 @@
 #include "jni/merba_jni.h"
 
+#include "checkpoint/model_checkpoint.h"
 #include "jni/error_translation.h"
+#include "jni/metadata_json.h"
 #include "ops/selective_scan.h"
 
 namespace merba::jni {
@@ -21,6 +23,10 @@ std::vector<at::Tensor> selective_scan(const at::Tensor& u, const at::Tensor& de
     if (return_last_state) outputs.push_back(r.last_state);
     return outputs;
   });
+}
+
+std::string read_checkpoint_metadata(const std::string& path) {
+  return translate_errors([&] { return metadata_to_json(checkpoint::read_model_metadata(path)); });
 }
 
 }  // namespace merba::jni

@@ -3,13 +3,15 @@
 // but call the core and translate its errors.
 //
 // Error contract: every failure leaves as a std::runtime_error whose message starts with a category
-// ("InvalidArgument: " for bad input, "NativeError: " otherwise) followed by the C++ message without its
-// backtrace. JavaCPP turns it into a java.lang.RuntimeException carrying that message, and the Java API
-// (ai.merba.NativeErrors) maps the category onto IllegalArgumentException or MerbaNativeException.
+// ("InvalidArgument: " for bad input, "Checkpoint[KIND]: " for checkpoint files, "NativeError: " otherwise)
+// followed by the C++ message without its backtrace. JavaCPP turns it into a java.lang.RuntimeException carrying that message, and the Java API
+// (ai.merba.internal.NativeCalls) maps the category onto IllegalArgumentException, a CheckpointException
+// subclass or MerbaNativeException.
 #pragma once
 
 #include <ATen/core/Tensor.h>
 
+#include <string>
 #include <vector>
 
 namespace torch {
@@ -23,5 +25,8 @@ std::vector<at::Tensor> selective_scan(const at::Tensor& u, const at::Tensor& de
                                        const at::Tensor& B, const at::Tensor& C, const at::Tensor& D,
                                        const at::Tensor& z, const at::Tensor& delta_bias, bool delta_softplus,
                                        bool return_last_state);
+
+// The validated __metadata__ of a model checkpoint (format and version checked) as a JSON object of strings.
+std::string read_checkpoint_metadata(const std::string& path);
 
 }  // namespace merba::jni

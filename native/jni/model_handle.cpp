@@ -3,7 +3,9 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
+#include "checkpoint/model_checkpoint.h"
 #include "jni/error_translation.h"
+#include "jni/metadata_json.h"
 #include "model/merba_net.h"
 #include "model/model_summary.h"
 
@@ -43,13 +45,18 @@ std::vector<at::Tensor> ModelHandle::forward(const at::Tensor& input) {
 std::vector<at::Tensor> ModelHandle::predict(const at::Tensor& input) {
   return guarded([&] {
     at::NoGradGuard no_grad;
-    const bool was_training = impl_->net->is_training();
-    impl_->net->eval();
-    struct Restore {
+    // In eval mode nothing is written, so concurrent predictions on one network are safe (the Predictor
+    // relies on it); a network in training mode switches to eval for this call and back.
+    struct EvalScope {
       model::MerbaNetImpl& net;
-      bool training;
-      ~Restore() { net.train(training); }
-    } restore{*impl_->net, was_training};
+      bool was_training;
+      explicit EvalScope(model::MerbaNetImpl& n) : net(n), was_training(n.is_training()) {
+        if (was_training) net.eval();
+      }
+      ~EvalScope() {
+        if (was_training) net.train(true);
+      }
+    } eval_scope{*impl_->net};
     model::DgcmPrediction p = model::dgcm_predict(impl_->net->forward(input), impl_->net->config());
     return std::vector<at::Tensor>{p.coarse_probs, p.fine_probs, p.coarse_index, p.fine_index};
   });
@@ -102,6 +109,20 @@ std::vector<at::Tensor> ModelHandle::parameters() const {
 
 std::string ModelHandle::summary_json() const {
   return guarded([&] { return model::summary_json(*impl_->net); });
+}
+
+void ModelHandle::save(const std::string& path, const std::string& metadata_json) {
+  guarded([&] {
+    checkpoint::save_model(path, *impl_->net, metadata_from_json(metadata_json));
+    return 0;
+  });
+}
+
+void ModelHandle::load(const std::string& path, bool allow_unexpected) {
+  guarded([&] {
+    checkpoint::load_model(path, *impl_->net, allow_unexpected);
+    return 0;
+  });
 }
 
 model::MerbaNet& ModelHandle::net() { return impl_->net; }

@@ -43,6 +43,13 @@ class ModelHandle {
   // Names and tensors of all parameters, then all buffers, in module order.
   std::vector<at::Tensor> parameters() const;
   std::string summary_json() const;
+
+  // Writes NAME.safetensors (spec §7, atomically); metadata_json: an object of strings (config, labels,
+  // training) to which the format and its version are added.
+  void save(const std::string& path, const std::string& metadata_json);
+  // Loads parameters and buffers from a checkpoint of this architecture; checks every tensor before
+  // changing any (see checkpoint::load_tensors).
+  void load(const std::string& path, bool allow_unexpected);
   std::string config_json() const;
 
   // For other native handles (training); not bound to Java.

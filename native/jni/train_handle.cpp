@@ -2,7 +2,10 @@
 
 #include <ATen/ATen.h>
 
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/checkpoint_error.h"
 #include "jni/error_translation.h"
+#include "jni/metadata_json.h"
 #include "model/merba_net.h"
 #include "train/train_session.h"
 
@@ -10,13 +13,20 @@ namespace merba::jni {
 
 struct TrainHandle::Impl {
   std::unique_ptr<train::TrainSession> session;
+  std::string options_json;
 };
+
+namespace {
+constexpr const char* kOptionsKey = "options";
+constexpr const char* kStepKey = "step";
+}  // namespace
 
 TrainHandle::TrainHandle(ModelHandle& model, const std::string& options_json, long long seed)
     : impl_(std::make_unique<Impl>()) {
   translate_errors([&] {
     impl_->session = std::make_unique<train::TrainSession>(model.net(), train::TrainingOptions::from_json(options_json),
                                                            static_cast<uint64_t>(seed));
+    impl_->options_json = options_json;
     return 0;
   });
 }
@@ -33,6 +43,35 @@ at::Tensor TrainHandle::step(const at::Tensor& inputs, const at::Tensor& fine_ta
 }
 
 long long TrainHandle::steps_taken() const { return impl_->session->steps_taken(); }
+
+void TrainHandle::save_state(const std::string& path, const std::string& metadata_json) {
+  translate_errors([&] {
+    checkpoint::Metadata metadata = metadata_from_json(metadata_json);
+    metadata[kOptionsKey] = impl_->options_json;
+    metadata[kStepKey] = std::to_string(impl_->session->steps_taken());
+    checkpoint::write_checkpoint(path, checkpoint::kTrainingStateFormat, impl_->session->state(), metadata);
+    return 0;
+  });
+}
+
+std::string TrainHandle::load_state(const std::string& path) {
+  return translate_errors([&] {
+    checkpoint::SafetensorsFile file = checkpoint::open_checkpoint(path, checkpoint::kTrainingStateFormat);
+    const auto options = file.metadata().find(kOptionsKey);
+    if (options == file.metadata().end() || options->second != impl_->options_json) {
+      throw checkpoint::CheckpointError(
+          checkpoint::CheckpointErrorKind::StateMismatch,
+          path + ": saved by a training run with other options (epochs, batches, learning rate, ...); resume with "
+                 "the configuration and data of that run.\n  saved:   " +
+              (options == file.metadata().end() ? std::string("(none)") : options->second) +
+              "\n  current: " + impl_->options_json);
+    }
+    const checkpoint::NamedTensors state = impl_->session->state_template();
+    checkpoint::load_tensors(file, state, /*allow_unexpected=*/false);
+    impl_->session->restore_state(state);
+    return metadata_to_json(file.metadata());
+  });
+}
 
 double learning_rate_at(const std::string& options_json, long long step) {
   return translate_errors([&] { return train::learning_rate_at(train::TrainingOptions::from_json(options_json), step); });

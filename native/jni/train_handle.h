@@ -23,6 +23,13 @@ class TrainHandle {
   at::Tensor step(const at::Tensor& inputs, const at::Tensor& fine_targets);
   long long steps_taken() const;
 
+  // Writes NAME.train.safetensors: optimiser moments, step, generator state (see TrainSession::state), and
+  // metadata_json's strings plus "options" (this session's options) and "step".
+  void save_state(const std::string& path, const std::string& metadata_json);
+  // Restores a state saved by a session with the same options (StateMismatch otherwise); returns its
+  // metadata as a JSON object of strings.
+  std::string load_state(const std::string& path);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -126,4 +126,68 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   return r;
 }
 
+namespace {
+
+const at::Tensor& find_state(const checkpoint::NamedTensors& state, const std::string& name) {
+  for (const auto& [n, t] : state) {
+    if (n == name) return t;
+  }
+  throw std::invalid_argument("training state has no tensor '" + name + "'");
+}
+
+}  // namespace
+
+checkpoint::NamedTensors TrainSession::state() const {
+  checkpoint::NamedTensors out;
+  const auto& moments = optimizer_->state();
+  for (const auto& p : net_->named_parameters()) {
+    const auto it = moments.find(p.value().unsafeGetTensorImpl());
+    if (it == moments.end()) {
+      // Never stepped (no gradient yet): zero moments and step 0 restore to "no state".
+      out.emplace_back("adamw.exp_avg." + p.key(), at::zeros_like(p.value()));
+      out.emplace_back("adamw.exp_avg_sq." + p.key(), at::zeros_like(p.value()));
+      out.emplace_back("adamw.step." + p.key(), at::zeros({}, at::kLong));
+      continue;
+    }
+    const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+    out.emplace_back("adamw.exp_avg." + p.key(), s.exp_avg());
+    out.emplace_back("adamw.exp_avg_sq." + p.key(), s.exp_avg_sq());
+    out.emplace_back("adamw.step." + p.key(), at::scalar_tensor(s.step(), at::kLong));
+  }
+  out.emplace_back("session.step", at::scalar_tensor(step_, at::kLong));
+  out.emplace_back("session.generator", generator_.get_state());
+  return out;
+}
+
+checkpoint::NamedTensors TrainSession::state_template() const {
+  checkpoint::NamedTensors out;
+  for (const auto& p : net_->named_parameters()) {
+    out.emplace_back("adamw.exp_avg." + p.key(), at::empty_like(p.value(), at::MemoryFormat::Contiguous));
+    out.emplace_back("adamw.exp_avg_sq." + p.key(), at::empty_like(p.value(), at::MemoryFormat::Contiguous));
+    out.emplace_back("adamw.step." + p.key(), at::empty({}, at::kLong));
+  }
+  out.emplace_back("session.step", at::empty({}, at::kLong));
+  out.emplace_back("session.generator", at::empty_like(generator_.get_state()));
+  return out;
+}
+
+void TrainSession::restore_state(const checkpoint::NamedTensors& state) {
+  auto& moments = optimizer_->state();
+  for (const auto& p : net_->named_parameters()) {
+    const int64_t step = find_state(state, "adamw.step." + p.key()).item<int64_t>();
+    void* key = p.value().unsafeGetTensorImpl();
+    if (step == 0) {
+      moments.erase(key);
+      continue;
+    }
+    auto s = std::make_unique<torch::optim::AdamWParamState>();
+    s->step(step);
+    s->exp_avg(find_state(state, "adamw.exp_avg." + p.key()).to(p.value().device()).clone());
+    s->exp_avg_sq(find_state(state, "adamw.exp_avg_sq." + p.key()).to(p.value().device()).clone());
+    moments[key] = std::move(s);
+  }
+  step_ = find_state(state, "session.step").item<int64_t>();
+  generator_.set_state(find_state(state, "session.generator"));
+}
+
 }  // namespace merba::train

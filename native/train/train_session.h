@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "checkpoint/safetensors_file.h"
 #include "model/merba_net.h"
 #include "train/training_options.h"
 
@@ -31,6 +32,15 @@ class TrainSession {
 
   StepResult step(const at::Tensor& inputs, const at::Tensor& fine_targets);
   int64_t steps_taken() const { return step_; }
+
+  // What resuming needs beyond the weights, as named tensors: per parameter its AdamW moments and step
+  // ("adamw.exp_avg.<name>", "adamw.exp_avg_sq.<name>", "adamw.step.<name>"), the session's step count
+  // ("session.step") and the augmentation generator's state ("session.generator").
+  checkpoint::NamedTensors state() const;
+  // Tensors with the names, dtypes and shapes state() has, to read a saved state into.
+  checkpoint::NamedTensors state_template() const;
+  // Replaces the optimiser moments, step count and generator with a state shaped like state_template().
+  void restore_state(const checkpoint::NamedTensors& state);
   const TrainingOptions& options() const { return options_; }
 
  private:

@@ -1,0 +1,40 @@
+#include "checkpoint/model_checkpoint.h"
+
+#include <torch/nn/module.h>
+
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/checkpoint_error.h"
+
+namespace merba::checkpoint {
+
+NamedTensors module_tensors(const torch::nn::Module& module) {
+  NamedTensors tensors;
+  for (const auto& p : module.named_parameters()) tensors.emplace_back(p.key(), p.value());
+  for (const auto& b : module.named_buffers()) tensors.emplace_back(b.key(), b.value());
+  return tensors;
+}
+
+void save_model(const std::string& path, const torch::nn::Module& module, const Metadata& metadata) {
+  write_checkpoint(path, kModelFormat, module_tensors(module), metadata);
+}
+
+Metadata read_model_metadata(const std::string& path) { return open_checkpoint(path, kModelFormat).metadata(); }
+
+void load_model(const std::string& path, torch::nn::Module& module, bool allow_unexpected) {
+  SafetensorsFile file = open_checkpoint(path, kModelFormat);
+  const NamedTensors destinations = module_tensors(module);
+  for (const auto& [name, destination] : destinations) {
+    const TensorEntry* entry = file.find(name);
+    const bool head = name.rfind("head.", 0) == 0;
+    if (head && entry != nullptr && !entry->shape.empty() && destination.dim() > 0 &&
+        entry->shape[0] != destination.size(0)) {
+      throw CheckpointError(CheckpointErrorKind::LabelsMismatch,
+                            path + ": '" + name + "' has " + std::to_string(entry->shape[0]) +
+                                " classes in the weights but the label scheme gives it " +
+                                std::to_string(destination.size(0)));
+    }
+  }
+  load_tensors(file, destinations, allow_unexpected);
+}
+
+}  // namespace merba::checkpoint

@@ -1,0 +1,343 @@
+// Checkpoint files: the safetensors layout, atomic writes, every validation failure (each with its kind and
+// nothing loaded), and resuming a training session from its saved state.
+#include <ATen/ATen.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/checkpoint_error.h"
+#include "checkpoint/model_checkpoint.h"
+#include "model/merba_net.h"
+#include "support/tensor_checks.h"
+#include "train/train_session.h"
+#include "util/json.h"
+
+using namespace merba;
+using checkpoint::CheckpointError;
+using checkpoint::CheckpointErrorKind;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory per test, removed afterwards.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static int counter = 0;
+    path = fs::temp_directory_path() / ("merba-checkpoint-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+model::ModelConfig small_config() {
+  model::ModelConfig c = model::composite_28();
+  c.dims = {8, 16, 16};
+  c.heads = {1, 1, 1};
+  return c;
+}
+
+model::MerbaNet small_net(uint64_t seed, model::ModelConfig c = small_config()) {
+  model::MerbaNet net(c);
+  model::initialize(*net, seed);
+  return net;
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// The header JSON of a file, parsed independently of SafetensorsFile.
+util::Json header_of(const std::string& bytes) {
+  uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  return util::Json::parse(bytes.substr(8, n));
+}
+
+// A copy of `bytes` whose header is `header` (data section unchanged).
+std::string with_header(const std::string& bytes, const util::Json& header) {
+  uint64_t old = 0;
+  std::memcpy(&old, bytes.data(), 8);
+  const std::string text = header.dump();
+  const uint64_t n = text.size();
+  return std::string(reinterpret_cast<const char*>(&n), 8) + text + bytes.substr(8 + old);
+}
+
+bool same_tensors(torch::nn::Module& a, torch::nn::Module& b) {
+  const auto ta = checkpoint::module_tensors(a), tb = checkpoint::module_tensors(b);
+  if (ta.size() != tb.size()) return false;
+  for (size_t i = 0; i < ta.size(); ++i) {
+    if (ta[i].first != tb[i].first || !at::equal(ta[i].second, tb[i].second)) return false;
+  }
+  return true;
+}
+
+// Expects `body` to throw CheckpointError of `kind` with `substring` in the message.
+template <typename F>
+void expect_checkpoint_error(F&& body, CheckpointErrorKind kind, const std::string& substring, int line) {
+  try {
+    body();
+  } catch (const CheckpointError& e) {
+    if (e.kind() != kind) {
+      test::fail(__FILE__, line, std::string("expected ") + checkpoint::kind_name(kind) + ", got " +
+                                     checkpoint::kind_name(e.kind()) + ": " + e.what());
+    }
+    if (std::string(e.what()).find(substring) == std::string::npos) {
+      test::fail(__FILE__, line, "message lacks '" + substring + "': " + e.what());
+    }
+    return;
+  }
+  test::fail(__FILE__, line, std::string("expected CheckpointError ") + checkpoint::kind_name(kind));
+}
+#define EXPECT_CHECKPOINT_ERROR(expr, kind, substring) \
+  expect_checkpoint_error([&] { expr; }, CheckpointErrorKind::kind, substring, __LINE__)
+
+const checkpoint::Metadata kMetadata{{"config", "{\"dims\":[8,16,16]}"}, {"labels", "{\"name\":\"megc-3\"}"}};
+
+}  // namespace
+
+TEST(a_saved_model_loads_into_another_network_exactly) {
+  TempDir dir;
+  model::MerbaNet a = small_net(1), b = small_net(2);
+  // Non-trivial buffers too: running statistics after a training-mode forward.
+  a->train();
+  a->forward(at::rand({4, 3, 28, 28}));
+  EXPECT_TRUE(!same_tensors(*a, *b));
+  checkpoint::save_model(dir.file("m.safetensors"), *a, kMetadata);
+  checkpoint::load_model(dir.file("m.safetensors"), *b, false);
+  EXPECT_TRUE(same_tensors(*a, *b));
+  const checkpoint::Metadata m = checkpoint::read_model_metadata(dir.file("m.safetensors"));
+  EXPECT_EQ(m.at("format"), std::string("merba"));
+  EXPECT_EQ(m.at("format_version"), std::string("1"));
+  EXPECT_EQ(m.at("config"), kMetadata.at("config"));
+  EXPECT_EQ(m.at("labels"), kMetadata.at("labels"));
+}
+
+TEST(the_file_follows_the_safetensors_layout) {
+  TempDir dir;
+  model::MerbaNet a = small_net(1);
+  checkpoint::save_model(dir.file("m.safetensors"), *a, kMetadata);
+  const std::string bytes = read_bytes(dir.file("m.safetensors"));
+  uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  EXPECT_EQ((8 + n) % 8, uint64_t(0));  // data 8-byte aligned
+  const util::Json header = header_of(bytes);
+  uint64_t data_bytes = 0;
+  size_t tensors = 0;
+  for (const auto& [name, t] : checkpoint::module_tensors(*a)) {
+    const util::Json& entry = header.at(name);
+    EXPECT_EQ(entry.at("dtype").as_string("dtype"), std::string(t.scalar_type() == at::kLong ? "I64" : "F32"));
+    const auto shape = util::int_list(entry, "shape");
+    EXPECT_TRUE(c10::IntArrayRef(shape) == t.sizes());
+    const auto offsets = util::int_list(entry, "data_offsets");
+    EXPECT_EQ(static_cast<uint64_t>(offsets[1] - offsets[0]), static_cast<uint64_t>(t.nbytes()));
+    // The bytes at the offsets are the tensor's.
+    EXPECT_TRUE(std::memcmp(bytes.data() + 8 + n + offsets[0], t.contiguous().data_ptr(), t.nbytes()) == 0);
+    data_bytes += t.nbytes();
+    ++tensors;
+  }
+  EXPECT_EQ(header.as_object("header").size(), tensors + 1);  // + __metadata__
+  EXPECT_EQ(static_cast<uint64_t>(bytes.size()), 8 + n + data_bytes);
+  EXPECT_TRUE(header.at("stages.0.blocks.0.mixers.0.A_log").is_object());
+  EXPECT_TRUE(header.at("norm.running_mean").is_object());
+}
+
+TEST(writing_is_atomic_and_leaves_no_temporary_files) {
+  TempDir dir;
+  model::MerbaNet a = small_net(1), b = small_net(2);
+  const std::string path = dir.file("m.safetensors");
+  checkpoint::save_model(path, *a, kMetadata);
+  const std::string before = read_bytes(path);
+  // A write that fails half-way (a tensor of a dtype safetensors cannot hold, after valid ones): the old
+  // file stays, and no temporary file is left behind.
+  checkpoint::NamedTensors bad = checkpoint::module_tensors(*b);
+  bad.emplace_back("complex", at::zeros({2}, at::kComplexFloat));
+  EXPECT_CHECKPOINT_ERROR(checkpoint::write_checkpoint(path, checkpoint::kModelFormat, bad, kMetadata), WrongDtype,
+                          "no safetensors name");
+  EXPECT_TRUE(read_bytes(path) == before);
+  checkpoint::save_model(path, *b, kMetadata);  // overwriting works
+  EXPECT_TRUE(read_bytes(path) != before);
+  size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path)) {
+    (void)entry;
+    ++files;
+  }
+  EXPECT_EQ(files, size_t(1));
+  EXPECT_CHECKPOINT_ERROR(checkpoint::save_model(dir.file("no/such/dir/m.safetensors"), *a, kMetadata), NotFound,
+                          "does not exist");
+  EXPECT_CHECKPOINT_ERROR(checkpoint::save_model(dir.path.string(), *a, kMetadata), NotAFile, "is a directory");
+}
+
+TEST(every_damaged_or_mismatched_file_is_refused_before_anything_is_loaded) {
+  TempDir dir;
+  model::MerbaNet a = small_net(1), target = small_net(2), untouched = small_net(2);
+  const std::string good = dir.file("good.safetensors");
+  checkpoint::save_model(good, *a, kMetadata);
+  const std::string bytes = read_bytes(good);
+  const util::Json header = header_of(bytes);
+  auto variant = [&](const std::string& name, const std::string& content) {
+    write_bytes(dir.file(name), content);
+    return dir.file(name);
+  };
+  auto load = [&](const std::string& path) { checkpoint::load_model(path, *target, false); };
+
+  EXPECT_CHECKPOINT_ERROR(load(dir.file("absent.safetensors")), NotFound, "no such file");
+  EXPECT_CHECKPOINT_ERROR(load(dir.path.string()), NotAFile, "is a directory");
+  EXPECT_CHECKPOINT_ERROR(load(variant("tiny", "abc")), Truncated, "too short");
+  EXPECT_CHECKPOINT_ERROR(load(variant("cut", bytes.substr(0, bytes.size() - 100))), Truncated, "holds only");
+  EXPECT_CHECKPOINT_ERROR(load(variant("cut-header", bytes.substr(0, 40))), Truncated, "header length");
+  // Flipped bytes: in the length (implausible), and inside the JSON.
+  std::string flipped_length = bytes;
+  flipped_length[6] = static_cast<char>(0x7f);
+  EXPECT_CHECKPOINT_ERROR(load(variant("flip-length", flipped_length)), BadHeader, "implausible");
+  std::string flipped_json = bytes;
+  flipped_json[8] = static_cast<char>(flipped_json[8] ^ 0x5a);  // the opening '{'
+  EXPECT_CHECKPOINT_ERROR(load(variant("flip-json", flipped_json)), BadHeader, "not valid JSON");
+
+  auto edited = [&](const std::string& name, auto&& edit) {
+    util::Json::Object h = header.as_object("header");
+    edit(h);
+    return variant(name, with_header(bytes, util::Json(h)));
+  };
+  auto entry_with = [&](const util::Json& entry, const std::string& key, util::Json value) {
+    util::Json::Object e = entry.as_object("entry");
+    e[key] = std::move(value);
+    return util::Json(e);
+  };
+  const std::string weight = "head.coarse.weight";
+  EXPECT_CHECKPOINT_ERROR(load(edited("unknown-dtype", [&](auto& h) { h[weight] = entry_with(h[weight], "dtype", "F12"); })),
+                          BadHeader, "unknown dtype 'F12'");
+  EXPECT_CHECKPOINT_ERROR(
+      load(edited("offsets-size", [&](auto& h) { h[weight] = entry_with(h[weight], "shape", util::Json::Array{3, 7}); })),
+      BadOffsets, "bytes but its dtype and shape need");
+  EXPECT_CHECKPOINT_ERROR(
+      load(edited("overlap", [&](auto& h) {
+        h["norm.bias"] = entry_with(h["norm.bias"], "data_offsets", h["norm.weight"].at("data_offsets"));
+      })),
+      BadOffsets, "overlap");
+  // Valid files that do not fit the model.
+  EXPECT_CHECKPOINT_ERROR(load(edited("missing", [&](auto& h) { h.erase("stem.conv1.weight"); })), MissingKey,
+                          "'stem.conv1.weight' is missing");
+  EXPECT_CHECKPOINT_ERROR(
+      load(edited("dtype", [&](auto& h) {
+        util::Json e = entry_with(h["norm.weight"], "dtype", "I32");
+        h["norm.weight"] = e;
+      })),
+      WrongDtype, "'norm.weight' is I32, expected F32");
+  {
+    // A tensor with the wrong shape (a real file written by the writer, not an edited header).
+    model::ModelConfig c = small_config();
+    c.dims = {8, 16, 24};
+    model::MerbaNet other = small_net(3, c);
+    checkpoint::save_model(dir.file("shape.safetensors"), *other, kMetadata);
+    EXPECT_CHECKPOINT_ERROR(load(dir.file("shape.safetensors")), WrongShape, "has shape");
+  }
+  {
+    // An extra tensor: refused, unless explicitly allowed.
+    checkpoint::NamedTensors tensors = checkpoint::module_tensors(*a);
+    tensors.emplace_back("extra.weight", at::zeros({2}));
+    checkpoint::write_checkpoint(dir.file("extra.safetensors"), checkpoint::kModelFormat, tensors, kMetadata);
+    EXPECT_CHECKPOINT_ERROR(load(dir.file("extra.safetensors")), UnexpectedKey, "unexpected tensor 'extra.weight'");
+    EXPECT_TRUE(same_tensors(*target, *untouched));
+    model::MerbaNet lenient = small_net(2);
+    checkpoint::load_model(dir.file("extra.safetensors"), *lenient, /*allow_unexpected=*/true);
+    EXPECT_TRUE(same_tensors(*lenient, *a));
+  }
+  {
+    // A head with another number of classes than the label scheme gives.
+    model::ModelConfig c = small_config();
+    c.num_coarse = 2;
+    c.fine_to_coarse = {0, 1};
+    model::MerbaNet two_classes = small_net(3, c);
+    checkpoint::save_model(dir.file("labels.safetensors"), *two_classes, kMetadata);
+    EXPECT_CHECKPOINT_ERROR(load(dir.file("labels.safetensors")), LabelsMismatch,
+                            "'head.coarse.weight' has 2 classes in the weights but the label scheme gives it 3");
+  }
+  auto with_metadata = [&](const std::string& name, const std::string& key, const std::string& value) {
+    return edited(name, [&](auto& h) {
+      util::Json::Object m = h["__metadata__"].as_object("m");
+      m[key] = util::Json(value);
+      h["__metadata__"] = util::Json(m);
+    });
+  };
+  EXPECT_CHECKPOINT_ERROR(load(with_metadata("version", "format_version", "2")), UnsupportedVersion,
+                          "format_version '2' is not supported");
+  EXPECT_CHECKPOINT_ERROR(load(with_metadata("version-text", "format_version", "one")), UnsupportedVersion,
+                          "'one'");
+  EXPECT_CHECKPOINT_ERROR(load(with_metadata("format", "format", "pytorch")), NotMerba, "'pytorch'");
+  // None of the above changed the target network.
+  EXPECT_TRUE(same_tensors(*target, *untouched));
+}
+
+TEST(a_resumed_training_run_matches_an_uninterrupted_one) {
+  TempDir dir;
+  train::TrainingOptions o;
+  o.learning_rate = 2e-3;
+  o.total_steps = 8;
+  o.warmup_steps = 2;
+  at::manual_seed(0);
+  const at::Tensor x = at::rand({16, 3, 28, 28});
+  const at::Tensor y = at::tensor(std::vector<int64_t>{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0});
+
+  // Uninterrupted: 8 steps.
+  model::MerbaNet full = small_net(5);
+  train::TrainSession full_session(full, o, 11);
+  for (int i = 0; i < 8; ++i) full_session.step(x, y);
+
+  // Interrupted after 4 steps: weights and state saved, then a new network and session continue.
+  model::MerbaNet first = small_net(5);
+  train::TrainSession first_session(first, o, 11);
+  for (int i = 0; i < 4; ++i) first_session.step(x, y);
+  checkpoint::save_model(dir.file("run.safetensors"), *first, kMetadata);
+  checkpoint::write_checkpoint(dir.file("run.train.safetensors"), checkpoint::kTrainingStateFormat,
+                               first_session.state(), {});
+
+  model::MerbaNet resumed = small_net(99);
+  checkpoint::load_model(dir.file("run.safetensors"), *resumed, false);
+  train::TrainSession resumed_session(resumed, o, 12345);  // another seed: the saved generator state wins
+  checkpoint::SafetensorsFile state_file =
+      checkpoint::open_checkpoint(dir.file("run.train.safetensors"), checkpoint::kTrainingStateFormat);
+  const checkpoint::NamedTensors state = resumed_session.state_template();
+  checkpoint::load_tensors(state_file, state, false);
+  resumed_session.restore_state(state);
+  EXPECT_EQ(resumed_session.steps_taken(), int64_t(4));
+  for (int i = 0; i < 4; ++i) resumed_session.step(x, y);
+
+  const auto a = checkpoint::module_tensors(*full), b = checkpoint::module_tensors(*resumed);
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].second.is_floating_point()) {
+      EXPECT_CLOSE(b[i].second, a[i].second, 1e-6, a[i].first.c_str());
+    } else {
+      EXPECT_TRUE(at::equal(a[i].second, b[i].second));
+    }
+  }
+  // Without the state (fresh moments and generator) the result differs: the test can fail.
+  model::MerbaNet naive = small_net(99);
+  checkpoint::load_model(dir.file("run.safetensors"), *naive, false);
+  train::TrainSession naive_session(naive, o, 12345);
+  for (int i = 0; i < 4; ++i) naive_session.step(x, y);
+  EXPECT_TRUE(!same_tensors(*naive, *full));
+}
+
+TEST(a_training_state_is_not_a_model_checkpoint) {
+  TempDir dir;
+  model::MerbaNet net = small_net(1);
+  train::TrainSession session(net, train::TrainingOptions(), 1);
+  checkpoint::write_checkpoint(dir.file("s.train.safetensors"), checkpoint::kTrainingStateFormat, session.state(), {});
+  EXPECT_CHECKPOINT_ERROR(checkpoint::load_model(dir.file("s.train.safetensors"), *net, false), NotMerba,
+                          "'merba-train'");
+}
