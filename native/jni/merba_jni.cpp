@@ -4,6 +4,7 @@
 #include "jni/error_translation.h"
 #include "jni/metadata_json.h"
 #include "ops/selective_scan.h"
+#include "runtime/native_heap.h"
 
 namespace merba::jni {
 
@@ -28,5 +29,7 @@ std::vector<at::Tensor> selective_scan(const at::Tensor& u, const at::Tensor& de
 std::string read_checkpoint_metadata(const std::string& path) {
   return translate_errors([&] { return metadata_to_json(checkpoint::read_model_metadata(path)); });
 }
+
+long long native_heap_bytes() { return runtime::native_heap_bytes(); }
 
 }  // namespace merba::jni

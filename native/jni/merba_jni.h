@@ -29,4 +29,7 @@ std::vector<at::Tensor> selective_scan(const at::Tensor& u, const at::Tensor& de
 // The validated __metadata__ of a model checkpoint (format and version checked) as a JSON object of strings.
 std::string read_checkpoint_metadata(const std::string& path);
 
+// Bytes allocated through malloc in this process (see runtime/native_heap.h).
+long long native_heap_bytes();
+
 }  // namespace merba::jni

@@ -1,10 +1,17 @@
 package ai.merba.train;
 
+import ai.merba.Version;
+import ai.merba.checkpoint.Checkpoint;
+import ai.merba.checkpoint.CheckpointException;
 import ai.merba.data.FlowDataset;
+import ai.merba.internal.JsonFields;
 import ai.merba.internal.NativeCalls;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.Prediction;
 import ai.merba.presets.NativeTrainer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,6 +32,11 @@ import org.bytedeco.pytorch.global.torch;
  * TrainingResult result = trainer.fit(train, validation);   // validation may be null
  * }</pre>
  *
+ * <p>Checkpoints: {@link #saveCheckpoint} (usually from a
+ * {@link ai.merba.train.listener.CheckpointListener}) writes {@code NAME.safetensors} and, during training, the
+ * resumable state {@code NAME.train.safetensors}; {@link #resumeFrom} continues such a run, giving the weights an
+ * uninterrupted run would have (same config, data and seed).
+ *
  * <p>Native memory: each batch's tensors are closed in the loop that made them.
  */
 public final class Trainer {
@@ -33,6 +45,13 @@ public final class Trainer {
     private final long seed;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private volatile boolean stopRequested;
+    private String dataDescription;
+    private Path resumeFrom;
+    // While fit() runs: the native session and the progress, for checkpoints.
+    private NativeTrainer session;
+    private int epochsCompleted;
+    private EpochResult lastEpoch;
+    private int trainSamples;
 
     public Trainer(MerbaModel model, TrainingConfig config, long seed) {
         this.model = Objects.requireNonNull(model, "model");
@@ -51,6 +70,72 @@ public final class Trainer {
 
     public TrainingConfig config() {
         return config;
+    }
+
+    /** Describes the training data in checkpoints' provenance (e.g. the manifest's path). */
+    public Trainer optDataDescription(String description) {
+        this.dataDescription = description;
+        return this;
+    }
+
+    /**
+     * Makes the next {@link #fit} continue the run saved at {@code checkpoint} (and its
+     * {@code NAME.train.safetensors}): the weights, optimiser moments, step, generator and epoch are restored and
+     * training goes on from the next epoch. The run must have the same training config, data and seed
+     * ({@link CheckpointException} with reason STATE_MISMATCH or CONFIG_MISMATCH from fit otherwise, wrapped
+     * in an {@link java.io.UncheckedIOException}).
+     */
+    public Trainer resumeFrom(Path checkpoint) {
+        this.resumeFrom = Objects.requireNonNull(checkpoint, "checkpoint");
+        return this;
+    }
+
+    /**
+     * Saves the model to {@code path} with training provenance (library version, seed, config, epochs completed,
+     * last epoch's metrics, data). During {@link #fit} (from a listener) it also writes the resumable state to
+     * {@link Checkpoint#trainingStatePath}; the state is written first, and both carry the step count, so a
+     * crash between the two writes is detected on resume.
+     */
+    public void saveCheckpoint(Path path) throws CheckpointException {
+        Objects.requireNonNull(path, "path");
+        ObjectNode provenance = provenance();
+        if (session != null) {
+            String state = Checkpoint.trainingStatePath(path).toString();
+            ObjectNode meta = JsonFields.MAPPER.createObjectNode();
+            meta.put(EPOCHS_COMPLETED, Integer.toString(epochsCompleted));
+            meta.put(SEED, Long.toString(seed));
+            String metaJson = JsonFields.write(meta);
+            NativeTrainer s = session;
+            NativeCalls.runChecked(() -> s.saveState(state, metaJson));
+            provenance.put(STEP, s.stepsTaken());
+        }
+        Checkpoint.save(model, path, provenance);
+    }
+
+    private static final String EPOCHS_COMPLETED = "epochs_completed";
+    private static final String SEED = "seed";
+    private static final String STEP = "step";
+
+    private ObjectNode provenance() {
+        ObjectNode p = JsonFields.MAPPER.createObjectNode();
+        p.put("library_version", Version.get());
+        p.put(SEED, seed);
+        p.set("training_config", JsonFields.parseObject(config.toJson(), "training config"));
+        p.put(EPOCHS_COMPLETED, epochsCompleted);
+        p.put("epochs", config.epochs());
+        if (dataDescription != null) {
+            p.put("data", dataDescription);
+        }
+        if (trainSamples > 0) {
+            p.put("train_samples", trainSamples);
+        }
+        if (lastEpoch != null) {
+            ObjectNode metrics = p.putObject("last_epoch");
+            metrics.put("loss", lastEpoch.loss());
+            metrics.put("accuracy", lastEpoch.accuracy());
+            metrics.put("learning_rate", lastEpoch.learningRate());
+        }
+        return p;
     }
 
     /** Asks the running {@link #fit} to stop after the current epoch (e.g. early stopping). */
@@ -75,24 +160,66 @@ public final class Trainer {
         List<EpochResult> epochs = new ArrayList<>();
         listeners.forEach(l -> l.onTrainingBegin(this, config.epochs(), batches));
         model.train();
-        try (NativeTrainer session = NativeCalls.call(() -> new NativeTrainer(nativeModel(), options, seed))) {
+        trainSamples = train.size();
+        epochsCompleted = 0;
+        lastEpoch = null;
+        try (NativeTrainer active = NativeCalls.call(() -> new NativeTrainer(nativeModel(), options, seed))) {
+            session = active;
             SplittableRandom shuffle = new SplittableRandom(seed);
-            for (int epoch = 1; epoch <= config.epochs() && !stopRequested; epoch++) {
+            if (resumeFrom != null) {
+                epochsCompleted = resume(active, resumeFrom);
+                resumeFrom = null;
+                // The shuffling stream continues where the interrupted run left it.
+                for (int e = 0; e < epochsCompleted; e++) {
+                    permutation(train.size(), shuffle);
+                }
+            }
+            for (int epoch = epochsCompleted + 1; epoch <= config.epochs() && !stopRequested; epoch++) {
                 int e = epoch;
                 listeners.forEach(l -> l.onEpochBegin(this, e));
-                EpochResult result = runEpoch(session, train, epoch, batchSize, batches, shuffle);
+                EpochResult result = runEpoch(active, train, epoch, batchSize, batches, shuffle);
                 epochs.add(result);
+                epochsCompleted = epoch;
+                lastEpoch = result;
                 listeners.forEach(l -> l.onEpochEnd(this, result));
                 if (validation != null && validation.size() > 0) {
                     ValidationResult v = new ValidationResult(epoch, accuracy(validation), validation.size());
                     listeners.forEach(l -> l.onValidation(this, v));
                 }
             }
+            // Listeners may still checkpoint (with training state) at the end.
+            TrainingResult result = new TrainingResult(epochs, stopRequested && epochsCompleted < config.epochs(),
+                    (System.nanoTime() - start) / 1e9);
+            listeners.forEach(l -> l.onTrainingEnd(this, result));
+            return result;
+        } finally {
+            session = null;
         }
-        TrainingResult result = new TrainingResult(epochs, stopRequested && epochs.size() < config.epochs(),
-                (System.nanoTime() - start) / 1e9);
-        listeners.forEach(l -> l.onTrainingEnd(this, result));
-        return result;
+    }
+
+    /** Restores weights and state saved by {@link #saveCheckpoint}; returns the epochs that run had completed. */
+    private int resume(NativeTrainer active, Path checkpoint) {
+        try {
+            Checkpoint.loadWeights(model, checkpoint);
+            JsonNode provenance = Checkpoint.readMetadata(checkpoint).training().orElse(null);
+            Path statePath = Checkpoint.trainingStatePath(checkpoint);
+            String state = statePath.toString();
+            JsonNode meta = JsonFields.parseObject(NativeCalls.callChecked(() -> active.loadState(state)),
+                    "training state metadata");
+            long modelStep = provenance == null || !provenance.has(STEP) ? -1 : provenance.get(STEP).asLong();
+            if (modelStep != active.stepsTaken()) {
+                throw CheckpointException.of(CheckpointException.Reason.STATE_MISMATCH, statePath + " is at step "
+                        + active.stepsTaken() + " but " + checkpoint + " at step " + modelStep
+                        + " (written by different runs, or a crash between the two writes)", null);
+            }
+            if (!meta.has(SEED) || Long.parseLong(meta.get(SEED).asText()) != seed) {
+                throw CheckpointException.of(CheckpointException.Reason.STATE_MISMATCH, statePath + " was trained with seed "
+                        + (meta.has(SEED) ? meta.get(SEED).asText() : "(unknown)") + ", this trainer has seed " + seed, null);
+            }
+            return Integer.parseInt(meta.get(EPOCHS_COMPLETED).asText());
+        } catch (CheckpointException e) {
+            throw new java.io.UncheckedIOException(e.getMessage(), e);
+        }
     }
 
     private EpochResult runEpoch(NativeTrainer session, FlowDataset train, int epoch, int batchSize, int batches,

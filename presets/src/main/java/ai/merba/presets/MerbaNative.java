@@ -17,7 +17,8 @@ import org.bytedeco.pytorch.TensorVector;
  * C++ below this class and in the Java API ({@code ai.merba}) above it; application code should use the latter.
  *
  * <p>Native failures arrive as {@link RuntimeException}s whose message starts with a category
- * ({@code "InvalidArgument: "} or {@code "NativeError: "}) and carries the C++ message.
+ * ({@code "InvalidArgument: "}, {@code "Checkpoint[KIND]: "} or {@code "NativeError: "}) and carries the C++
+ * message.
  */
 @Properties(inherit = MerbaPresets.class)
 @Namespace("merba::jni")
@@ -52,4 +53,12 @@ public final class MerbaNative {
     /** The training schedule's learning rate at a 0-based step, for options JSON as NativeTrainer takes it. */
     @Name("learning_rate_at")
     public static native double learningRateAt(@StdString String optionsJson, @Cast("long long") long step);
+
+    /** The validated {@code __metadata__} of a model checkpoint as a JSON object of strings. */
+    @Name("read_checkpoint_metadata")
+    public static native @StdString String readCheckpointMetadata(@StdString String path);
+
+    /** Bytes allocated through malloc in this process (native tensors and objects; not the Java heap). */
+    @Name("native_heap_bytes")
+    public static native @Cast("long long") long nativeHeapBytes();
 }

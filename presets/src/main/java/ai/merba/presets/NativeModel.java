@@ -57,6 +57,12 @@ public class NativeModel extends Pointer {
     @Name("summary_json")
     public native @StdString String summaryJson();
 
+    /** Writes a checkpoint (atomically); metadata: a JSON object of strings. */
+    public native void save(@StdString String path, @StdString String metadataJson);
+
+    /** Loads parameters and buffers from a checkpoint, all checked before any is changed. */
+    public native void load(@StdString String path, @Cast("bool") boolean allowUnexpected);
+
     @Name("config_json")
     public native @StdString String configJson();
 }

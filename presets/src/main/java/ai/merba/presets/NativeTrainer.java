@@ -34,4 +34,12 @@ public class NativeTrainer extends Pointer {
 
     @Name("steps_taken")
     public native @Cast("long long") long stepsTaken();
+
+    /** Writes the resumable state (optimiser moments, step, generator) with metadata, a JSON object of strings. */
+    @Name("save_state")
+    public native void saveState(@StdString String path, @StdString String metadataJson);
+
+    /** Restores a saved state; returns its metadata as a JSON object of strings. */
+    @Name("load_state")
+    public native @StdString String loadState(@StdString String path);
 }

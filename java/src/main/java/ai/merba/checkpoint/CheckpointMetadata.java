@@ -1,0 +1,35 @@
+package ai.merba.checkpoint;
+
+import ai.merba.internal.JsonFields;
+import ai.merba.model.LabelScheme;
+import ai.merba.model.ModelConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The {@code __metadata__} of a model checkpoint (spec §7), parsed: format version, model configuration, label
+ * scheme and, when the checkpoint came from training, the training provenance (data, epochs, metrics, library
+ * version). {@link #raw()} holds every entry as stored.
+ */
+public record CheckpointMetadata(int formatVersion, ModelConfig config, LabelScheme labels, String trainingJson,
+        Map<String, String> raw) {
+    public static final String FORMAT = "format";
+    public static final String FORMAT_VERSION = "format_version";
+    public static final String CONFIG = "config";
+    public static final String LABELS = "labels";
+    public static final String TRAINING = "training";
+
+    public CheckpointMetadata {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(labels, "labels");
+        raw = Map.copyOf(raw);
+    }
+
+    /** The training provenance, absent for a checkpoint saved outside training. */
+    public Optional<JsonNode> training() {
+        return trainingJson == null ? Optional.empty()
+                : Optional.of(JsonFields.parseObject(trainingJson, "checkpoint training metadata"));
+    }
+}

@@ -1,0 +1,151 @@
+package ai.merba.inference;
+
+import ai.merba.checkpoint.Checkpoint;
+import ai.merba.checkpoint.CheckpointException;
+import ai.merba.data.FlowDecoder;
+import ai.merba.model.LabelScheme;
+import ai.merba.model.MerbaModel;
+import ai.merba.model.ModelConfig;
+import ai.merba.model.Prediction;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Serves predictions from a MERba model, safely shared by any number of threads.
+ *
+ * <pre>{@code
+ * try (Predictor predictor = Predictor.load(Path.of("merba.safetensors"))) {   // one per service
+ *     Prediction p = predictor.predict(Path.of("flow.png"));                   // from any thread
+ * }
+ * }</pre>
+ *
+ * <p>Thread safety: the model stays in eval mode, where a forward pass writes nothing (no running statistics,
+ * no autograd graph), so concurrent calls run in parallel on one set of weights with no lock between them; each
+ * call's tensors are its own and released before it returns, so native memory does not grow with the number of
+ * predictions. {@link #close()} waits for running calls and then frees the model; later calls throw
+ * {@link IllegalStateException}.
+ *
+ * <p>Inputs are what the model was trained on: float32 samples (C_in, S, S) of flow u, v and strain, as the
+ * manifest's files decode them ({@link FlowDecoder}).
+ */
+public final class Predictor implements AutoCloseable {
+    private final MerbaModel model;
+    private final boolean ownsModel;
+    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private Predictor(MerbaModel model, boolean ownsModel) {
+        this.model = model;
+        this.ownsModel = ownsModel;
+        model.eval();
+    }
+
+    /** Loads a checkpoint on the CPU; the predictor owns the model and frees it on {@link #close()}. */
+    public static Predictor load(Path checkpoint) throws CheckpointException {
+        return new Predictor(Checkpoint.load(checkpoint), true);
+    }
+
+    /** Loads a checkpoint on {@code device} ("cpu", "cuda", "cuda:1"). */
+    public static Predictor load(Path checkpoint, String device) throws CheckpointException {
+        return new Predictor(Checkpoint.load(checkpoint, device, false), true);
+    }
+
+    /**
+     * Serves an existing model, switched to eval mode. The caller keeps ownership (closes it after the
+     * predictor) and must not switch it to training mode or train it while the predictor is in use.
+     */
+    public static Predictor of(MerbaModel model) {
+        return new Predictor(Objects.requireNonNull(model, "model"), false);
+    }
+
+    public ModelConfig config() {
+        return model.config();
+    }
+
+    public LabelScheme labels() {
+        return model.labels();
+    }
+
+    /** One sample, (C_in, S, S) row-major: C_in·S·S floats. */
+    public Prediction predict(float[] sample) {
+        return predict(sample, 1).get(0);
+    }
+
+    /** {@code batch} samples in (B, C_in, S, S) row-major order. */
+    public List<Prediction> predict(float[] samples, int batch) {
+        return guarded(() -> model.predict(samples, batch));
+    }
+
+    /** One sample as [channel][row][column]. */
+    public Prediction predict(float[][][] sample) {
+        return guarded(() -> model.predict(sample));
+    }
+
+    /** A batch tensor (B, C_in, S, S) float32 on the model's device; the caller keeps the tensor. */
+    public List<Prediction> predict(Tensor batch) {
+        return guarded(() -> model.predict(batch));
+    }
+
+    /** A flow file as the dataset reads it (PNG/JPEG flow image or .npy); see {@link FlowDecoder}. */
+    public Prediction predict(Path flowFile) {
+        return predict(decode(flowFile));
+    }
+
+    /** Several flow files, predicted in batches of {@code batchSize}; results in the files' order. */
+    public List<Prediction> predictFiles(List<Path> flowFiles, int batchSize) {
+        Objects.requireNonNull(flowFiles, "flowFiles");
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
+        }
+        int perSample = perSample();
+        List<Prediction> predictions = new ArrayList<>(flowFiles.size());
+        for (int from = 0; from < flowFiles.size(); from += batchSize) {
+            int n = Math.min(batchSize, flowFiles.size() - from);
+            float[] batch = new float[n * perSample];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(decode(flowFiles.get(from + i)), 0, batch, i * perSample, perSample);
+            }
+            predictions.addAll(predict(batch, n));
+        }
+        return predictions;
+    }
+
+    /** Waits for running predictions, then frees the model if this predictor owns it. Idempotent. */
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (!closed && ownsModel) {
+                model.close();
+            }
+            closed = true;
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private float[] decode(Path flowFile) {
+        return FlowDecoder.decode(flowFile, model.config().inChannels(), model.config().inputSize());
+    }
+
+    private int perSample() {
+        return model.config().inChannels() * model.config().inputSize() * model.config().inputSize();
+    }
+
+    private <T> T guarded(java.util.function.Supplier<T> call) {
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("this Predictor has been closed");
+            }
+            return call.get();
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,12 @@
+#include "runtime/native_heap.h"
+
+#include <malloc.h>
+
+namespace merba::runtime {
+
+int64_t native_heap_bytes() {
+  const struct mallinfo2 info = ::mallinfo2();
+  return static_cast<int64_t>(info.uordblks + info.hblkhd);
+}
+
+}  // namespace merba::runtime
