@@ -1,16 +1,18 @@
 package ai.merba.cli;
 
 import ai.merba.Version;
+import ai.merba.checkpoint.CheckpointException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code merba} command-line tool. Exit codes scripts can rely on: 0 success, 1 failure while running,
- * 2 bad usage or invalid input (options, configuration, manifest rows, files).
+ * 2 bad usage or invalid input (options, configuration, manifest rows, files, checkpoints that are missing,
+ * damaged or do not fit).
  */
 @Command(name = "merba", mixinStandardHelpOptions = true, versionProvider = MerbaCli.VersionProvider.class,
-        description = "Micro-expression recognition with MERba: train, evaluate (LOSO), inspect and benchmark.",
-        subcommands = {LosoCommand.class, TrainCommand.class, InfoCommand.class, BenchCommand.class,
+        description = "Micro-expression recognition with MERba: train, evaluate (LOSO), predict, inspect and benchmark.",
+        subcommands = {LosoCommand.class, TrainCommand.class, PredictCommand.class, InfoCommand.class, BenchCommand.class,
                 SynthCommand.class, CommandLine.HelpCommand.class})
 public final class MerbaCli implements Runnable {
     public static final int EXIT_OK = 0;
@@ -34,7 +36,10 @@ public final class MerbaCli implements Runnable {
         return new CommandLine(new MerbaCli())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    boolean invalidInput = e instanceof IllegalArgumentException || e instanceof java.nio.file.NoSuchFileException;
+                    Throwable cause = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+                    boolean invalidInput = cause instanceof IllegalArgumentException
+                            || cause instanceof java.nio.file.NoSuchFileException
+                            || (cause instanceof CheckpointException c && c.reason() != CheckpointException.Reason.IO);
                     cmd.getErr().println(cmd.getColorScheme().errorText("merba: " + e.getMessage()));
                     return invalidInput ? EXIT_INVALID_INPUT : EXIT_FAILURE;
                 })

@@ -5,6 +5,7 @@ import ai.merba.model.LabelScheme;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.ModelConfig;
 import ai.merba.train.Trainer;
+import ai.merba.train.listener.CheckpointListener;
 import ai.merba.train.listener.LoggingListener;
 import ai.merba.train.listener.ProgressBar;
 import java.nio.file.Path;
@@ -14,14 +15,25 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a model on a manifest and report its training accuracy per epoch."
-                + " (Saving the trained weights comes with the checkpoint format.)")
+        description = {"Train a model on a manifest, report its training accuracy per epoch and save it as a checkpoint"
+                + " (NAME.safetensors; while training also NAME.train.safetensors, to resume an interrupted run).",
+                "Example: merba train --manifest data/manifest.csv --epochs 40 --output merba.safetensors"})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--manifest", required = true, description = "Manifest CSV (dataset,subject,sample,label,file).")
     Path manifest;
 
     @Option(names = "--validation", description = "A second manifest to evaluate after every epoch.")
     Path validation;
+
+    @Option(names = "--output", description = "Checkpoint to write (default: merba.safetensors, or the --resume path).")
+    Path output;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0",
+            description = "Also save every N epochs, with the state to resume from (default: only at the end).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue the run saved at this checkpoint (same data, config and seed).")
+    Path resume;
 
     @Option(names = "--log-every", defaultValue = "1", description = "Log every N epochs (default: ${DEFAULT-VALUE}).")
     int logEvery;
@@ -40,11 +52,22 @@ final class TrainCommand implements Callable<Integer> {
         FlowDataset train = ModelOptions.dataset(manifest, config, labels);
         FlowDataset held = validation == null ? null : ModelOptions.dataset(validation, config, labels);
         try (MerbaModel m = MerbaModel.create(config, labels, training.seed)) {
+            Path checkpoint = output != null ? output : resume != null ? resume : Path.of("merba.safetensors");
+            if (checkpointEvery < 0) {
+                throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
+            }
             Trainer trainer = new Trainer(m, training.trainingConfig(), training.seed)
+                    .optDataDescription(manifest.toAbsolutePath().normalize().toString())
                     .addListener(new ProgressBar())
-                    .addListener(new LoggingListener(System.out, logEvery));
+                    .addListener(new LoggingListener(System.out, logEvery))
+                    .addListener(checkpointEvery > 0 ? new CheckpointListener(checkpoint, checkpointEvery)
+                            : new CheckpointListener(checkpoint));
+            if (resume != null) {
+                trainer.resumeFrom(resume);
+            }
             trainer.fit(train, held);
             System.out.printf("training accuracy (inference mode): %.3f%n", trainer.accuracy(train));
+            System.out.println("saved " + checkpoint);
         }
         return MerbaCli.EXIT_OK;
     }

@@ -92,24 +92,36 @@ public final class Trainer {
 
     /**
      * Saves the model to {@code path} with training provenance (library version, seed, config, epochs completed,
-     * last epoch's metrics, data). During {@link #fit} (from a listener) it also writes the resumable state to
-     * {@link Checkpoint#trainingStatePath}; the state is written first, and both carry the step count, so a
-     * crash between the two writes is detected on resume.
+     * last epoch's metrics, data). During {@link #fit} (from a listener), while epochs remain, it first writes the
+     * resumable state to {@link Checkpoint#trainingStatePath}; both files carry the step count, so a crash
+     * between the two writes is detected on resume. Once all epochs are done there is nothing to resume: a state
+     * file left at that path by this run's earlier saves is deleted.
      */
     public void saveCheckpoint(Path path) throws CheckpointException {
         Objects.requireNonNull(path, "path");
         ObjectNode provenance = provenance();
-        if (session != null) {
-            String state = Checkpoint.trainingStatePath(path).toString();
+        Path statePath = Checkpoint.trainingStatePath(path);
+        NativeTrainer active = session;
+        if (active != null && epochsCompleted < config.epochs()) {
             ObjectNode meta = JsonFields.MAPPER.createObjectNode();
             meta.put(EPOCHS_COMPLETED, Integer.toString(epochsCompleted));
             meta.put(SEED, Long.toString(seed));
             String metaJson = JsonFields.write(meta);
-            NativeTrainer s = session;
-            NativeCalls.runChecked(() -> s.saveState(state, metaJson));
-            provenance.put(STEP, s.stepsTaken());
+            String state = statePath.toString();
+            NativeCalls.runChecked(() -> active.saveState(state, metaJson));
+        }
+        if (active != null) {
+            provenance.put(STEP, active.stepsTaken());
         }
         Checkpoint.save(model, path, provenance);
+        if (active != null && epochsCompleted >= config.epochs()) {
+            try {
+                java.nio.file.Files.deleteIfExists(statePath);
+            } catch (java.io.IOException e) {
+                throw CheckpointException.of(CheckpointException.Reason.IO,
+                        "could not delete the finished run's training state " + statePath + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     private static final String EPOCHS_COMPLETED = "epochs_completed";

@@ -37,7 +37,7 @@ class MerbaCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"loso", "train", "info", "bench", "synth"})
+    @ValueSource(strings = {"loso", "train", "predict", "info", "bench", "synth"})
     void everyCommandHasHelp(String command) {
         Run r = run(command, "--help");
         assertEquals(0, r.exitCode());
@@ -48,7 +48,7 @@ class MerbaCliTest {
     void topLevelHelpListsTheCommands() {
         Run r = run("--help");
         assertEquals(0, r.exitCode());
-        assertThat(r.out()).contains("loso").contains("train").contains("info").contains("bench").contains("synth");
+        assertThat(r.out()).contains("loso").contains("train").contains("predict").contains("info").contains("bench").contains("synth");
     }
 
     @Test
@@ -89,8 +89,59 @@ class MerbaCliTest {
         assertEquals(0, r.exitCode(), r.err());
         assertThat(dir.resolve("manifest.csv")).exists();
         Run train = run("train", "--manifest", dir.resolve("manifest.csv").toString(), "--epochs", "1",
-                "--warmup-epochs", "0");
+                "--warmup-epochs", "0", "--output", dir.resolve("m.safetensors").toString());
         assertEquals(0, train.exitCode(), train.err());
         assertThat(train.out()).contains("epoch   1/1").contains("training accuracy");
+    }
+
+    @Test
+    void trainThenPredictRoundTrip(@TempDir Path dir) throws Exception {
+        Path checkpoint = dir.resolve("synthetic.safetensors");
+        Run train = run("train", "--manifest", SYNTHETIC.toString(), "--epochs", "2", "--warmup-epochs", "0",
+                "--preset", "composite-28", "--output", checkpoint.toString(), "--seed", "5");
+        assertEquals(0, train.exitCode(), train.err());
+        assertThat(train.out()).contains("saved " + checkpoint);
+        assertThat(checkpoint).exists();
+        assertThat(Path.of(checkpoint.toString().replace(".safetensors", ".train.safetensors"))).doesNotExist();
+
+        // A manifest: predictions with the truth, and metrics.
+        Run manifest = run("predict", "--checkpoint", checkpoint.toString(), "--format", "csv", SYNTHETIC.toString());
+        assertEquals(0, manifest.exitCode(), manifest.err());
+        String[] lines = manifest.out().strip().split("\n");
+        assertEquals("sample,coarse,coarse_probability,fine,fine_probability,truth", lines[0]);
+        assertEquals(1 + 96, lines.length);
+        assertThat(manifest.err()).contains("96 samples: Acc").contains("UF1");
+
+        // A folder and a single file give the same prediction for the same flow file.
+        Path flows = SYNTHETIC.resolveSibling("flows");
+        Run folder = run("predict", "--checkpoint", checkpoint.toString(), "--format", "json", flows.toString());
+        assertEquals(0, folder.exitCode(), folder.err());
+        JsonNode all = new ObjectMapper().readTree(folder.out());
+        assertEquals(96, all.size());
+        JsonNode first = all.get(0);
+        Run one = run("predict", "--checkpoint", checkpoint.toString(), "--format", "json",
+                flows.resolve(first.get("sample").asText()).toString());
+        assertEquals(0, one.exitCode(), one.err());
+        JsonNode single = new ObjectMapper().readTree(one.out()).get(0);
+        assertEquals(first.get("fine").asText(), single.get("fine").asText());
+        assertEquals(first.get("fine_probability").asDouble(), single.get("fine_probability").asDouble(), 1e-6);
+
+        // info describes the checkpoint: metadata and the model.
+        Run info = run("info", "--checkpoint", checkpoint.toString());
+        assertEquals(0, info.exitCode(), info.err());
+        assertThat(info.out()).contains("format merba, version 1").contains("\"epochs_completed\":2")
+                .contains("\"dims\":[32,64,128]").contains("megc-3");
+    }
+
+    @Test
+    void checkpointsThatCannotBeUsedExitWithTwo(@TempDir Path dir) throws Exception {
+        Run missing = run("predict", "--checkpoint", dir.resolve("absent.safetensors").toString(), SYNTHETIC.toString());
+        assertEquals(MerbaCli.EXIT_INVALID_INPUT, missing.exitCode());
+        assertThat(missing.err()).contains("absent.safetensors").contains("no such file");
+        Path garbage = dir.resolve("garbage.safetensors");
+        Files.writeString(garbage, "not a checkpoint at all");
+        Run corrupt = run("info", "--checkpoint", garbage.toString());
+        assertEquals(MerbaCli.EXIT_INVALID_INPUT, corrupt.exitCode());
+        assertThat(corrupt.err()).contains("garbage.safetensors");
     }
 }

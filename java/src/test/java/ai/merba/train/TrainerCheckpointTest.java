@@ -110,7 +110,7 @@ class TrainerCheckpointTest {
     }
 
     @Test
-    void theCheckpointListenerSavesAtTheEndAndAfterTraining(@TempDir Path dir) throws Exception {
+    void theCheckpointListenerSavesAtTheEndOfTraining(@TempDir Path dir) throws Exception {
         Path path = dir.resolve("end.safetensors");
         try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, 4)) {
             Trainer trainer = new Trainer(model, CONFIG.toBuilder().optEpochs(2).build(), 3)
@@ -118,6 +118,8 @@ class TrainerCheckpointTest {
             trainer.fit(data, null);
             JsonNode provenance = Checkpoint.readMetadata(path).training().orElseThrow();
             assertEquals(2, provenance.get("epochs_completed").asInt());
+            // A finished run has nothing to resume: no training state is left.
+            assertThat(Files.exists(Checkpoint.trainingStatePath(path))).isFalse();
             assertEquals("synthetic", provenance.get("data").asText());
             try (MerbaModel loaded = Checkpoint.load(path)) {
                 List<double[]> expected = predictions(model), actual = predictions(loaded);
