@@ -11,7 +11,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time prediction through the Java API: batch-1 latency (p50/p99) and batch-32 throughput.")
+        description = {"Benchmarks through the Java API. --suite prediction (default): batch-1 latency (p50/p99) and"
+                + " batch-32 throughput; checkpoint: save/load time and size; serving: a shared Predictor with 1, 2"
+                + " and 4 client threads."})
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
@@ -22,6 +24,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Native threads (default: the number of cores).")
     Integer threads;
 
+    enum Suite { PREDICTION, CHECKPOINT, SERVING }
+
+    @Option(names = "--suite", defaultValue = "prediction",
+            description = "prediction, checkpoint or serving (default: ${DEFAULT-VALUE}).")
+    Suite suite;
+
     @Override
     public Integer call() throws Exception {
         if (threads != null) {
@@ -29,10 +37,19 @@ final class BenchCommand implements Callable<Integer> {
         }
         ModelConfig config = model.modelConfig();
         LabelScheme labels = model.labelScheme();
+        String name = model.config != null ? model.config.toString() : model.preset;
+        if (suite == Suite.CHECKPOINT) {
+            CheckpointBench.run(name, config, labels, 9);
+            return MerbaCli.EXIT_OK;
+        }
+        if (suite == Suite.SERVING) {
+            ServingBench.run(config, labels, seconds);
+            return MerbaCli.EXIT_OK;
+        }
         try (MerbaModel m = MerbaModel.create(config, labels, 0)) {
             m.eval();
             System.out.printf("merba bench: %s, %s, %d threads, eval prediction through the Java API%n",
-                    model.config != null ? model.config : model.preset, labels.name(),
+                    name, labels.name(),
                     org.bytedeco.pytorch.global.torch.get_num_threads());
             for (int batch : new int[] {1, 32}) {
                 double[] ms = time(m, config, batch);
