@@ -33,6 +33,13 @@ ModelHandle::ModelHandle(const std::string& spec_json, long long seed) : impl_(s
   });
 }
 
+ModelHandle::ModelHandle(const std::string& spec_json) : impl_(std::make_unique<Impl>()) {
+  guarded([&] {
+    impl_->net = model::MerbaNet(model::ModelConfig::from_json(spec_json));
+    return 0;
+  });
+}
+
 ModelHandle::~ModelHandle() = default;
 
 std::vector<at::Tensor> ModelHandle::forward(const at::Tensor& input) {

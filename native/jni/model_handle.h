@@ -22,6 +22,8 @@ class ModelHandle {
  public:
   // spec_json: the JNI crossing document of docs/model-config.md. Parameters are initialised from seed.
   ModelHandle(const std::string& spec_json, long long seed);
+  // Without spec §2's initialisation (the modules' LibTorch defaults): for weights about to be loaded.
+  explicit ModelHandle(const std::string& spec_json);
   ~ModelHandle();
   ModelHandle(const ModelHandle&) = delete;
   ModelHandle& operator=(const ModelHandle&) = delete;

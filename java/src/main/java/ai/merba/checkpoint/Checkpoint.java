@@ -93,7 +93,7 @@ public final class Checkpoint {
     public static MerbaModel load(Path path, String device, boolean allowUnexpectedTensors) throws CheckpointException {
         Objects.requireNonNull(device, "device");
         CheckpointMetadata metadata = readMetadata(path);
-        MerbaModel model = MerbaModel.create(metadata.config(), metadata.labels(), 0);
+        MerbaModel model = MerbaModel.createForLoading(metadata.config(), metadata.labels());
         try {
             String file = path.toString();
             NativeCalls.runChecked(() -> model.nativeHandle().load(file, allowUnexpectedTensors));

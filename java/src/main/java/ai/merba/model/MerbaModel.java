@@ -58,6 +58,18 @@ public final class MerbaModel implements AutoCloseable {
         return new MerbaModel(config, labels, handle);
     }
 
+    /**
+     * Builds a network whose weights are about to be replaced (by a checkpoint): it skips spec §2's
+     * initialisation, leaving LibTorch's default one, which is cheaper. Use {@link #create} for training.
+     */
+    public static MerbaModel createForLoading(ModelConfig config, LabelScheme labels) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(labels, "labels");
+        String spec = config.toNativeJson(labels);
+        NativeModel handle = NativeCalls.call(() -> new NativeModel(spec));
+        return new MerbaModel(config, labels, handle);
+    }
+
     public ModelConfig config() {
         return config;
     }

@@ -29,7 +29,15 @@ public class NativeModel extends Pointer {
         allocate(specJson, seed);
     }
 
+    /** Builds a network without spec §2's initialisation (LibTorch's defaults): for weights about to be loaded. */
+    public NativeModel(String specJson) {
+        super((Pointer) null);
+        allocate(specJson);
+    }
+
     private native void allocate(@StdString String specJson, @Cast("long long") long seed);
+
+    private native void allocate(@StdString String specJson);
 
     /** {coarse logits, fine logits}; an absent head gives an undefined tensor. */
     public native @ByVal TensorVector forward(@Const @ByRef Tensor input);
