@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "merba", mixinStandardHelpOptions = true, versionProvider = MerbaCli.VersionProvider.class,
         description = "Micro-expression recognition with MERba: train, evaluate (LOSO), inspect and benchmark.",
         subcommands = {LosoCommand.class, TrainCommand.class, InfoCommand.class, BenchCommand.class,
-                SynthCommand.class, CommandLine.HelpCommand.class})
+                SynthCommand.class, PrepareCommand.class, CommandLine.HelpCommand.class})
 public final class MerbaCli implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
