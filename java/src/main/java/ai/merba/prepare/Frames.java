@@ -21,8 +21,8 @@ public final class Frames {
     private Frames() {}
 
     /**
-     * Reads an image file as 8-bit grey (any format OpenCV's imgcodecs reads: JPEG, PNG, BMP, TIFF, …; colour is
-     * converted with OpenCV's BT.601 weights).
+     * Reads an image file as 8-bit grey (any format OpenCV's imgcodecs reads: JPEG, PNG, BMP, TIFF, …; OpenCV
+     * converts colour to grey while decoding).
      *
      * @throws IllegalArgumentException naming the file if it is missing or cannot be decoded
      */
