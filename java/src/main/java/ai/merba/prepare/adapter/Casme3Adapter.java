@@ -10,17 +10,8 @@ import java.util.List;
  * the onset ({@code a_123}).
  */
 public final class Casme3Adapter extends SheetAdapter {
-    static final List<String> ONSET = List.of("Onset");
-    static final List<String> APEX = List.of("Apex");
-
-    @Override
-    public String dataset() {
-        return "casme3";
-    }
-
-    @Override
-    List<List<String>> requiredColumns() {
-        return List.of(SUBJECT, FILENAME, ONSET, APEX, ESTIMATED_EMOTION);
+    public Casme3Adapter() {
+        super("casme3", List.of("Onset"), List.of("Apex"));
     }
 
     @Override
@@ -28,13 +19,9 @@ public final class Casme3Adapter extends SheetAdapter {
         return List.of(subject);
     }
 
+
     @Override
     String sampleId(String clip, long onset) {
         return clip + "_" + onset;
-    }
-
-    @Override
-    long[] onsetAndApex(AnnotationSheet.Row row, FrameFolder frames) {
-        return new long[] {frameNumber(row, ONSET), frameNumber(row, APEX)};
     }
 }

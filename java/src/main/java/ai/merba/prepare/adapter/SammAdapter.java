@@ -1,7 +1,5 @@
 package ai.merba.prepare.adapter;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -11,32 +9,12 @@ import java.util.List;
  * {@code Estimated Emotion}. Frames are {@code 006/006_1_2/006_05562.jpg}, numbered as in the sheet.
  */
 public final class SammAdapter extends SheetAdapter {
-    static final List<String> ONSET = List.of("Onset Frame");
-    static final List<String> APEX = List.of("Apex Frame");
-
-    @Override
-    public String dataset() {
-        return "samm";
-    }
-
-    @Override
-    List<List<String>> requiredColumns() {
-        return List.of(SUBJECT, FILENAME, ONSET, APEX, ESTIMATED_EMOTION);
+    public SammAdapter() {
+        super("samm", List.of("Onset Frame"), List.of("Apex Frame"));
     }
 
     @Override
     List<String> subjectFolders(String subject) {
-        LinkedHashSet<String> names = new LinkedHashSet<>();
-        int n = digits(subject);
-        if (n >= 0) {
-            names.add(String.format("%03d", n));
-        }
-        names.add(subject);
-        return new ArrayList<>(names);
-    }
-
-    @Override
-    long[] onsetAndApex(AnnotationSheet.Row row, FrameFolder frames) {
-        return new long[] {frameNumber(row, ONSET), frameNumber(row, APEX)};
+        return numberedFolders(subject, "%03d");
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,8 +30,38 @@ abstract class SheetAdapter implements DatabaseAdapter {
     /** How deep under a subject's folder a clip's folder may lie (SMIC: {@code s1/micro/negative/s1_ne_01}). */
     private static final int CLIP_DEPTH = 3;
 
+    private final String dataset;
+    private final List<String> onsetColumn;
+    private final List<String> apexColumn;
+
+    /**
+     * @param dataset the manifest's dataset name
+     * @param onsetColumn the onset column's names
+     * @param apexColumn the apex column's names; {@code null} for a database without one (SMIC)
+     */
+    SheetAdapter(String dataset, List<String> onsetColumn, List<String> apexColumn) {
+        this.dataset = dataset;
+        this.onsetColumn = onsetColumn;
+        this.apexColumn = apexColumn;
+    }
+
+    @Override
+    public final String dataset() {
+        return dataset;
+    }
+
+    final List<String> onsetColumn() {
+        return onsetColumn;
+    }
+
+    final List<String> apexColumn() {
+        return apexColumn;
+    }
+
     /** The required columns, each with the names it may go by. */
-    abstract List<List<String>> requiredColumns();
+    List<List<String>> requiredColumns() {
+        return List.of(SUBJECT, FILENAME, onsetColumn(), apexColumn(), emotionColumn());
+    }
 
     /** The names the subject's folder may have, most likely first (e.g. {@code 1} → {@code sub01}). */
     abstract List<String> subjectFolders(String subject);
@@ -46,11 +77,13 @@ abstract class SheetAdapter implements DatabaseAdapter {
     }
 
     /**
-     * The onset and apex frame numbers of a row.
+     * The onset and apex frame numbers of a row: by default its onset and apex columns.
      *
      * @throws IllegalArgumentException saying why the row has none
      */
-    abstract long[] onsetAndApex(AnnotationSheet.Row row, FrameFolder frames);
+    long[] onsetAndApex(AnnotationSheet.Row row, FrameFolder frames) {
+        return new long[] {frameNumber(row, onsetColumn()), frameNumber(row, apexColumn())};
+    }
 
     @Override
     public AdapterResult read(Path sheet, Path root) {
@@ -169,6 +202,22 @@ abstract class SheetAdapter implements DatabaseAdapter {
     static long frameNumber(AnnotationSheet.Row row, List<String> names) {
         String text = row.get(names).orElseThrow(() -> new IllegalArgumentException("empty " + names.get(0)));
         return number(text, names.get(0));
+    }
+
+    /**
+     * The folder names of a numbered subject: its number in each of {@code formats} (e.g. {@code sub%02d}), then
+     * the id as written.
+     */
+    static List<String> numberedFolders(String subject, String... formats) {
+        LinkedHashSet<String> names = new LinkedHashSet<>();
+        int n = digits(subject);
+        if (n >= 0) {
+            for (String f : formats) {
+                names.add(String.format(f, n));
+            }
+        }
+        names.add(subject);
+        return List.copyOf(names);
     }
 
     /** Digits of a subject id ({@code sub01} → 1), or -1 if it has none. */

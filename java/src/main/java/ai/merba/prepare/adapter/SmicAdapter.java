@@ -1,7 +1,5 @@
 package ai.merba.prepare.adapter;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -16,26 +14,18 @@ public final class SmicAdapter extends SheetAdapter {
     static final List<String> ONSET = List.of("OnsetFrame", "Onset");
     static final List<String> OFFSET = List.of("OffsetFrame", "Offset");
 
-    @Override
-    public String dataset() {
-        return "smic";
+    public SmicAdapter() {
+        super("smic", ONSET, null);
     }
 
     @Override
     List<List<String>> requiredColumns() {
-        return List.of(SUBJECT, FILENAME, ESTIMATED_EMOTION);
+        return List.of(SUBJECT, FILENAME, emotionColumn());
     }
 
     @Override
     List<String> subjectFolders(String subject) {
-        LinkedHashSet<String> names = new LinkedHashSet<>();
-        int n = digits(subject);
-        if (n >= 0) {
-            names.add("s" + n);
-            names.add(String.format("s%02d", n));
-        }
-        names.add(subject);
-        return new ArrayList<>(names);
+        return numberedFolders(subject, "s%d", "s%02d");
     }
 
     @Override
