@@ -29,7 +29,8 @@ final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--frames", required = true, description = "The database's frame folder (e.g. CASME2-RAW).")
     Path frames;
 
-    @Option(names = "--sheet", required = true, description = "The annotation sheet, exported to CSV.")
+    @Option(names = "--sheet", required = true,
+            description = "The annotation sheet: the .xlsx workbook as shipped, or a CSV export.")
     Path sheet;
 
     @Option(names = "--out", required = true,
@@ -37,10 +38,12 @@ final class PrepareCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--labels", defaultValue = "megc-3",
-            description = "Label scheme: megc-3, casme2-5, samm-5, casme3-7 or a JSON file (default: ${DEFAULT-VALUE}).")
+            description = "Label scheme: megc-3, casme2-5, samm-5, casme3-7 or a JSON file"
+                    + " (default: ${DEFAULT-VALUE}).")
     String labels;
 
-    @Option(names = "--flow-config", description = "Flow config JSON (docs/prepare.md); the options below override it.")
+    @Option(names = "--flow-config",
+            description = "Flow config JSON (docs/prepare.md); the options below override it.")
     Path flowConfig;
 
     @Option(names = "--method", description = "tv-l1 or farneback.")
@@ -60,6 +63,14 @@ final class PrepareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Apache POI (the .xlsx reader) logs through the Log4j API, and the tool ships no Log4j implementation:
+        // without a factory named, Log4j prints an error line on every run. Its built-in simple logger (errors
+        // only) is enough here; a -D setting of the user's wins.
+        if (System.getProperty("log4j2.loggerContextFactory") == null
+                && System.getProperty("log4j.provider") == null) {
+            System.setProperty("log4j2.loggerContextFactory",
+                    "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
+        }
         FlowConfig config = flowConfig();
         LabelScheme scheme = labels.endsWith(".json") || Files.isRegularFile(Path.of(labels))
                 ? LabelScheme.fromJson(Path.of(labels)) : LabelScheme.builtIn(labels);

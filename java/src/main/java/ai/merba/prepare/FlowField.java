@@ -11,7 +11,8 @@ public record FlowField(int width, int height, float[] u, float[] v) {
         }
         long n = (long) width * height;
         if (u == null || v == null || u.length != n || v.length != n) {
-            throw new IllegalArgumentException("a " + width + "×" + height + " flow needs u and v of " + n + " values");
+            throw new IllegalArgumentException("a " + width + "×" + height + " flow needs u and v of " + n
+                    + " values");
         }
     }
 

@@ -15,7 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A database's annotation sheet exported to CSV (RFC 4180: comma-separated, fields optionally double-quoted,
+ * A database's annotation sheet: the {@code .xlsx} workbook as shipped (the first worksheet with the header; cells
+ * as the spreadsheet displays them), or a CSV export (RFC 4180: comma-separated, fields optionally double-quoted,
  * quoted fields may hold commas, {@code ""} and line breaks — SAMM's notes do). The header is the first row that
  * names every required column, so preamble rows above it (SAMM's title lines) are skipped. Column names match
  * ignoring case, spaces and punctuation: {@code Onset Frame}, {@code OnsetFrame} and {@code onset_frame} are one
@@ -59,48 +60,75 @@ public final class AnnotationSheet {
     }
 
     /**
-     * Reads {@code csv}; {@code required} lists, per required column, the names it may have.
+     * Reads {@code sheet} ({@code .xlsx}, else CSV); {@code required} lists, per required column, the names it may
+     * have. Lines are CSV lines or spreadsheet row numbers.
      *
      * @throws IllegalArgumentException if no row names all required columns (the message lists them), the file
      *     is not UTF-8, or a quote is not closed
      */
-    public static AnnotationSheet read(Path csv, List<List<String>> required) {
-        if (!Files.isRegularFile(csv)) {
-            throw new IllegalArgumentException("annotation sheet " + csv + " does not exist or is not a file");
+    public static AnnotationSheet read(Path sheet, List<List<String>> required) {
+        if (!Files.isRegularFile(sheet)) {
+            throw new IllegalArgumentException("annotation sheet " + sheet + " does not exist or is not a file");
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(csv)))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("annotation sheet " + csv + " is not UTF-8 text; export it from the"
-                    + " spreadsheet as 'CSV UTF-8'", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + csv, e);
-        }
-        if (text.startsWith("\uFEFF")) {
-            text = text.substring(1);
-        }
-        List<int[]> starts = new ArrayList<>();
-        List<List<String>> records = parse(text, csv, starts);
-        for (int r = 0; r < records.size(); r++) {
-            Map<String, Integer> columns = columns(records.get(r));
-            if (required.stream().allMatch(names -> names.stream().anyMatch(n -> columns.containsKey(key(n))))) {
-                List<Row> rows = new ArrayList<>();
-                for (int d = r + 1; d < records.size(); d++) {
-                    Row row = new Row(starts.get(d)[0], records.get(d), columns);
-                    if (!row.blank()) {
-                        rows.add(row);
-                    }
+        String name = sheet.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".xlsx") || name.endsWith(".xlsm")) {
+            for (Table table : XlsxTables.read(sheet)) {
+                AnnotationSheet found = fromRecords(sheet, table.records(), table.lines(), required);
+                if (found != null) {
+                    return found;
                 }
-                return new AnnotationSheet(csv, starts.get(r)[0], records.get(r), rows);
+            }
+        } else {
+            List<Integer> lines = new ArrayList<>();
+            List<List<String>> records = parse(readUtf8(sheet), sheet, lines);
+            AnnotationSheet found = fromRecords(sheet, records, lines, required);
+            if (found != null) {
+                return found;
             }
         }
         StringBuilder want = new StringBuilder();
         for (List<String> names : required) {
             want.append(want.length() == 0 ? "" : ", ").append(String.join(" or ", names));
         }
-        throw new IllegalArgumentException(csv + ": no header row names the required columns " + want);
+        throw new IllegalArgumentException(sheet + ": no header row names the required columns " + want);
+    }
+
+    /**
+     * One table of a workbook or CSV file: its records and the 1-based line (or spreadsheet row) each starts on.
+     */
+    record Table(List<List<String>> records, List<Integer> lines) {}
+
+    /** The sheet whose header is the first record naming every required column, or null if none does. */
+    private static AnnotationSheet fromRecords(Path sheet, List<List<String>> records, List<Integer> lines,
+            List<List<String>> required) {
+        for (int r = 0; r < records.size(); r++) {
+            Map<String, Integer> columns = columns(records.get(r));
+            if (required.stream().allMatch(names -> names.stream().anyMatch(n -> columns.containsKey(key(n))))) {
+                List<Row> rows = new ArrayList<>();
+                for (int d = r + 1; d < records.size(); d++) {
+                    Row row = new Row(lines.get(d), records.get(d), columns);
+                    if (!row.blank()) {
+                        rows.add(row);
+                    }
+                }
+                return new AnnotationSheet(sheet, lines.get(r), records.get(r), rows);
+            }
+        }
+        return null;
+    }
+
+    private static String readUtf8(Path csv) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(csv)))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("annotation sheet " + csv + " is not UTF-8 text; export it from the"
+                    + " spreadsheet as 'CSV UTF-8' or give the .xlsx file", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + csv, e);
+        }
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
     private static Map<String, Integer> columns(List<String> header) {
@@ -123,7 +151,7 @@ public final class AnnotationSheet {
         return s.toString();
     }
 
-    private static List<List<String>> parse(String text, Path csv, List<int[]> starts) {
+    private static List<List<String>> parse(String text, Path csv, List<Integer> starts) {
         List<List<String>> records = new ArrayList<>();
         List<String> record = new ArrayList<>();
         StringBuilder field = new StringBuilder();
@@ -163,7 +191,7 @@ public final class AnnotationSheet {
                 record.add(field.toString());
                 field.setLength(0);
                 records.add(record);
-                starts.add(new int[] {recordLine});
+                starts.add(recordLine);
                 record = new ArrayList<>();
                 line++;
                 recordLine = line;
@@ -177,7 +205,7 @@ public final class AnnotationSheet {
         if (field.length() > 0 || !record.isEmpty()) {
             record.add(field.toString());
             records.add(record);
-            starts.add(new int[] {recordLine});
+            starts.add(recordLine);
         }
         return records;
     }

@@ -3,7 +3,7 @@ package ai.merba.prepare.adapter;
 import java.util.List;
 
 /**
- * CASME II (Yan et al. 2014). The sheet ({@code CASME2-coding-*.xlsx}, exported to CSV) has {@code Subject}
+ * CASME II (Yan et al. 2014). The sheet ({@code CASME2-coding-*.xlsx}) has {@code Subject}
  * (1–26, often written {@code 01}), {@code Filename} ({@code EP02_01f}), {@code OnsetFrame}, {@code ApexFrame},
  * {@code OffsetFrame}, {@code Action Units}, {@code Estimated Emotion}. Frames are
  * {@code sub01/EP02_01f/img46.jpg} ({@code CASME2-RAW}) or {@code reg_img46.jpg} ({@code Cropped}): point the

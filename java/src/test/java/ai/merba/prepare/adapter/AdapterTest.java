@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.apache.poi.ss.usermodel.Sheet;
+import org.apache.poi.xssf.usermodel.XSSFWorkbook;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -120,6 +122,57 @@ class AdapterTest {
             assertThat(x.line()).isEqualTo(6);
             assertThat(x.reason()).isEqualTo("apex frame 88 is before onset frame 90");
         });
+    }
+
+    @Test
+    void sammReadsTheWorkbookAsShipped() throws IOException {
+        frames("006/006_1_2", "006_%05d.jpg", 5560, 5610);
+        frames("007/007_3_1", "007_%05d.jpg", 1020, 1050);
+        Path xlsx = root.resolve("SAMM_Micro_FACS_Codes_v2.xlsx");
+        try (XSSFWorkbook book = new XSSFWorkbook()) {
+            Sheet sheet = book.createSheet("MICRO_ONLY");
+            sheet.createRow(0).createCell(0).setCellValue("SAMM Micro-FACS Codes v2");
+            String[] header = {"Subject", "Filename", "Inducement Code", "Onset Frame", "Apex Frame", "Offset Frame",
+                    "Duration", "Type", "Action Units", "Notes", "Estimated Emotion", "Objective Classes"};
+            org.apache.poi.ss.usermodel.Row h = sheet.createRow(3);
+            for (int c = 0; c < header.length; c++) {
+                h.createCell(c).setCellValue(header[c]);
+            }
+            // Numbers as numeric cells, as the workbook stores them: subject 6, frames 5562 …
+            Object[][] rows = {{6, "006_1_2", 1, 5562, 5588, 5608, "Anger"}, {"007", "007_3_1", 3, 1020, 1030, 1050,
+                    "Happiness"}, {7, "007_9_9", 3, 1, 2, 3, "Surprise"}};
+            for (int r = 0; r < rows.length; r++) {
+                org.apache.poi.ss.usermodel.Row row = sheet.createRow(4 + r);
+                for (int c = 0; c < 6; c++) {
+                    if (rows[r][c] instanceof Integer i) {
+                        row.createCell(c).setCellValue(i);
+                    } else {
+                        row.createCell(c).setCellValue((String) rows[r][c]);
+                    }
+                }
+                row.createCell(10).setCellValue((String) rows[r][6]);
+            }
+            try (var out = Files.newOutputStream(xlsx)) {
+                book.write(out);
+            }
+        }
+        AdapterResult r = new SammAdapter().read(xlsx, root);
+        assertThat(r.samples()).extracting(AnnotatedSample::subject, AnnotatedSample::onset, AnnotatedSample::apex,
+                AnnotatedSample::line).containsExactly(org.assertj.core.groups.Tuple.tuple("006", 5562L, 5588L, 5),
+                        org.assertj.core.groups.Tuple.tuple("007", 1020L, 1030L, 6));
+        // Spreadsheet row numbers in the report, as the user sees them in the workbook.
+        assertThat(r.rejected()).singleElement().satisfies(x -> {
+            assertThat(x.line()).isEqualTo(7);
+            assertThat(x.reason()).contains("no folder '007_9_9'");
+        });
+    }
+
+    @Test
+    void aFileNamedXlsxThatIsNoWorkbookIsRefused() throws IOException {
+        Path fake = root.resolve("sheet.xlsx");
+        Files.writeString(fake, "Subject,Filename\n");
+        assertThatThrownBy(() -> new SammAdapter().read(fake, root)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a readable .xlsx workbook");
     }
 
     @Test
