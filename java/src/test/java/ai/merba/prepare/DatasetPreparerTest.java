@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,8 +25,18 @@ class DatasetPreparerTest {
         Path sheet = SyntheticDatabase.write(dir.resolve("db"), SUBJECTS, 1);
         AdapterResult rows = new Casme2Adapter().read(sheet, dir.resolve("db"));
         LabelScheme megc = LabelScheme.builtIn("megc-3");
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger lastTotal = new AtomicInteger();
         PrepareReport report = new DatasetPreparer(FlowConfig.defaults(), 2)
+                .withProgress((done, total) -> {
+                    calls.incrementAndGet();
+                    lastTotal.set(total);
+                })
                 .prepare(rows, EmotionMapping.forScheme(megc), dir.resolve("out"));
+        // One progress call per sample that reaches the flow stage: not the 'others' rows (no class), not the
+        // rows with a missing frame (rejected by the adapter).
+        assertThat(calls.get()).isEqualTo(SUBJECTS * SyntheticDatabase.USABLE_PER_SUBJECT);
+        assertThat(lastTotal.get()).isEqualTo(calls.get());
 
         assertThat(report.rows()).isEqualTo(SUBJECTS * (SyntheticDatabase.USABLE_PER_SUBJECT + 2));
         assertThat(report.prepared()).isEqualTo(SUBJECTS * SyntheticDatabase.USABLE_PER_SUBJECT);
