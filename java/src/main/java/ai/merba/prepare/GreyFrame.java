@@ -1,0 +1,32 @@
+package ai.merba.prepare;
+
+/**
+ * An 8-bit grey image, row-major, one byte per pixel (0–255, read unsigned). Java-side, so frames can be made
+ * and inspected without native memory; the estimator copies them into OpenCV for the duration of a call.
+ */
+public record GreyFrame(int width, int height, byte[] pixels) {
+    public GreyFrame {
+        if (width < 1 || height < 1) {
+            throw new IllegalArgumentException("frame size " + width + "×" + height + " must be positive");
+        }
+        if (pixels == null || pixels.length != (long) width * height) {
+            throw new IllegalArgumentException("a " + width + "×" + height + " frame needs " + (long) width * height
+                    + " pixels, got " + (pixels == null ? "null" : pixels.length));
+        }
+    }
+
+    /** The grey level at (x, y), 0–255. */
+    public int at(int x, int y) {
+        return pixels[y * width + x] & 0xff;
+    }
+
+    /** The pixels inside {@code box}, which must lie inside this frame. */
+    public GreyFrame crop(FaceBox box) {
+        box.requireInside(width, height);
+        byte[] out = new byte[box.width() * box.height()];
+        for (int r = 0; r < box.height(); r++) {
+            System.arraycopy(pixels, (box.y() + r) * width + box.x(), out, r * box.width(), box.width());
+        }
+        return new GreyFrame(box.width(), box.height(), out);
+    }
+}

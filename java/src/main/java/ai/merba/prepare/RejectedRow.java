@@ -1,0 +1,29 @@
+package ai.merba.prepare;
+
+/**
+ * A sheet row that gave no sample, and why. Rows are never dropped silently: every one that cannot be used
+ * ends up in the report with its line.
+ *
+ * @param line the 1-based line of the sheet the row starts on
+ * @param subject the subject as written in the sheet ("" if the row has none)
+ * @param sample the sample as written in the sheet ("" if the row has none)
+ * @param reason what is wrong, e.g. {@code apex frame 59 not found in sub01/EP02_01f}
+ */
+public record RejectedRow(int line, String subject, String sample, String reason) {
+    public RejectedRow {
+        if (line < 1) {
+            throw new IllegalArgumentException("line = " + line + " must be >= 1");
+        }
+        subject = subject == null ? "" : subject;
+        sample = sample == null ? "" : sample;
+        if (reason == null || reason.isEmpty()) {
+            throw new IllegalArgumentException("reason must not be empty");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "line " + line + (subject.isEmpty() && sample.isEmpty() ? "" : " (" + subject + "/" + sample + ")")
+                + ": " + reason;
+    }
+}
