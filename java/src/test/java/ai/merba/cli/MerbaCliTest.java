@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -20,33 +17,21 @@ class MerbaCliTest {
     private static final Path SYNTHETIC = Path.of(System.getProperty("merba.testData", "../test-data"), "synthetic",
             "manifest.csv");
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = MerbaCli.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"loso", "train", "predict", "info", "bench", "synth"})
     void everyCommandHasHelp(String command) {
-        Run r = run(command, "--help");
+        CliRun r = run(command, "--help");
         assertEquals(0, r.exitCode());
         assertThat(r.out()).contains("Usage: merba " + command).contains("--help");
     }
 
     @Test
     void topLevelHelpListsTheCommands() {
-        Run r = run("--help");
+        CliRun r = run("--help");
         assertEquals(0, r.exitCode());
         assertThat(r.out()).contains("loso").contains("train").contains("predict").contains("info").contains("bench").contains("synth");
     }
@@ -55,7 +40,7 @@ class MerbaCliTest {
     void badUsageExitsWithTwo() {
         assertEquals(MerbaCli.EXIT_INVALID_INPUT, run("loso").exitCode());  // --manifest is required
         assertEquals(MerbaCli.EXIT_INVALID_INPUT, run("info", "--preset", "tiny-9").exitCode());
-        Run r = run("train", "--manifest", "does/not/exist.csv");
+        CliRun r = run("train", "--manifest", "does/not/exist.csv");
         assertEquals(MerbaCli.EXIT_INVALID_INPUT, r.exitCode());
         assertThat(r.err()).contains("does/not/exist.csv");
         assertEquals(MerbaCli.EXIT_INVALID_INPUT, run("nonsense").exitCode());
@@ -63,7 +48,7 @@ class MerbaCliTest {
 
     @Test
     void infoPrintsTheSummary() {
-        Run r = run("info", "--labels", "casme2-5", "--parameters");
+        CliRun r = run("info", "--labels", "casme2-5", "--parameters");
         assertEquals(0, r.exitCode(), r.err());
         assertThat(r.out()).contains("\"dims\":[32,64,128]").contains("casme2-5").contains("stages.0")
                 .contains("head.fine.weight [5, 128]");
@@ -72,7 +57,7 @@ class MerbaCliTest {
     @Test
     void shortLosoRunPrintsMetricsAndWritesTheReport(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("report.json");
-        Run r = run("loso", "--manifest", SYNTHETIC.toString(), "--epochs", "1", "--warmup-epochs", "0",
+        CliRun r = run("loso", "--manifest", SYNTHETIC.toString(), "--epochs", "1", "--warmup-epochs", "0",
                 "--report", report.toString(), "--seed", "3");
         assertEquals(0, r.exitCode(), r.err());
         assertThat(r.out()).contains("fold 8/8").contains("UF1").contains("UAR");
@@ -85,10 +70,10 @@ class MerbaCliTest {
 
     @Test
     void synthWritesALoadableDataset(@TempDir Path dir) {
-        Run r = run("synth", dir.toString(), "--subjects", "2", "--per-class", "1");
+        CliRun r = run("synth", dir.toString(), "--subjects", "2", "--per-class", "1");
         assertEquals(0, r.exitCode(), r.err());
         assertThat(dir.resolve("manifest.csv")).exists();
-        Run train = run("train", "--manifest", dir.resolve("manifest.csv").toString(), "--epochs", "1",
+        CliRun train = run("train", "--manifest", dir.resolve("manifest.csv").toString(), "--epochs", "1",
                 "--warmup-epochs", "0", "--output", dir.resolve("m.safetensors").toString());
         assertEquals(0, train.exitCode(), train.err());
         assertThat(train.out()).contains("epoch   1/1").contains("training accuracy");
@@ -97,7 +82,7 @@ class MerbaCliTest {
     @Test
     void trainThenPredictRoundTrip(@TempDir Path dir) throws Exception {
         Path checkpoint = dir.resolve("synthetic.safetensors");
-        Run train = run("train", "--manifest", SYNTHETIC.toString(), "--epochs", "2", "--warmup-epochs", "0",
+        CliRun train = run("train", "--manifest", SYNTHETIC.toString(), "--epochs", "2", "--warmup-epochs", "0",
                 "--preset", "composite-28", "--output", checkpoint.toString(), "--seed", "5");
         assertEquals(0, train.exitCode(), train.err());
         assertThat(train.out()).contains("saved " + checkpoint);
@@ -105,7 +90,7 @@ class MerbaCliTest {
         assertThat(Path.of(checkpoint.toString().replace(".safetensors", ".train.safetensors"))).doesNotExist();
 
         // A manifest: predictions with the truth, and metrics.
-        Run manifest = run("predict", "--checkpoint", checkpoint.toString(), "--format", "csv", SYNTHETIC.toString());
+        CliRun manifest = run("predict", "--checkpoint", checkpoint.toString(), "--format", "csv", SYNTHETIC.toString());
         assertEquals(0, manifest.exitCode(), manifest.err());
         String[] lines = manifest.out().strip().split("\n");
         assertEquals("sample,coarse,coarse_probability,fine,fine_probability,truth", lines[0]);
@@ -114,12 +99,12 @@ class MerbaCliTest {
 
         // A folder and a single file give the same prediction for the same flow file.
         Path flows = SYNTHETIC.resolveSibling("flows");
-        Run folder = run("predict", "--checkpoint", checkpoint.toString(), "--format", "json", flows.toString());
+        CliRun folder = run("predict", "--checkpoint", checkpoint.toString(), "--format", "json", flows.toString());
         assertEquals(0, folder.exitCode(), folder.err());
         JsonNode all = new ObjectMapper().readTree(folder.out());
         assertEquals(96, all.size());
         JsonNode first = all.get(0);
-        Run one = run("predict", "--checkpoint", checkpoint.toString(), "--format", "json",
+        CliRun one = run("predict", "--checkpoint", checkpoint.toString(), "--format", "json",
                 flows.resolve(first.get("sample").asText()).toString());
         assertEquals(0, one.exitCode(), one.err());
         JsonNode single = new ObjectMapper().readTree(one.out()).get(0);
@@ -127,7 +112,7 @@ class MerbaCliTest {
         assertEquals(first.get("fine_probability").asDouble(), single.get("fine_probability").asDouble(), 1e-6);
 
         // info describes the checkpoint: metadata and the model.
-        Run info = run("info", "--checkpoint", checkpoint.toString());
+        CliRun info = run("info", "--checkpoint", checkpoint.toString());
         assertEquals(0, info.exitCode(), info.err());
         assertThat(info.out()).contains("format merba, version 1").contains("\"epochs_completed\":2")
                 .contains("\"dims\":[32,64,128]").contains("megc-3");
@@ -135,12 +120,12 @@ class MerbaCliTest {
 
     @Test
     void checkpointsThatCannotBeUsedExitWithTwo(@TempDir Path dir) throws Exception {
-        Run missing = run("predict", "--checkpoint", dir.resolve("absent.safetensors").toString(), SYNTHETIC.toString());
+        CliRun missing = run("predict", "--checkpoint", dir.resolve("absent.safetensors").toString(), SYNTHETIC.toString());
         assertEquals(MerbaCli.EXIT_INVALID_INPUT, missing.exitCode());
         assertThat(missing.err()).contains("absent.safetensors").contains("no such file");
         Path garbage = dir.resolve("garbage.safetensors");
         Files.writeString(garbage, "not a checkpoint at all");
-        Run corrupt = run("info", "--checkpoint", garbage.toString());
+        CliRun corrupt = run("info", "--checkpoint", garbage.toString());
         assertEquals(MerbaCli.EXIT_INVALID_INPUT, corrupt.exitCode());
         assertThat(corrupt.err()).contains("garbage.safetensors");
     }
