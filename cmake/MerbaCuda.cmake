@@ -6,7 +6,7 @@
 #  * otherwise, MERBA_CUDA_COMPILE_CHECK=ON (the default): when nvcc is found, the same sources are
 #    compiled (sm_90 only, to keep CPU CI quick) into an object library that nothing links, so that a
 #    kernel or backend that does not compile fails the CPU build too. Without nvcc the check is skipped
-#    with a message.
+#    with a message. The toolkit's headers also let tests/cuda_emulation run the kernels' source on the CPU.
 #
 # Include after the core library is defined, with MERBA_CUDA_CORE_TARGET naming it. Sets MERBA_CUDA_ENABLED.
 
@@ -52,6 +52,7 @@ if(NOT TARGET "${MERBA_CUDA_CORE_TARGET}")
   message(FATAL_ERROR "set MERBA_CUDA_CORE_TARGET to the core library before include(MerbaCuda)")
 endif()
 set(MERBA_CUDA_ENABLED OFF)
+set(MERBA_CUDA_TOOLKIT_INCLUDE_DIRS "")  # set when the toolkit is found: the kernel emulation test needs it
 
 if(MERBA_WITH_CUDA)
   merba_find_nvcc()
@@ -89,6 +90,7 @@ if(MERBA_WITH_CUDA)
                           "-Wl,--pop-state")
   endif()
   set(MERBA_CUDA_ENABLED ON)
+  set(MERBA_CUDA_TOOLKIT_INCLUDE_DIRS ${CUDAToolkit_INCLUDE_DIRS})
   message(STATUS "MERba: CUDA kernels for architectures ${MERBA_CUDA_ARCHITECTURES} "
                  "(nvcc ${CMAKE_CUDA_COMPILER_VERSION})")
 elseif(MERBA_CUDA_COMPILE_CHECK)
@@ -114,6 +116,7 @@ elseif(MERBA_CUDA_COMPILE_CHECK)
     # A CPU wheel's headers lack the generated c10/cuda/impl/cuda_cmake_macros.h (Windows export macros).
     target_compile_definitions(merba_cuda_compile_check PRIVATE C10_CUDA_NO_CMAKE_CONFIGURE_FILE)
     target_compile_options(merba_cuda_compile_check PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra>)
+    set(MERBA_CUDA_TOOLKIT_INCLUDE_DIRS ${CUDAToolkit_INCLUDE_DIRS})
     message(STATUS "MERba: compile-only check of the CUDA sources with nvcc ${CMAKE_CUDA_COMPILER_VERSION} "
                    "(sm_${MERBA_CUDA_CHECK_ARCHITECTURES}; not a CUDA build)")
   endif()

@@ -1,0 +1,117 @@
+// Forward selective scan (spec §3) on CUDA: the kernel.
+//
+// Grid: x = batch row b, y = group of kWarpsPerBlock channels; each warp scans one channel d. The sequence
+// is processed in chunks of 32 × kItems steps (the whole of MERba's 49–196-token windows is one chunk);
+// each lane owns up to kItems consecutive steps of a chunk. For every state index n the lanes compose
+// their steps into one affine map, a warp scan of those maps gives each lane the state at the start of
+// its span, and the lane then replays its steps, accumulating y = Σ_n h·C in registers. The state after
+// each chunk is carried to the next one (and saved for the backward when asked).
+//
+// A header so that tests can also run the kernel on the CPU (tests/cuda_emulation); scan_forward.cu
+// instantiates and launches it.
+#pragma once
+
+#include "cuda/scan_device.cuh"
+#include "cuda/scan_params.h"
+
+namespace merba::cuda {
+
+template <typename T, int kItems>
+__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+    scan_forward_kernel(const ScanParams p, const ScanForwardBuffers buf) {
+  using Acc = compute_t<T>;
+  constexpr int kChunk = 32 * kItems;
+  // The state after the previous chunk, per warp and state index.
+  __shared__ Acc carried[kWarpsPerBlock][kMaxDState];
+
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const std::int64_t b = blockIdx.x;
+  const std::int64_t d = std::int64_t(blockIdx.y) * kWarpsPerBlock + warp;
+  if (d >= p.dim) return;  // no block-wide synchronisation below: a warp without a channel just leaves
+
+  const T* u = static_cast<const T*>(p.u) + b * p.u_stride_b + d * p.u_stride_d;
+  const T* delta = static_cast<const T*>(p.delta) + b * p.delta_stride_b + d * p.delta_stride_d;
+  const T* z = p.z ? static_cast<const T*>(p.z) + b * p.z_stride_b + d * p.z_stride_d : nullptr;
+  const T* B = static_cast<const T*>(p.B) + b * p.B_stride_b;
+  const T* C = static_cast<const T*>(p.C) + b * p.C_stride_b;
+  const Acc* A = static_cast<const Acc*>(p.A) + d * p.dstate;
+  const Acc D = p.D ? static_cast<const Acc*>(p.D)[d] : Acc(0);
+  const Acc bias = p.delta_bias ? static_cast<const Acc*>(p.delta_bias)[d] : Acc(0);
+  const std::int64_t row = (b * p.dim + d) * p.len;
+  T* out = static_cast<T*>(buf.out) + row;
+  Acc* pregate = buf.pregate ? static_cast<Acc*>(buf.pregate) + row : nullptr;
+  const std::int64_t chunks = (p.len + kChunk - 1) / kChunk;
+  Acc* states = buf.states ? static_cast<Acc*>(buf.states) + (b * p.dim + d) * chunks * p.dstate : nullptr;
+
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    const std::int64_t l0 = c * kChunk;
+    const int chunk_len = static_cast<int>(p.len - l0 < kChunk ? p.len - l0 : kChunk);
+    const LaneSpan span(chunk_len, lane);
+    const std::int64_t base = l0 + span.first;
+
+    Acc u_k[kItems], dt_k[kItems], y_k[kItems];
+#pragma unroll
+    for (int k = 0; k < kItems; ++k) {
+      u_k[k] = dt_k[k] = y_k[k] = Acc(0);
+      if (k < span.count) {
+        u_k[k] = to_compute(u[base + k]);
+        const Acc x = to_compute(delta[base + k]) + bias;
+        dt_k[k] = p.delta_softplus ? softplus(x) : x;
+      }
+    }
+
+    for (int n = 0; n < p.dstate; ++n) {
+      const Acc a = A[n];
+      Acc decay[kItems], input[kItems];
+      Acc map_p = Acc(1), map_q = Acc(0);  // this lane's steps as h ↦ map_p·h + map_q
+#pragma unroll
+      for (int k = 0; k < kItems; ++k) {
+        decay[k] = Acc(1);
+        input[k] = Acc(0);
+        if (k < span.count) {
+          decay[k] = exp_of(dt_k[k] * a);
+          input[k] = dt_k[k] * to_compute(B[n * p.B_stride_n + (base + k) * p.B_stride_l]) * u_k[k];
+          map_q = decay[k] * map_q + input[k];
+          map_p = decay[k] * map_p;
+        }
+      }
+      warp_scan_maps_forward(map_p, map_q, lane);
+      const Acc h_chunk_start = c == 0 ? Acc(0) : carried[warp][n];
+      Acc before_p = __shfl_up_sync(kFullMask, map_p, 1), before_q = __shfl_up_sync(kFullMask, map_q, 1);
+      if (lane == 0) {
+        before_p = Acc(1);
+        before_q = Acc(0);
+      }
+      Acc h = before_p * h_chunk_start + before_q;
+#pragma unroll
+      for (int k = 0; k < kItems; ++k) {
+        if (k < span.count) {
+          h = decay[k] * h + input[k];
+          y_k[k] += h * to_compute(C[n * p.C_stride_n + (base + k) * p.C_stride_l]);
+        }
+      }
+      const Acc h_chunk_end = __shfl_sync(kFullMask, map_p * h_chunk_start + map_q, 31);
+      __syncwarp();  // every lane has read carried[warp][n] before lane 0 replaces it
+      if (lane == 0) {
+        carried[warp][n] = h_chunk_end;
+        if (states) states[c * p.dstate + n] = h_chunk_end;
+      }
+      __syncwarp();
+    }
+
+#pragma unroll
+    for (int k = 0; k < kItems; ++k) {
+      if (k < span.count) {
+        Acc o = y_k[k] + D * u_k[k];
+        if (pregate) pregate[base + k] = o;
+        if (z) {
+          const Acc g = to_compute(z[base + k]);
+          o *= g * sigmoid(g);
+        }
+        out[base + k] = from_compute<T>(o);
+      }
+    }
+  }
+}
+
+}  // namespace merba::cuda
