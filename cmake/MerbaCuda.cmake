@@ -6,7 +6,8 @@
 #  * otherwise, MERBA_CUDA_COMPILE_CHECK=ON (the default): when nvcc is found, the same sources are
 #    compiled (sm_90 only, to keep CPU CI quick) into an object library that nothing links, so that a
 #    kernel or backend that does not compile fails the CPU build too. Without nvcc the check is skipped
-#    with a message. The toolkit's headers also let tests/cuda_emulation run the kernels' source on the CPU.
+#    with a message. The toolkit's headers then also let tests/cuda_emulation run the kernels' source on the
+#    CPU.
 #
 # Include after the core library is defined, with MERBA_CUDA_CORE_TARGET naming it. Sets MERBA_CUDA_ENABLED.
 
@@ -52,7 +53,10 @@ if(NOT TARGET "${MERBA_CUDA_CORE_TARGET}")
   message(FATAL_ERROR "set MERBA_CUDA_CORE_TARGET to the core library before include(MerbaCuda)")
 endif()
 set(MERBA_CUDA_ENABLED OFF)
-set(MERBA_CUDA_TOOLKIT_INCLUDE_DIRS "")  # set when the toolkit is found: the kernel emulation test needs it
+# Set by the compile check: the kernel emulation test (tests/cuda_emulation) needs the toolkit's headers. Not
+# in the CUDA build, which runs the real kernels, and where the test's host instantiations of the kernel
+# templates would share names with nvcc's launch stubs.
+set(MERBA_CUDA_TOOLKIT_INCLUDE_DIRS "")
 
 if(MERBA_WITH_CUDA)
   merba_find_nvcc()
@@ -90,7 +94,6 @@ if(MERBA_WITH_CUDA)
                           "-Wl,--pop-state")
   endif()
   set(MERBA_CUDA_ENABLED ON)
-  set(MERBA_CUDA_TOOLKIT_INCLUDE_DIRS ${CUDAToolkit_INCLUDE_DIRS})
   message(STATUS "MERba: CUDA kernels for architectures ${MERBA_CUDA_ARCHITECTURES} "
                  "(nvcc ${CMAKE_CUDA_COMPILER_VERSION})")
 elseif(MERBA_CUDA_COMPILE_CHECK)
