@@ -115,12 +115,8 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
       }
       warp_scan_maps_forward(map_p, map_q, lane);
       const Acc h_chunk_start = c == 0 ? Acc(0) : states[(c - 1) * p.dstate + n];
-      Acc before_p = __shfl_up_sync(kFullMask, map_p, 1), before_q = __shfl_up_sync(kFullMask, map_q, 1);
-      if (lane == 0) {
-        before_p = Acc(1);
-        before_q = Acc(0);
-      }
-      const Acc h_span_start = before_p * h_chunk_start + before_q;
+      Acc h_span_start = __shfl_up_sync(kFullMask, map_p * h_chunk_start + map_q, 1);
+      if (lane == 0) h_span_start = h_chunk_start;
       Acc h = h_span_start;
 #pragma unroll
       for (int k = 0; k < kItems; ++k) {
@@ -145,13 +141,11 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
       }
       warp_scan_maps_reverse(back_p, back_q, lane);
       const Acc g_chunk_end = carried[warp][n];
-      Acc after_p = __shfl_down_sync(kFullMask, back_p, 1), after_q = __shfl_down_sync(kFullMask, back_q, 1);
-      if (lane == 31) {
-        after_p = Acc(1);
-        after_q = Acc(0);
-      }
-      const Acc g_chunk_start = __shfl_sync(kFullMask, back_p * g_chunk_end + back_q, 0);
-      Acc G = after_p * g_chunk_end + after_q;
+      // What leaves this lane's span to the left; the next lane's is what arrives at this one's right end.
+      const Acc g_span_start = back_p * g_chunk_end + back_q;
+      const Acc g_chunk_start = __shfl_sync(kFullMask, g_span_start, 0);
+      Acc G = __shfl_down_sync(kFullMask, g_span_start, 1);
+      if (lane == 31) G = g_chunk_end;
       Acc dA_lane = Acc(0);
 #pragma unroll
       for (int k = kItems - 1; k >= 0; --k) {

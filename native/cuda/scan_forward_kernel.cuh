@@ -77,12 +77,10 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
       }
       warp_scan_maps_forward(map_p, map_q, lane);
       const Acc h_chunk_start = c == 0 ? Acc(0) : carried[warp][n];
-      Acc before_p = __shfl_up_sync(kFullMask, map_p, 1), before_q = __shfl_up_sync(kFullMask, map_q, 1);
-      if (lane == 0) {
-        before_p = Acc(1);
-        before_q = Acc(0);
-      }
-      Acc h = before_p * h_chunk_start + before_q;
+      // The state after this lane's span; the previous lane's is the state at the start of this one's.
+      const Acc h_span_end = map_p * h_chunk_start + map_q;
+      Acc h = __shfl_up_sync(kFullMask, h_span_end, 1);
+      if (lane == 0) h = h_chunk_start;
 #pragma unroll
       for (int k = 0; k < kItems; ++k) {
         if (k < span.count) {
@@ -90,7 +88,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
           y_k[k] += h * to_compute(C[n * p.C_stride_n + (base + k) * p.C_stride_l]);
         }
       }
-      const Acc h_chunk_end = __shfl_sync(kFullMask, map_p * h_chunk_start + map_q, 31);
+      const Acc h_chunk_end = __shfl_sync(kFullMask, h_span_end, 31);
       __syncwarp();  // every lane has read carried[warp][n] before lane 0 replaces it
       if (lane == 0) {
         carried[warp][n] = h_chunk_end;
