@@ -1,11 +1,11 @@
 // Backward selective scan on CUDA, the kernel: the gradients of u, delta, A, B, C, D, z and delta_bias.
 //
-// Same layout as the forward (scan_forward_kernel.cuh): block = (b, group of channels), warp = channel, lanes own
-// spans of a chunk. Chunks run last to first. Nothing of size (B, D, L, N) is stored: for every state
-// index n a chunk's states are recomputed from the state the forward saved at the chunk's start (a warp
+// Same layout as the forward (scan_forward_kernel.cuh): block = (b, group of channels), a group of kLanes
+// lanes per channel, each lane owning a span of a chunk. Chunks run last to first. Nothing of size (B, D, L, N) is stored: for every state
+// index n a chunk's states are recomputed from the state the forward saved at the chunk's start (a shuffle
 // scan, as in the forward), each lane keeping its span's states in registers. The gradient flowing back
 // into the state, dh_l = gy_l·C_l + exp(Δ_{l+1}·A)·dh_{l+1}, is an affine recurrence run right to left: a
-// reverse warp scan gives each lane the gradient arriving at the end of its span, and a chunk's result
+// reverse shuffle scan gives each lane the gradient arriving at the end of its span, and a chunk's result
 // is carried to the previous chunk. dB and dC are summed over the block's channels in shared memory and
 // over channel groups with atomics; dA, dD and d_delta_bias are written per batch row and summed by the
 // caller (deterministically).
@@ -19,23 +19,24 @@
 
 namespace merba::cuda {
 
-template <typename T, int kItems>
+template <typename T, int kLanes>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     scan_backward_kernel(const ScanParams p, const ScanBackwardBuffers g) {
   using Acc = compute_t<T>;
-  constexpr int kChunk = 32 * kItems;
-  __shared__ Acc dB_part[kWarpsPerBlock][kChunk];  // one state index's dB over a chunk, per channel
-  __shared__ Acc dC_part[kWarpsPerBlock][kChunk];
-  __shared__ Acc carried[kWarpsPerBlock][kMaxDState];  // A·dh gradient arriving from the later chunk
-  __shared__ Acc dA_sum[kWarpsPerBlock][kMaxDState];
+  constexpr int kItems = kItemsPerLane, kChunk = kLanes * kItems;
+  constexpr int kChannels = kWarpsPerBlock * 32 / kLanes;  // per block
+  __shared__ Acc dB_part[kChannels][kChunk];  // one state index's dB over a chunk, per channel
+  __shared__ Acc dC_part[kChannels][kChunk];
+  __shared__ Acc carried[kChannels][kMaxDState];  // the gradient arriving from the later chunk
+  __shared__ Acc dA_sum[kChannels][kMaxDState];
 
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int lane = threadIdx.x % kLanes, slot = threadIdx.x / kLanes;
   const std::int64_t b = blockIdx.x;
-  const std::int64_t d_warp = std::int64_t(blockIdx.y) * kWarpsPerBlock + warp;
-  // A warp past the last channel still takes part in the block's dB/dC sums (with zeros): it reads the
-  // last channel's inputs and writes nothing.
-  const bool active = d_warp < p.dim;
-  const std::int64_t d = active ? d_warp : p.dim - 1;
+  const std::int64_t d_slot = std::int64_t(blockIdx.y) * kChannels + slot;
+  // A slot past the last channel still takes part in the shuffles and the block's dB/dC sums (with zeros):
+  // it reads the last channel's inputs and writes nothing.
+  const bool active = d_slot < p.dim;
+  const std::int64_t d = active ? d_slot : p.dim - 1;
 
   const T* u = static_cast<const T*>(p.u) + b * p.u_stride_b + d * p.u_stride_d;
   const T* delta = static_cast<const T*>(p.delta) + b * p.delta_stride_b + d * p.delta_stride_d;
@@ -56,9 +57,9 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   Acc* dB = static_cast<Acc*>(g.dB) + b * p.dstate * p.len;
   Acc* dC = static_cast<Acc*>(g.dC) + b * p.dstate * p.len;
 
-  if (lane < kMaxDState) {
-    carried[warp][lane] = Acc(0);
-    dA_sum[warp][lane] = Acc(0);
+  for (int n = lane; n < kMaxDState; n += kLanes) {
+    carried[slot][n] = Acc(0);
+    dA_sum[slot][n] = Acc(0);
   }
   __syncwarp();
   Acc dD_lane = Acc(0), dbias_lane = Acc(0);
@@ -66,7 +67,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   for (std::int64_t c = chunks - 1; c >= 0; --c) {
     const std::int64_t l0 = c * kChunk;
     const int chunk_len = static_cast<int>(p.len - l0 < kChunk ? p.len - l0 : kChunk);
-    const LaneSpan span(chunk_len, lane);
+    const LaneSpan span(chunk_len, lane, kLanes);
     const std::int64_t base = l0 + span.first;
 
     // Per step: inputs, Δ and its softplus derivative, the gradient reaching y (through the z gate), and
@@ -98,7 +99,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     }
 
     for (int n = 0; n < p.dstate; ++n) {
-      const Acc a = A[n];
+      const Acc a = A[n], rate = DecayRate::scale(a);
       // Recompute this chunk's states for index n from the saved state at its start.
       Acc decay[kItems], B_k[kItems], h_k[kItems];
       Acc map_p = Acc(1), map_q = Acc(0);
@@ -107,15 +108,15 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
         decay[k] = Acc(1);
         B_k[k] = Acc(0);
         if (k < span.count) {
-          decay[k] = exp_of(dt_k[k] * a);
+          decay[k] = DecayRate::decay(dt_k[k], rate);
           B_k[k] = to_compute(B[n * p.B_stride_n + (base + k) * p.B_stride_l]);
           map_q = decay[k] * map_q + dt_k[k] * B_k[k] * u_k[k];
           map_p = decay[k] * map_p;
         }
       }
-      warp_scan_maps_forward(map_p, map_q, lane);
+      warp_scan_maps_forward<kLanes>(map_p, map_q, lane);
       const Acc h_chunk_start = c == 0 ? Acc(0) : states[(c - 1) * p.dstate + n];
-      Acc h_span_start = __shfl_up_sync(kFullMask, map_p * h_chunk_start + map_q, 1);
+      Acc h_span_start = __shfl_up_sync(kFullMask, map_p * h_chunk_start + map_q, 1, kLanes);
       if (lane == 0) h_span_start = h_chunk_start;
       Acc h = h_span_start;
 #pragma unroll
@@ -139,13 +140,13 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
           back_p = decay[k] * back_p;
         }
       }
-      warp_scan_maps_reverse(back_p, back_q, lane);
-      const Acc g_chunk_end = carried[warp][n];
+      warp_scan_maps_reverse<kLanes>(back_p, back_q, lane);
+      const Acc g_chunk_end = carried[slot][n];
       // What leaves this lane's span to the left; the next lane's is what arrives at this one's right end.
       const Acc g_span_start = back_p * g_chunk_end + back_q;
-      const Acc g_chunk_start = __shfl_sync(kFullMask, g_span_start, 0);
-      Acc G = __shfl_down_sync(kFullMask, g_span_start, 1);
-      if (lane == 31) G = g_chunk_end;
+      const Acc g_chunk_start = __shfl_sync(kFullMask, g_span_start, 0, kLanes);
+      Acc G = __shfl_down_sync(kFullMask, g_span_start, 1, kLanes);
+      if (lane == kLanes - 1) G = g_chunk_end;
       Acc dA_lane = Acc(0);
 #pragma unroll
       for (int k = kItems - 1; k >= 0; --k) {
@@ -156,25 +157,25 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
           ddt_k[k] += dh * (a * decay[k] * h_prev + B_k[k] * u_k[k]);
           dA_lane += dh_dt * decay[k] * h_prev;
           du_k[k] += dh_dt * B_k[k];
-          dB_part[warp][span.first + k] = dh_dt * u_k[k];
-          dC_part[warp][span.first + k] = gy_k[k] * h_k[k];
+          dB_part[slot][span.first + k] = dh_dt * u_k[k];
+          dC_part[slot][span.first + k] = gy_k[k] * h_k[k];
           G = decay[k] * dh;
         }
       }
-      dA_lane = warp_sum(dA_lane);
-      __syncwarp();  // every lane has read carried[warp][n] before lane 0 replaces it
+      dA_lane = group_sum<kLanes>(dA_lane);
+      __syncwarp();  // every lane has read carried[slot][n] before lane 0 replaces it
       if (lane == 0) {
-        carried[warp][n] = g_chunk_start;
-        dA_sum[warp][n] += dA_lane;
+        carried[slot][n] = g_chunk_start;
+        dA_sum[slot][n] += dA_lane;
       }
 
       __syncthreads();
       for (int j = threadIdx.x; j < chunk_len; j += blockDim.x) {
         Acc sum_B = Acc(0), sum_C = Acc(0);
 #pragma unroll
-        for (int w = 0; w < kWarpsPerBlock; ++w) {
-          sum_B += dB_part[w][j];
-          sum_C += dC_part[w][j];
+        for (int s = 0; s < kChannels; ++s) {
+          sum_B += dB_part[s][j];
+          sum_C += dC_part[s][j];
         }
         atomicAdd(dB + n * p.len + l0 + j, sum_B);
         atomicAdd(dC + n * p.len + l0 + j, sum_C);
@@ -195,14 +196,14 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     }
   }
 
-  dD_lane = warp_sum(dD_lane);
-  dbias_lane = warp_sum(dbias_lane);
+  dD_lane = group_sum<kLanes>(dD_lane);
+  dbias_lane = group_sum<kLanes>(dbias_lane);
   __syncwarp();
   if (active && lane == 0) {
     const std::int64_t bd = b * p.dim + d;
     if (g.dD) static_cast<Acc*>(g.dD)[bd] = dD_lane;
     if (g.ddelta_bias) static_cast<Acc*>(g.ddelta_bias)[bd] = dbias_lane;
-    for (int n = 0; n < p.dstate; ++n) static_cast<Acc*>(g.dA)[bd * p.dstate + n] = dA_sum[warp][n];
+    for (int n = 0; n < p.dstate; ++n) static_cast<Acc*>(g.dA)[bd * p.dstate + n] = dA_sum[slot][n];
   }
 }
 

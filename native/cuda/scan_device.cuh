@@ -1,5 +1,5 @@
 // Device-side building blocks shared by the forward and backward scan kernels: element conversions, the
-// scalar math of spec §3, and warp-wide scans of affine maps.
+// scalar math of spec §3, and scans of affine maps over the lanes that share a channel.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -41,6 +41,16 @@ __device__ __forceinline__ double exp_of(double x) { return exp(x); }
 __device__ __forceinline__ float log1p_of(float x) { return log1pf(x); }
 __device__ __forceinline__ double log1p_of(double x) { return log1p(x); }
 
+// exp(Δ·a) for every (step, state index) — the scan's one transcendental per state update. In float it is
+// exp2(Δ·(a·log2 e)) with a·log2 e computed once per state index: exp2f is one hardware instruction (≤ 2 ulp),
+// where expf needs a multi-instruction range reduction. In double (gradcheck) plain exp.
+struct DecayRate {
+  __device__ __forceinline__ static float scale(float a) { return a * 1.4426950408889634f; }
+  __device__ __forceinline__ static double scale(double a) { return a; }
+  __device__ __forceinline__ static float decay(float dt, float scaled) { return exp2f(dt * scaled); }
+  __device__ __forceinline__ static double decay(double dt, double scaled) { return exp(dt * scaled); }
+};
+
 template <typename Acc>
 __device__ __forceinline__ Acc sigmoid(Acc x) {
   return Acc(1) / (Acc(1) + exp_of(-x));
@@ -61,16 +71,17 @@ __device__ __forceinline__ Acc softplus_grad(Acc x) {
 constexpr unsigned kFullMask = 0xffffffffu;
 
 // The recurrence h ← a·h + b over a lane's span of steps is one affine map h ↦ p·h + q. The scans below
-// compose the 32 lanes' maps so that every lane learns the state at the start of its span (forward) or the
-// gradient arriving at the end of its span (backward) in log2(32) shuffle rounds.
+// compose the maps of a channel's kLanes lanes so that every lane learns the state at the start of its span
+// (forward) or the gradient arriving at the end of its span (backward) in log2(kLanes) shuffle rounds.
 
-// Inclusive scan in lane order: afterwards lane i holds map_i ∘ … ∘ map_0 (lane 0's map applied first).
-template <typename Acc>
+// Inclusive scan in lane order over groups of kLanes lanes (one channel each): afterwards lane i of a group
+// holds map_i ∘ … ∘ map_0 (lane 0's map applied first).
+template <int kLanes, typename Acc>
 __device__ __forceinline__ void warp_scan_maps_forward(Acc& p, Acc& q, int lane) {
 #pragma unroll
-  for (int offset = 1; offset < 32; offset <<= 1) {
-    const Acc p_before = __shfl_up_sync(kFullMask, p, offset);
-    const Acc q_before = __shfl_up_sync(kFullMask, q, offset);
+  for (int offset = 1; offset < kLanes; offset <<= 1) {
+    const Acc p_before = __shfl_up_sync(kFullMask, p, offset, kLanes);
+    const Acc q_before = __shfl_up_sync(kFullMask, q, offset, kLanes);
     if (lane >= offset) {
       q = p * q_before + q;
       p = p * p_before;
@@ -78,24 +89,25 @@ __device__ __forceinline__ void warp_scan_maps_forward(Acc& p, Acc& q, int lane)
   }
 }
 
-// Inclusive scan in reverse lane order: afterwards lane i holds map_i ∘ … ∘ map_31 (lane 31's applied first).
-template <typename Acc>
+// Inclusive scan in reverse lane order: afterwards lane i holds map_i ∘ … ∘ map_last (the last lane's first).
+template <int kLanes, typename Acc>
 __device__ __forceinline__ void warp_scan_maps_reverse(Acc& p, Acc& q, int lane) {
 #pragma unroll
-  for (int offset = 1; offset < 32; offset <<= 1) {
-    const Acc p_after = __shfl_down_sync(kFullMask, p, offset);
-    const Acc q_after = __shfl_down_sync(kFullMask, q, offset);
-    if (lane + offset < 32) {
+  for (int offset = 1; offset < kLanes; offset <<= 1) {
+    const Acc p_after = __shfl_down_sync(kFullMask, p, offset, kLanes);
+    const Acc q_after = __shfl_down_sync(kFullMask, q, offset, kLanes);
+    if (lane + offset < kLanes) {
       q = p * q_after + q;
       p = p * p_after;
     }
   }
 }
 
-template <typename Acc>
-__device__ __forceinline__ Acc warp_sum(Acc x) {
+// The sum over a group of kLanes lanes, in every lane of the group.
+template <int kLanes, typename Acc>
+__device__ __forceinline__ Acc group_sum(Acc x) {
 #pragma unroll
-  for (int offset = 16; offset > 0; offset >>= 1) x += __shfl_xor_sync(kFullMask, x, offset);
+  for (int offset = kLanes / 2; offset > 0; offset >>= 1) x += __shfl_xor_sync(kFullMask, x, offset, kLanes);
   return x;
 }
 
@@ -103,8 +115,8 @@ __device__ __forceinline__ Acc warp_sum(Acc x) {
 // Spans tile [0, chunk_len) in lane order; trailing lanes may own none (their maps are the identity).
 struct LaneSpan {
   int first, count;
-  __device__ LaneSpan(int chunk_len, int lane) {
-    const int per_lane = (chunk_len + 31) / 32;
+  __device__ LaneSpan(int chunk_len, int lane, int lanes) {
+    const int per_lane = (chunk_len + lanes - 1) / lanes;
     first = lane * per_lane;
     const int left = chunk_len - first;
     count = left <= 0 ? 0 : (left < per_lane ? left : per_lane);

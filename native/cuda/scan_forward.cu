@@ -6,12 +6,13 @@ namespace {
 
 template <typename T>
 cudaError_t launch_typed(const ScanParams& p, const ScanForwardBuffers& buf, cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>(p.batch), static_cast<unsigned>((p.dim + kWarpsPerBlock - 1) / kWarpsPerBlock));
+  const dim3 grid(static_cast<unsigned>(p.batch),
+                  static_cast<unsigned>((p.dim + channels_per_block(p.len) - 1) / channels_per_block(p.len)));
   const dim3 block(kWarpsPerBlock * 32);
-  if (items_per_lane(p.len) == 2) {
-    scan_forward_kernel<T, 2><<<grid, block, 0, stream>>>(p, buf);
-  } else {
+  if (lanes_per_channel(p.len) == 8) {
     scan_forward_kernel<T, 8><<<grid, block, 0, stream>>>(p, buf);
+  } else {
+    scan_forward_kernel<T, 32><<<grid, block, 0, stream>>>(p, buf);
   }
   return cudaGetLastError();
 }

@@ -10,15 +10,21 @@ namespace merba::cuda {
 
 // The largest d_state the kernels hold in registers.
 constexpr int kMaxDState = 16;
-// Warps per thread block: one warp scans one channel, lanes along L.
+// Warps per thread block.
 constexpr int kWarpsPerBlock = 4;
+// Consecutive steps one lane owns in a chunk.
+constexpr int kItemsPerLane = 8;
 
 // Element type of u, delta, B, C, z, out and the per-(b, d, l) gradients.
 enum class ScanDtype { Float32, Float64, Float16, BFloat16 };
 
-// Steps one lane handles per chunk, and so the chunk length (32 lanes × items): 64 for L ≤ 64, else 256.
-inline int items_per_lane(std::int64_t len) { return len <= 64 ? 2 : 8; }
-inline std::int64_t chunk_length(std::int64_t len) { return 32 * items_per_lane(len); }
+// Lanes that scan one channel together. Short sequences (L ≤ 64) use 8 lanes, so that a warp scans four
+// channels and MERba's 49-token windows keep 7 of the 8 lanes busy with 7 steps each; longer ones use the
+// whole warp. A chunk — what one scan pass covers — is lanes × kItemsPerLane steps: 64 or 256, so MERba's
+// windows (49–196 tokens) are one chunk, and longer sequences run chunk after chunk with the state carried.
+inline int lanes_per_channel(std::int64_t len) { return len <= 64 ? 8 : 32; }
+inline int channels_per_block(std::int64_t len) { return kWarpsPerBlock * 32 / lanes_per_channel(len); }
+inline std::int64_t chunk_length(std::int64_t len) { return lanes_per_channel(len) * kItemsPerLane; }
 inline std::int64_t chunk_count(std::int64_t len) { return (len + chunk_length(len) - 1) / chunk_length(len); }
 
 // One scan. Element pointers are of the ScanDtype (`const void*` keeps this header free of half types);

@@ -105,12 +105,13 @@ std::vector<at::Tensor> run_emulated(const Inputs& in, bool softplus, const at::
   at::Tensor out = at::empty({p.batch, p.dim, p.len}, element);
   at::Tensor states = at::empty({p.batch, p.dim, cuda::chunk_count(p.len), p.dstate}, acc);
   at::Tensor pregate = in.z.defined() ? at::empty({p.batch, p.dim, p.len}, acc) : at::Tensor();
-  const dim3 grid(unsigned(p.batch), unsigned((p.dim + cuda::kWarpsPerBlock - 1) / cuda::kWarpsPerBlock));
+  const int channels = cuda::channels_per_block(p.len);
+  const dim3 grid(unsigned(p.batch), unsigned((p.dim + channels - 1) / channels));
   const dim3 block(cuda::kWarpsPerBlock * 32);
   const cuda::ScanForwardBuffers fb{out.data_ptr(), states.data_ptr(), pregate.defined() ? pregate.data_ptr() : nullptr};
-  const bool short_sequence = cuda::items_per_lane(p.len) == 2;
-  if (short_sequence) merba::simt::launch(grid, block, cuda::scan_forward_kernel<T, 2>, p, fb);
-  else merba::simt::launch(grid, block, cuda::scan_forward_kernel<T, 8>, p, fb);
+  const bool short_sequence = cuda::lanes_per_channel(p.len) == 8;
+  if (short_sequence) merba::simt::launch(grid, block, cuda::scan_forward_kernel<T, 8>, p, fb);
+  else merba::simt::launch(grid, block, cuda::scan_forward_kernel<T, 32>, p, fb);
 
   const at::Tensor go = grad_out.to(in.u.scalar_type()).contiguous();
   at::Tensor du = at::empty({p.batch, p.dim, p.len}, element), ddelta = at::empty_like(du);
@@ -131,8 +132,8 @@ std::vector<at::Tensor> run_emulated(const Inputs& in, bool softplus, const at::
   bb.dA = dA.data_ptr();
   bb.dD = dD.defined() ? dD.data_ptr() : nullptr;
   bb.ddelta_bias = dbias.defined() ? dbias.data_ptr() : nullptr;
-  if (short_sequence) merba::simt::launch(grid, block, cuda::scan_backward_kernel<T, 2>, p, bb);
-  else merba::simt::launch(grid, block, cuda::scan_backward_kernel<T, 8>, p, bb);
+  if (short_sequence) merba::simt::launch(grid, block, cuda::scan_backward_kernel<T, 8>, p, bb);
+  else merba::simt::launch(grid, block, cuda::scan_backward_kernel<T, 32>, p, bb);
 
   auto sum_or_undefined = [](const at::Tensor& t) { return t.defined() ? t.sum(0) : t; };
   return {out, states.select(2, states.size(2) - 1), du, ddelta, dA.sum(0), dB, dC, sum_or_undefined(dD),
@@ -180,7 +181,8 @@ const Optionals kEverything{.D = true, .z = true, .delta_bias = true, .softplus 
 }  // namespace
 
 TEST(emulated_float32_kernels_match_the_cpu_operator) {
-  // D = 5: two channel groups, the second with three idle warps. Each emulated block is 128 OS threads
+  // D = 5: for L ≤ 64 one block of 16 channel slots with 11 idle ones, some sharing a warp with real
+  // channels; for longer L two blocks of 4, the second with three idle warps. Each emulated block is 128 OS threads
   // meeting at every shuffle, so the sweep is kept small (the GPU tests sweep N ∈ {1, 8, 16} in full).
   for (int64_t len : {1, 7, 49}) {
     for (int64_t dstate : {1, 8}) {
@@ -192,6 +194,8 @@ TEST(emulated_float32_kernels_match_the_cpu_operator) {
   }
   const Inputs largest_state = random_inputs(1, 3, 49, 16, at::kFloat, kEverything, 165);
   expect_emulated_matches_cpu<float>(largest_state, kEverything, 1e-5, shape_label(1, 3, 49, 16));
+  const Inputs two_blocks = random_inputs(1, 20, 49, 4, at::kFloat, kEverything, 166);  // 16 + 4 channels
+  expect_emulated_matches_cpu<float>(two_blocks, kEverything, 1e-5, shape_label(1, 20, 49, 4));
   for (const Optionals& o : {Optionals{.D = true}, Optionals{.z = true}, Optionals{.delta_bias = true},
                              Optionals{.softplus = true}}) {
     const Inputs in = random_inputs(2, 3, 49, 8, at::kFloat, o, 5);
@@ -200,8 +204,9 @@ TEST(emulated_float32_kernels_match_the_cpu_operator) {
 }
 
 TEST(emulated_long_windows_and_several_chunks_match_the_cpu_operator) {
-  // 196: one chunk of 256 (8 steps per lane); 300 and 520: two and three chunks with carried state.
-  for (int64_t len : {196, 300, 520}) {
+  // 64 and 65: the two lane layouts at their boundary; 196: one chunk of 256 (8 steps on each of 32 lanes);
+  // 300 and 520: two and three chunks with carried state.
+  for (int64_t len : {64, 65, 196, 300, 520}) {
     const Inputs in = random_inputs(1, 3, len, 4, at::kFloat, kEverything, 200 + len);
     expect_emulated_matches_cpu<float>(in, kEverything, 1e-5, shape_label(1, 3, len, 4));
   }

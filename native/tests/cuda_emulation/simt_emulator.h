@@ -94,21 +94,26 @@ void launch(dim3 grid, dim3 block, Kernel kernel, const Args&... args) {
 inline void __syncthreads() { merba::simt::current_block->rendezvous.arrive_and_wait(); }
 inline void __syncwarp(unsigned = 0xffffffffu) { merba::simt::current_block->rendezvous.arrive_and_wait(); }
 
+// Shuffles within segments of `width` lanes (a power of two ≤ 32), as on the GPU: a source outside the
+// segment returns the caller's own value.
 template <typename T>
-T __shfl_sync(unsigned, T value, int source_lane, int = 32) {
-  return merba::simt::exchange(value, [&](unsigned self) { return (self & ~31u) + unsigned(source_lane); });
+T __shfl_sync(unsigned, T value, int source_lane, int width = 32) {
+  return merba::simt::exchange(value, [&](unsigned self) { return (self & ~unsigned(width - 1)) + unsigned(source_lane % width); });
 }
 template <typename T>
-T __shfl_up_sync(unsigned, T value, unsigned delta, int = 32) {
-  return merba::simt::exchange(value, [&](unsigned self) { return (self % 32) >= delta ? self - delta : self; });
+T __shfl_up_sync(unsigned, T value, unsigned delta, int width = 32) {
+  return merba::simt::exchange(value, [&](unsigned self) { return self % unsigned(width) >= delta ? self - delta : self; });
 }
 template <typename T>
-T __shfl_down_sync(unsigned, T value, unsigned delta, int = 32) {
-  return merba::simt::exchange(value, [&](unsigned self) { return (self % 32) + delta < 32 ? self + delta : self; });
+T __shfl_down_sync(unsigned, T value, unsigned delta, int width = 32) {
+  return merba::simt::exchange(value, [&](unsigned self) { return self % unsigned(width) + delta < unsigned(width) ? self + delta : self; });
 }
 template <typename T>
-T __shfl_xor_sync(unsigned, T value, int mask, int = 32) {
-  return merba::simt::exchange(value, [&](unsigned self) { return (self & ~31u) + ((self % 32) ^ unsigned(mask)); });
+T __shfl_xor_sync(unsigned, T value, int mask, int width = 32) {
+  return merba::simt::exchange(value, [&](unsigned self) {
+    const unsigned base = self & ~unsigned(width - 1), source = (self % unsigned(width)) ^ unsigned(mask);
+    return source < unsigned(width) ? base + source : self;
+  });
 }
 
 template <typename T>
