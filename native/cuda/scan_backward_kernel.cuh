@@ -1,14 +1,14 @@
 // Backward selective scan on CUDA, the kernel: the gradients of u, delta, A, B, C, D, z and delta_bias.
 //
 // Same layout as the forward (scan_forward_kernel.cuh): block = (b, group of channels), a group of kLanes
-// lanes per channel, each lane owning a span of a chunk. Chunks run last to first. Nothing of size (B, D, L, N) is stored: for every state
-// index n a chunk's states are recomputed from the state the forward saved at the chunk's start (a shuffle
-// scan, as in the forward), each lane keeping its span's states in registers. The gradient flowing back
-// into the state, dh_l = gy_l·C_l + exp(Δ_{l+1}·A)·dh_{l+1}, is an affine recurrence run right to left: a
-// reverse shuffle scan gives each lane the gradient arriving at the end of its span, and a chunk's result
-// is carried to the previous chunk. dB and dC are summed over the block's channels in shared memory and
-// over channel groups with atomics; dA, dD and d_delta_bias are written per batch row and summed by the
-// caller (deterministically).
+// lanes per channel, each lane owning a span of a chunk. Chunks run last to first. Nothing of size
+// (B, D, L, N) is stored: for every state index n a chunk's states are recomputed from the state the forward
+// saved at the chunk's start (a shuffle scan, as in the forward), each lane keeping its span's states in
+// registers. The gradient flowing back into the state, dh_l = gy_l·C_l + exp(Δ_{l+1}·A)·dh_{l+1}, is an
+// affine recurrence run right to left: a reverse shuffle scan gives each lane the gradient arriving at the
+// end of its span, and a chunk's result is carried to the previous chunk. dB and dC are summed over the
+// block's channels in shared memory and over channel groups with atomics; dA, dD and d_delta_bias are
+// written per batch row and summed by the caller (deterministically).
 //
 // A header so that tests can also run the kernel on the CPU (tests/cuda_emulation); scan_backward.cu
 // instantiates and launches it.

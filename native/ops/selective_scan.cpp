@@ -87,9 +87,10 @@ void validate(const at::Tensor& u, const at::Tensor& delta, const at::Tensor& A,
   check_unit_stride_along_L(delta, "delta");
   if (o.z().defined()) check_unit_stride_along_L(o.z(), "z");
   if (!u.is_cpu()) {
-    const ops::DeviceScanBackend* backend = device_scan_backend(u.device().type());
-    TORCH_CHECK_VALUE(backend != nullptr, "selective_scan: u is on ", u.device(), ", but this build of MERba was built without ",
-                      c10::DeviceTypeName(u.device().type()), " support (the CUDA kernels need -DMERBA_WITH_CUDA=ON)");
+    const DeviceScanBackend* backend = device_scan_backend(u.device().type());
+    TORCH_CHECK_VALUE(backend != nullptr, "selective_scan: u is on ", u.device(),
+                      ", but this build of MERba was built without ", c10::DeviceTypeName(u.device().type()),
+                      " support (the CUDA kernels need -DMERBA_WITH_CUDA=ON)");
     backend->check_supported(DeviceScanInputs{u, delta, A, B, C, o.D(), o.z(), o.delta_bias(), o.delta_softplus()});
   }
 }

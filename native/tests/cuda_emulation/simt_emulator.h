@@ -1,6 +1,7 @@
 // Runs CUDA kernel source on the CPU, for machines without a GPU: each thread of a block is an OS thread,
-// blocks run one after another (so their shared arrays can be function-local statics), and every warp-level or block-level primitive the scan kernels use
-// (__syncwarp, __syncthreads, __shfl_*_sync, atomicAdd) is a rendezvous of all the block's live threads.
+// blocks run one after another (so their shared arrays can be function-local statics), and every warp-level
+// or block-level primitive the scan kernels use (__syncwarp, __syncthreads, __shfl_*_sync) is a rendezvous
+// of all the block's live threads; atomicAdd takes a lock.
 //
 // This checks the kernels' algorithm and index arithmetic (scans, chunk carries, reductions, strides) with
 // the kernels' own source; it says nothing about timing, the memory model or code generation on a GPU.
