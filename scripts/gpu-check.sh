@@ -28,7 +28,7 @@ generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 
 step "configure (MERBA_WITH_CUDA=ON, LibTorch from $prefix)"
-cmake -S "$root/native" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DMERBA_WITH_CUDA=ON \
+cmake -S "$root/native" -B "$build" ${generator[@]+"${generator[@]}"} -DCMAKE_BUILD_TYPE=Release -DMERBA_WITH_CUDA=ON \
   -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CUDA_ARCHITECTURES="${MERBA_CUDA_ARCHITECTURES:-80;90}"
 
 step "build the core, the GPU tests and the GPU benchmark ($jobs jobs)"
