@@ -7,12 +7,17 @@
 #include <sstream>
 
 #include "ops/cpu/scan_cpu.h"
+#include "ops/scan_backend.h"
 
 namespace merba::ops {
 namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
+using ops::DeviceScanBackend;
+using ops::DeviceScanForward;
+using ops::DeviceScanGradients;
+using ops::DeviceScanInputs;
 
 std::string shape_of(const at::Tensor& t) {
   std::ostringstream s;
@@ -81,9 +86,17 @@ void validate(const at::Tensor& u, const at::Tensor& delta, const at::Tensor& A,
   check_unit_stride_along_L(u, "u");
   check_unit_stride_along_L(delta, "delta");
   if (o.z().defined()) check_unit_stride_along_L(o.z(), "z");
-  TORCH_CHECK_VALUE(u.is_cpu(), "selective_scan: u is on ", u.device(),
-                    ", but this build of MERba has only the CPU kernel");
+  if (!u.is_cpu()) {
+    const DeviceScanBackend* backend = device_scan_backend(u.device().type());
+    TORCH_CHECK_VALUE(backend != nullptr, "selective_scan: u is on ", u.device(),
+                      ", but this build of MERba was built without ", c10::DeviceTypeName(u.device().type()),
+                      " support (the CUDA kernels need -DMERBA_WITH_CUDA=ON)");
+    backend->check_supported(DeviceScanInputs{u, delta, A, B, C, o.D(), o.z(), o.delta_bias(), o.delta_softplus()});
+  }
 }
+
+// The device backend for tensors off the CPU (validate() made sure there is one).
+const DeviceScanBackend& backend_for(const at::Tensor& u) { return *device_scan_backend(u.device().type()); }
 
 at::Tensor to_compute(const at::Tensor& t, at::ScalarType compute) {
   return t.defined() ? t.to(compute) : t;
@@ -125,10 +138,22 @@ struct SelectiveScanFunction : public torch::autograd::Function<SelectiveScanFun
                                bool return_last_state) {
     const at::Tensor D = D_opt.value_or(at::Tensor()), z = z_opt.value_or(at::Tensor()),
                      delta_bias = delta_bias_opt.value_or(at::Tensor());
+    ctx->saved_data["delta_softplus"] = delta_softplus;
+    if (!u.is_cpu()) {
+      // The device kernels recompute states from what their forward saved (per-chunk states).
+      DeviceScanForward r = backend_for(u).forward(
+          DeviceScanInputs{u, delta, A, B, C, D, z, delta_bias, delta_softplus}, /*for_backward=*/true,
+          return_last_state);
+      variable_list to_save{u, delta, A, B, C, D, z, delta_bias};
+      to_save.insert(to_save.end(), r.saved.begin(), r.saved.end());
+      ctx->save_for_backward(to_save);
+      if (!return_last_state) return {r.out};
+      ctx->mark_non_differentiable({r.last_state});
+      return {r.out, r.last_state};
+    }
     cpu::ScanTensors t = prepare(u, delta, A, B, C, D, z, delta_bias, delta_softplus);
     cpu::ScanForwardResult r = cpu::scan_forward(t, return_last_state);
     ctx->save_for_backward({u, delta, A, B, C, D, z, delta_bias});
-    ctx->saved_data["delta_softplus"] = delta_softplus;
     if (!return_last_state) return {r.out};
     ctx->mark_non_differentiable({r.last_state});
     return {r.out, r.last_state};
@@ -143,6 +168,12 @@ struct SelectiveScanFunction : public torch::autograd::Function<SelectiveScanFun
     if (!grad_out.defined()) grad_out = at::zeros_like(u);
     grad_out = grad_out.to(u.scalar_type()).contiguous();
 
+    if (!u.is_cpu()) {
+      DeviceScanGradients g = backend_for(u).backward(
+          DeviceScanInputs{u, delta, A, B, C, D, z, delta_bias, softplus},
+          std::vector<at::Tensor>(saved.begin() + 8, saved.end()), grad_out);
+      return {g.du, g.ddelta, g.dA, g.dB, g.dC, g.dD, g.dz, g.ddelta_bias, at::Tensor(), at::Tensor()};
+    }
     cpu::ScanTensors t = prepare(u, delta, A, B, C, D, z, delta_bias, softplus);
     cpu::ScanGradients g = cpu::scan_backward(t, grad_out);
     return {g.du, g.ddelta, grad_like(g.dA, A), g.dB.transpose(1, 2), g.dC.transpose(1, 2),
@@ -159,7 +190,9 @@ SelectiveScanResult selective_scan(const at::Tensor& u, const at::Tensor& delta,
   // Half-precision inputs are computed in float32 (the state is float32 anyway); the casts are
   // ordinary differentiable ops, so gradients come back in the inputs' dtypes.
   const auto input_dtype = u.scalar_type();
-  const auto compute = input_dtype == at::kDouble ? at::kDouble : at::kFloat;
+  // The device kernels read half-precision inputs themselves (computing in float32).
+  const bool on_device = !u.is_cpu();
+  const auto compute = on_device ? input_dtype : input_dtype == at::kDouble ? at::kDouble : at::kFloat;
   const bool needs_graph = at::GradMode::is_enabled() &&
                            (u.requires_grad() || delta.requires_grad() || A.requires_grad() || B.requires_grad() ||
                             C.requires_grad() || (options.D().defined() && options.D().requires_grad()) ||
@@ -167,6 +200,12 @@ SelectiveScanResult selective_scan(const at::Tensor& u, const at::Tensor& delta,
                             (options.delta_bias().defined() && options.delta_bias().requires_grad()));
   if (!needs_graph) {
     // Inference: the kernels directly, without autograd's bookkeeping (measurable at batch 1).
+    if (on_device) {
+      DeviceScanForward r = backend_for(u).forward(
+          DeviceScanInputs{u, delta, A, B, C, options.D(), options.z(), options.delta_bias(), options.delta_softplus()},
+          /*for_backward=*/false, options.return_last_state());
+      return {r.out, r.last_state};
+    }
     cpu::ScanForwardResult r =
         cpu::scan_forward(prepare(to_compute(u, compute), to_compute(delta, compute), A, to_compute(B, compute),
                                   to_compute(C, compute), options.D(), to_compute(options.z(), compute),

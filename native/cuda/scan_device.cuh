@@ -1,0 +1,126 @@
+// Device-side building blocks shared by the forward and backward scan kernels: element conversions, the
+// scalar math of spec §3, and scans of affine maps over the lanes that share a channel.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+namespace merba::cuda {
+
+// Arithmetic and state type for an element type: float, except double for double.
+template <typename T>
+struct ComputeType {
+  using type = float;
+};
+template <>
+struct ComputeType<double> {
+  using type = double;
+};
+template <typename T>
+using compute_t = typename ComputeType<T>::type;
+
+__device__ __forceinline__ float to_compute(float x) { return x; }
+__device__ __forceinline__ double to_compute(double x) { return x; }
+__device__ __forceinline__ float to_compute(__half x) { return __half2float(x); }
+__device__ __forceinline__ float to_compute(__nv_bfloat16 x) { return __bfloat162float(x); }
+
+template <typename T>
+__device__ __forceinline__ T from_compute(compute_t<T> x);
+template <>
+__device__ __forceinline__ float from_compute<float>(float x) { return x; }
+template <>
+__device__ __forceinline__ double from_compute<double>(double x) { return x; }
+template <>
+__device__ __forceinline__ __half from_compute<__half>(float x) { return __float2half_rn(x); }
+template <>
+__device__ __forceinline__ __nv_bfloat16 from_compute<__nv_bfloat16>(float x) { return __float2bfloat16_rn(x); }
+
+// Accurate (not --use_fast_math) exp: the kernels must stay within 1e-5 of the plain-ops reference.
+__device__ __forceinline__ float exp_of(float x) { return expf(x); }
+__device__ __forceinline__ double exp_of(double x) { return exp(x); }
+__device__ __forceinline__ float log1p_of(float x) { return log1pf(x); }
+__device__ __forceinline__ double log1p_of(double x) { return log1p(x); }
+
+// exp(Δ·a) for every (step, state index) — the scan's one transcendental per state update. In float it is
+// exp2(Δ·(a·log2 e)) with a·log2 e computed once per state index: exp2f is one hardware instruction (≤ 2 ulp),
+// where expf needs a multi-instruction range reduction. In double (gradcheck) plain exp.
+struct DecayRate {
+  __device__ __forceinline__ static float scale(float a) { return a * 1.4426950408889634f; }
+  __device__ __forceinline__ static double scale(double a) { return a; }
+  __device__ __forceinline__ static float decay(float dt, float scaled) { return exp2f(dt * scaled); }
+  __device__ __forceinline__ static double decay(double dt, double scaled) { return exp(dt * scaled); }
+};
+
+template <typename Acc>
+__device__ __forceinline__ Acc sigmoid(Acc x) {
+  return Acc(1) / (Acc(1) + exp_of(-x));
+}
+
+// softplus with β = 1 and threshold 20, as torch.nn.functional.softplus.
+template <typename Acc>
+__device__ __forceinline__ Acc softplus(Acc x) {
+  return x > Acc(20) ? x : log1p_of(exp_of(x));
+}
+
+// Its derivative, sigmoid(x), and 1 above the threshold.
+template <typename Acc>
+__device__ __forceinline__ Acc softplus_grad(Acc x) {
+  return x > Acc(20) ? Acc(1) : sigmoid(x);
+}
+
+constexpr unsigned kFullMask = 0xffffffffu;
+
+// The recurrence h ← a·h + b over a lane's span of steps is one affine map h ↦ p·h + q. The scans below
+// compose the maps of a channel's kLanes lanes so that every lane learns the state at the start of its span
+// (forward) or the gradient arriving at the end of its span (backward) in log2(kLanes) shuffle rounds.
+
+// Inclusive scan in lane order over groups of kLanes lanes (one channel each): afterwards lane i of a group
+// holds map_i ∘ … ∘ map_0 (lane 0's map applied first).
+template <int kLanes, typename Acc>
+__device__ __forceinline__ void warp_scan_maps_forward(Acc& p, Acc& q, int lane) {
+#pragma unroll
+  for (int offset = 1; offset < kLanes; offset <<= 1) {
+    const Acc p_before = __shfl_up_sync(kFullMask, p, offset, kLanes);
+    const Acc q_before = __shfl_up_sync(kFullMask, q, offset, kLanes);
+    if (lane >= offset) {
+      q = p * q_before + q;
+      p = p * p_before;
+    }
+  }
+}
+
+// Inclusive scan in reverse lane order: afterwards lane i holds map_i ∘ … ∘ map_last (the last lane's first).
+template <int kLanes, typename Acc>
+__device__ __forceinline__ void warp_scan_maps_reverse(Acc& p, Acc& q, int lane) {
+#pragma unroll
+  for (int offset = 1; offset < kLanes; offset <<= 1) {
+    const Acc p_after = __shfl_down_sync(kFullMask, p, offset, kLanes);
+    const Acc q_after = __shfl_down_sync(kFullMask, q, offset, kLanes);
+    if (lane + offset < kLanes) {
+      q = p * q_after + q;
+      p = p * p_after;
+    }
+  }
+}
+
+// The sum over a group of kLanes lanes, in every lane of the group.
+template <int kLanes, typename Acc>
+__device__ __forceinline__ Acc group_sum(Acc x) {
+#pragma unroll
+  for (int offset = kLanes / 2; offset > 0; offset >>= 1) x += __shfl_xor_sync(kFullMask, x, offset, kLanes);
+  return x;
+}
+
+// The span of one chunk's steps that a lane owns: `count` consecutive steps from `first` (chunk-relative).
+// Spans tile [0, chunk_len) in lane order; trailing lanes may own none (their maps are the identity).
+struct LaneSpan {
+  int first, count;
+  __device__ LaneSpan(int chunk_len, int lane, int lanes) {
+    const int per_lane = (chunk_len + lanes - 1) / lanes;
+    first = lane * per_lane;
+    const int left = chunk_len - first;
+    count = left <= 0 ? 0 : (left < per_lane ? left : per_lane);
+  }
+};
+
+}  // namespace merba::cuda

@@ -1,0 +1,187 @@
+// The CUDA selective scan against the CPU operator (forward and every gradient), float64 finite
+// differences on the GPU, half-precision inputs, strided inputs, long sequences (several chunks) and the
+// limits it refuses. Runs only on a machine with a CUDA device (scripts/gpu-check.sh).
+#include <ATen/ATen.h>
+#include <ATen/Context.h>
+
+#include <sstream>
+
+#include "ops/selective_scan.h"
+#include "support/tensor_checks.h"
+
+using merba::ops::SelectiveScanOptions;
+using merba::ops::selective_scan;
+
+namespace {
+
+const at::Device kCuda(at::kCUDA, 0);
+
+struct Optionals {
+  bool D = false, z = false, delta_bias = false, softplus = false, last_state = false;
+  std::string describe() const {
+    std::ostringstream s;
+    s << (D ? "+D" : "") << (z ? "+z" : "") << (delta_bias ? "+delta_bias" : "") << (softplus ? "+softplus" : "")
+      << (last_state ? "+last_state" : "");
+    return s.str().empty() ? "plain" : s.str();
+  }
+};
+
+// Inputs in MERba's ranges (see tests/ops/selective_scan_test.cpp), made on the CPU.
+std::vector<at::Tensor> random_inputs(int64_t batch, int64_t dim, int64_t len, int64_t dstate, at::ScalarType dtype,
+                                      const Optionals& o, uint64_t seed) {
+  at::manual_seed(seed);
+  const auto opts = at::TensorOptions().dtype(dtype);
+  std::vector<at::Tensor> t(8);
+  t[0] = at::randn({batch, dim, len}, opts);
+  t[1] = o.softplus ? at::randn({batch, dim, len}, opts) * 0.5 - 2.0 : at::rand({batch, dim, len}, opts) * 0.2;
+  t[2] = -at::exp(at::randn({dim, dstate}, opts) * 0.5);
+  t[3] = at::randn({batch, dstate, len}, opts);
+  t[4] = at::randn({batch, dstate, len}, opts);
+  if (o.D) t[5] = at::randn({dim}, opts);
+  if (o.z) t[6] = at::randn({batch, dim, len}, opts);
+  if (o.delta_bias) t[7] = at::rand({dim}, opts) * 0.1;
+  return t;
+}
+
+SelectiveScanOptions options_for(const std::vector<at::Tensor>& t, const Optionals& o) {
+  return SelectiveScanOptions().D(t[5]).z(t[6]).delta_bias(t[7]).delta_softplus(o.softplus).return_last_state(
+      o.last_state);
+}
+
+// {out, last_state, du, ddelta, dA, dB, dC, dD, dz, ddelta_bias} of the operator on `device`, on the CPU.
+std::vector<at::Tensor> run(const std::vector<at::Tensor>& inputs, const Optionals& o, const at::Tensor& upstream,
+                            at::Device device) {
+  std::vector<at::Tensor> leaves;
+  for (const at::Tensor& t : inputs) {
+    leaves.push_back(t.defined() ? t.detach().to(device).requires_grad_(true) : t);
+  }
+  auto r = selective_scan(leaves[0], leaves[1], leaves[2], leaves[3], leaves[4], options_for(leaves, o));
+  EXPECT_TRUE(r.out.device() == device);
+  (r.out * upstream.to(device, r.out.scalar_type())).sum().backward();
+  std::vector<at::Tensor> result{r.out.detach().cpu(), r.last_state.defined() ? r.last_state.cpu() : r.last_state};
+  for (const at::Tensor& leaf : leaves) result.push_back(leaf.defined() ? leaf.grad().cpu() : at::Tensor());
+  return result;
+}
+
+const char* kNames[] = {"out", "last_state", "du", "ddelta", "dA", "dB", "dC", "dD", "dz", "ddelta_bias"};
+
+void expect_cuda_matches_cpu(int64_t batch, int64_t dim, int64_t len, int64_t dstate, const Optionals& o,
+                             at::ScalarType dtype, double tol) {
+  const auto inputs = random_inputs(batch, dim, len, dstate, dtype, o, 1000 + len * 31 + dstate);
+  const at::Tensor upstream = at::randn({batch, dim, len});
+  const auto cpu = run(inputs, o, upstream, at::kCPU);
+  const auto cuda = run(inputs, o, upstream, kCuda);
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    std::ostringstream what;
+    what << kNames[i] << " at B=" << batch << " D=" << dim << " L=" << len << " N=" << dstate << " "
+         << o.describe() << " " << dtype;
+    if (cpu[i].defined()) EXPECT_TRUE(cuda[i].scalar_type() == cpu[i].scalar_type());
+    EXPECT_CLOSE(cuda[i], cpu[i], tol, what.str());
+  }
+}
+
+std::vector<Optionals> optional_combinations() {
+  return {{},
+          {.D = true},
+          {.z = true},
+          {.delta_bias = true},
+          {.softplus = true},
+          {.last_state = true},
+          {.D = true, .z = true, .delta_bias = true, .softplus = true, .last_state = true}};
+}
+
+const Optionals kEverything{.D = true, .z = true, .delta_bias = true, .softplus = true, .last_state = true};
+
+}  // namespace
+
+TEST(a_cuda_device_is_present) {
+  EXPECT_TRUE(at::hasCUDA());
+}
+
+TEST(float32_forward_and_every_gradient_match_the_cpu_operator) {
+  // D = 3: idle channel slots in the block (for L ≤ 64 sharing a warp with the real channels). Tolerance
+  // of the spec: 1e-5.
+  for (int64_t len : {1, 7, 49, 196}) {
+    for (int64_t dstate : {1, 8, 16}) {
+      for (const Optionals& o : optional_combinations()) expect_cuda_matches_cpu(2, 3, len, dstate, o, at::kFloat, 1e-5);
+    }
+  }
+}
+
+TEST(merba_sized_problems_match_the_cpu_operator) {
+  // Many channel groups and batch rows, as MERba's windows produce (B·nWin, D, L, N).
+  expect_cuda_matches_cpu(64, 32, 49, 8, kEverything, at::kFloat, 1e-5);
+  expect_cuda_matches_cpu(16, 37, 196, 16, kEverything, at::kFloat, 1e-5);
+}
+
+TEST(long_sequences_carry_state_across_chunks) {
+  // L > 256: chunks of 256 with the state (forward) and the state gradient (backward) carried across.
+  for (int64_t len : {257, 600}) expect_cuda_matches_cpu(2, 5, len, 8, kEverything, at::kFloat, 1e-5);
+  expect_cuda_matches_cpu(1, 4, 1000, 16, {.D = true, .last_state = true}, at::kFloat, 1e-5);
+}
+
+TEST(half_precision_inputs_match_the_cpu_operator) {
+  // Both compute in float32 from the same rounded inputs and round the results once: they differ by at
+  // most about one unit in the last place of the low-precision type (bf16 2^-8, fp16 2^-11 relative), and
+  // by summation order in the gradients summed over channels or steps.
+  for (int64_t len : {7, 49, 196}) {
+    expect_cuda_matches_cpu(2, 3, len, 8, kEverything, at::kBFloat16, 1e-2);
+    expect_cuda_matches_cpu(2, 3, len, 8, kEverything, at::kHalf, 2e-3);
+  }
+}
+
+TEST(float64_gradcheck_on_the_gpu) {
+  struct Case { int64_t batch, dim, len, dstate; Optionals o; };
+  for (const Case& c : {Case{2, 3, 5, 4, {}}, Case{2, 3, 5, 4, {.D = true, .z = true, .delta_bias = true, .softplus = true}},
+                        Case{1, 2, 260, 2, {.D = true, .z = true}}}) {
+    std::vector<at::Tensor> inputs = random_inputs(c.batch, c.dim, c.len, c.dstate, at::kDouble, c.o, 7);
+    for (auto& t : inputs) {
+      if (t.defined()) t = t.to(kCuda).requires_grad_(true);
+    }
+    merba::test::gradcheck(
+        [&](const std::vector<at::Tensor>& t) {
+          return selective_scan(t[0], t[1], t[2], t[3], t[4], options_for(t, c.o)).out;
+        },
+        inputs, 1e-6, 1e-7, 1e-5, __FILE__, __LINE__);
+  }
+}
+
+TEST(strided_inputs_are_read_in_place) {
+  const Optionals o{.D = true, .z = true};
+  auto t = random_inputs(2, 4, 49, 8, at::kFloat, o, 17);
+  for (auto& x : t) {
+    if (x.defined()) x = x.to(kCuda);
+  }
+  const at::Tensor xz = at::cat({t[0], t[6]}, 1);
+  const at::Tensor u_view = xz.narrow(1, 0, 4), z_view = xz.narrow(1, 4, 4);
+  const at::Tensor B_view = t[3].transpose(1, 2).contiguous().transpose(1, 2);  // (B, N, L), N-contiguous
+  auto strided = selective_scan(u_view, t[1], t[2], B_view, t[4], SelectiveScanOptions().D(t[5]).z(z_view));
+  auto compact = selective_scan(t[0], t[1], t[2], t[3], t[4], SelectiveScanOptions().D(t[5]).z(t[6]));
+  EXPECT_CLOSE(strided.out, compact.out, 0.0, "out");
+}
+
+TEST(inference_without_autograd_matches_the_autograd_path) {
+  auto t = random_inputs(3, 6, 49, 8, at::kFloat, kEverything, 21);
+  for (auto& x : t) {
+    if (x.defined()) x = x.to(kCuda);
+  }
+  at::Tensor u = t[0].clone().requires_grad_(true);
+  auto with_graph = selective_scan(u, t[1], t[2], t[3], t[4], options_for(t, kEverything));
+  auto without = selective_scan(t[0], t[1], t[2], t[3], t[4], options_for(t, kEverything));
+  EXPECT_CLOSE(without.out, with_graph.out.detach(), 0.0, "out");
+  EXPECT_CLOSE(without.last_state, with_graph.last_state, 0.0, "last_state");
+  EXPECT_TRUE(!with_graph.last_state.requires_grad());
+}
+
+TEST(d_state_above_16_is_refused) {
+  auto t = random_inputs(1, 2, 8, 17, at::kFloat, {}, 5);
+  for (auto& x : t) {
+    if (x.defined()) x = x.to(kCuda);
+  }
+  EXPECT_THROWS_WITH(selective_scan(t[0], t[1], t[2], t[3], t[4]), c10::ValueError, "d_state (N) up to 16, got N = 17");
+}
+
+TEST(inputs_on_two_devices_are_refused) {
+  auto t = random_inputs(1, 2, 8, 4, at::kFloat, {}, 5);
+  EXPECT_THROWS_WITH(selective_scan(t[0].to(kCuda), t[1], t[2], t[3], t[4]), c10::ValueError, "all inputs must be on one device");
+}

@@ -1,0 +1,237 @@
+// The CUDA scan kernels' own source, run on the CPU by the SIMT emulator (simt_emulator.h), against the CPU
+// operator: forward, last state and every gradient, over the walking-skeleton shapes, several chunks, idle
+// warps, strided inputs and half-precision inputs. Built wherever the CUDA toolkit's headers are found, so
+// the kernels' algorithm is checked even where no GPU is (this is not a check of the GPU build itself:
+// that is tests/cuda, run by scripts/gpu-check.sh).
+#include <ATen/ATen.h>
+
+#include <sstream>
+#include <type_traits>
+
+#include "ops/selective_scan.h"
+#include "support/tensor_checks.h"
+
+// The emulator after every other header (it defines threadIdx, __shared__, …), before the kernels.
+#include "cuda_emulation/simt_emulator.h"
+
+#include "cuda/scan_backward_kernel.cuh"
+#include "cuda/scan_forward_kernel.cuh"
+
+namespace cuda = merba::cuda;
+using merba::ops::SelectiveScanOptions;
+
+namespace {
+
+struct Optionals {
+  bool D = false, z = false, delta_bias = false, softplus = false;
+  std::string describe() const {
+    std::ostringstream s;
+    s << (D ? "+D" : "") << (z ? "+z" : "") << (delta_bias ? "+delta_bias" : "") << (softplus ? "+softplus" : "");
+    return s.str().empty() ? "plain" : s.str();
+  }
+};
+
+struct Inputs {
+  at::Tensor u, delta, A, B, C, D, z, delta_bias;
+};
+
+Inputs random_inputs(int64_t batch, int64_t dim, int64_t len, int64_t dstate, at::ScalarType dtype,
+                     const Optionals& o, uint64_t seed) {
+  at::manual_seed(seed);
+  const auto opts = at::TensorOptions().dtype(dtype);
+  Inputs in;
+  in.u = at::randn({batch, dim, len}, opts);
+  in.delta = o.softplus ? at::randn({batch, dim, len}, opts) * 0.5 - 2.0 : at::rand({batch, dim, len}, opts) * 0.2;
+  in.A = -at::exp(at::randn({dim, dstate}, opts) * 0.5);
+  in.B = at::randn({batch, dstate, len}, opts);
+  in.C = at::randn({batch, dstate, len}, opts);
+  if (o.D) in.D = at::randn({dim}, opts);
+  if (o.z) in.z = at::randn({batch, dim, len}, opts);
+  if (o.delta_bias) in.delta_bias = at::rand({dim}, opts) * 0.1;
+  return in;
+}
+
+const void* ptr(const at::Tensor& t) { return t.defined() ? t.const_data_ptr() : nullptr; }
+
+template <typename T>
+cuda::ScanDtype dtype_of() {
+  if constexpr (std::is_same_v<T, float>) return cuda::ScanDtype::Float32;
+  else if constexpr (std::is_same_v<T, double>) return cuda::ScanDtype::Float64;
+  else if constexpr (std::is_same_v<T, __half>) return cuda::ScanDtype::Float16;
+  else return cuda::ScanDtype::BFloat16;
+}
+
+// {out, last_state, du, ddelta, dA, dB, dC, dD, dz, ddelta_bias} from the emulated kernels, with the weights
+// (A, D, delta_bias) already in the compute type, as the CUDA backend passes them.
+template <typename T>
+std::vector<at::Tensor> run_emulated(const Inputs& in, bool softplus, const at::Tensor& grad_out) {
+  using Acc = cuda::compute_t<T>;
+  const auto compute = std::is_same_v<Acc, double> ? at::kDouble : at::kFloat;
+  const at::Tensor A = in.A.to(compute).contiguous();
+  const at::Tensor D = in.D.defined() ? in.D.to(compute).contiguous() : in.D;
+  const at::Tensor bias = in.delta_bias.defined() ? in.delta_bias.to(compute).contiguous() : in.delta_bias;
+  cuda::ScanParams p;
+  p.dtype = dtype_of<T>();
+  p.batch = in.u.size(0);
+  p.dim = in.u.size(1);
+  p.len = in.u.size(2);
+  p.dstate = in.A.size(1);
+  p.u = in.u.const_data_ptr();
+  p.u_stride_b = in.u.stride(0);
+  p.u_stride_d = in.u.stride(1);
+  p.delta = in.delta.const_data_ptr();
+  p.delta_stride_b = in.delta.stride(0);
+  p.delta_stride_d = in.delta.stride(1);
+  p.B = in.B.const_data_ptr();
+  p.B_stride_b = in.B.stride(0);
+  p.B_stride_n = in.B.stride(1);
+  p.B_stride_l = in.B.stride(2);
+  p.C = in.C.const_data_ptr();
+  p.C_stride_b = in.C.stride(0);
+  p.C_stride_n = in.C.stride(1);
+  p.C_stride_l = in.C.stride(2);
+  if (in.z.defined()) {
+    p.z = in.z.const_data_ptr();
+    p.z_stride_b = in.z.stride(0);
+    p.z_stride_d = in.z.stride(1);
+  }
+  p.A = ptr(A);
+  p.D = ptr(D);
+  p.delta_bias = ptr(bias);
+  p.delta_softplus = softplus;
+
+  const auto element = in.u.options().memory_format(c10::MemoryFormat::Contiguous);
+  const auto acc = at::TensorOptions().dtype(compute);
+  at::Tensor out = at::empty({p.batch, p.dim, p.len}, element);
+  at::Tensor states = at::empty({p.batch, p.dim, cuda::chunk_count(p.len), p.dstate}, acc);
+  at::Tensor pregate = in.z.defined() ? at::empty({p.batch, p.dim, p.len}, acc) : at::Tensor();
+  const int channels = cuda::channels_per_block(p.len);
+  const dim3 grid(unsigned(p.batch), unsigned((p.dim + channels - 1) / channels));
+  const dim3 block(cuda::kWarpsPerBlock * 32);
+  const cuda::ScanForwardBuffers fb{out.data_ptr(), states.data_ptr(), pregate.defined() ? pregate.data_ptr() : nullptr};
+  const bool short_sequence = cuda::lanes_per_channel(p.len) == 8;
+  if (short_sequence) merba::simt::launch(grid, block, cuda::scan_forward_kernel<T, 8>, p, fb);
+  else merba::simt::launch(grid, block, cuda::scan_forward_kernel<T, 32>, p, fb);
+
+  const at::Tensor go = grad_out.to(in.u.scalar_type()).contiguous();
+  at::Tensor du = at::empty({p.batch, p.dim, p.len}, element), ddelta = at::empty_like(du);
+  at::Tensor dz = in.z.defined() ? at::empty_like(du) : at::Tensor();
+  at::Tensor dB = at::zeros({p.batch, p.dstate, p.len}, acc), dC = at::zeros_like(dB);
+  at::Tensor dA = at::empty({p.batch, p.dim, p.dstate}, acc);
+  at::Tensor dD = in.D.defined() ? at::empty({p.batch, p.dim}, acc) : at::Tensor();
+  at::Tensor dbias = in.delta_bias.defined() ? at::empty({p.batch, p.dim}, acc) : at::Tensor();
+  cuda::ScanBackwardBuffers bb;
+  bb.grad_out = go.const_data_ptr();
+  bb.states = states.const_data_ptr();
+  bb.pregate = ptr(pregate);
+  bb.du = du.data_ptr();
+  bb.ddelta = ddelta.data_ptr();
+  bb.dz = dz.defined() ? dz.data_ptr() : nullptr;
+  bb.dB = dB.data_ptr();
+  bb.dC = dC.data_ptr();
+  bb.dA = dA.data_ptr();
+  bb.dD = dD.defined() ? dD.data_ptr() : nullptr;
+  bb.ddelta_bias = dbias.defined() ? dbias.data_ptr() : nullptr;
+  if (short_sequence) merba::simt::launch(grid, block, cuda::scan_backward_kernel<T, 8>, p, bb);
+  else merba::simt::launch(grid, block, cuda::scan_backward_kernel<T, 32>, p, bb);
+
+  auto sum_or_undefined = [](const at::Tensor& t) { return t.defined() ? t.sum(0) : t; };
+  return {out, states.select(2, states.size(2) - 1), du, ddelta, dA.sum(0), dB, dC, sum_or_undefined(dD),
+          dz, sum_or_undefined(dbias)};
+}
+
+// The same quantities from the CPU operator with autograd.
+std::vector<at::Tensor> run_cpu(const Inputs& in, bool softplus, const at::Tensor& grad_out) {
+  std::vector<at::Tensor> leaves;
+  for (const at::Tensor& t : {in.u, in.delta, in.A, in.B, in.C, in.D, in.z, in.delta_bias}) {
+    leaves.push_back(t.defined() ? t.detach().clone().requires_grad_(true) : t);
+  }
+  auto r = merba::ops::selective_scan(leaves[0], leaves[1], leaves[2], leaves[3], leaves[4],
+                                      SelectiveScanOptions().D(leaves[5]).z(leaves[6]).delta_bias(leaves[7])
+                                          .delta_softplus(softplus).return_last_state(true));
+  (r.out * grad_out.to(r.out.scalar_type())).sum().backward();
+  std::vector<at::Tensor> result{r.out.detach(), r.last_state};
+  for (const at::Tensor& leaf : leaves) result.push_back(leaf.defined() ? leaf.grad() : at::Tensor());
+  return result;
+}
+
+const char* kNames[] = {"out", "last_state", "du", "ddelta", "dA", "dB", "dC", "dD", "dz", "ddelta_bias"};
+
+at::Tensor as_double(const at::Tensor& t) { return t.defined() ? t.to(at::kDouble) : t; }
+
+template <typename T>
+void expect_emulated_matches_cpu(const Inputs& in, const Optionals& o, double tol, const std::string& label) {
+  const at::Tensor grad_out = at::randn(in.u.sizes());
+  const auto emulated = run_emulated<T>(in, o.softplus, grad_out);
+  const auto cpu = run_cpu(in, o.softplus, grad_out);
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    EXPECT_CLOSE(as_double(emulated[i]), as_double(cpu[i]), tol,
+                 std::string(kNames[i]) + " " + label + " " + o.describe());
+  }
+}
+
+std::string shape_label(int64_t b, int64_t d, int64_t l, int64_t n) {
+  std::ostringstream s;
+  s << "B=" << b << " D=" << d << " L=" << l << " N=" << n;
+  return s.str();
+}
+
+const Optionals kEverything{.D = true, .z = true, .delta_bias = true, .softplus = true};
+
+}  // namespace
+
+TEST(emulated_float32_kernels_match_the_cpu_operator) {
+  // D = 5: for L ≤ 64 one block of 16 channel slots with 11 idle ones, some sharing a warp with real
+  // channels; for longer L two blocks of 4, the second with three idle warps. Each emulated block is 128 OS threads
+  // meeting at every shuffle, so the sweep is kept small (the GPU tests sweep N ∈ {1, 8, 16} in full).
+  for (int64_t len : {1, 7, 49}) {
+    for (int64_t dstate : {1, 8}) {
+      for (const Optionals& o : {Optionals{}, kEverything}) {
+        const Inputs in = random_inputs(2, 5, len, dstate, at::kFloat, o, 100 + len + dstate);
+        expect_emulated_matches_cpu<float>(in, o, 1e-5, shape_label(2, 5, len, dstate));
+      }
+    }
+  }
+  const Inputs largest_state = random_inputs(1, 3, 49, 16, at::kFloat, kEverything, 165);
+  expect_emulated_matches_cpu<float>(largest_state, kEverything, 1e-5, shape_label(1, 3, 49, 16));
+  const Inputs two_blocks = random_inputs(1, 20, 49, 4, at::kFloat, kEverything, 166);  // 16 + 4 channels
+  expect_emulated_matches_cpu<float>(two_blocks, kEverything, 1e-5, shape_label(1, 20, 49, 4));
+  for (const Optionals& o : {Optionals{.D = true}, Optionals{.z = true}, Optionals{.delta_bias = true},
+                             Optionals{.softplus = true}}) {
+    const Inputs in = random_inputs(2, 3, 49, 8, at::kFloat, o, 5);
+    expect_emulated_matches_cpu<float>(in, o, 1e-5, shape_label(2, 3, 49, 8));
+  }
+}
+
+TEST(emulated_long_windows_and_several_chunks_match_the_cpu_operator) {
+  // 64 and 65: the two lane layouts at their boundary; 196: one chunk of 256 (8 steps on each of 32 lanes);
+  // 300 and 520: two and three chunks with carried state.
+  for (int64_t len : {64, 65, 196, 300, 520}) {
+    const Inputs in = random_inputs(1, 3, len, 4, at::kFloat, kEverything, 200 + len);
+    expect_emulated_matches_cpu<float>(in, kEverything, 1e-5, shape_label(1, 3, len, 4));
+  }
+}
+
+TEST(emulated_float64_kernels_match_the_cpu_operator) {
+  const Inputs in = random_inputs(2, 3, 70, 4, at::kDouble, kEverything, 9);
+  expect_emulated_matches_cpu<double>(in, kEverything, 1e-12, shape_label(2, 3, 70, 4));
+}
+
+TEST(emulated_kernels_read_strided_inputs_in_place) {
+  Inputs in = random_inputs(2, 4, 33, 8, at::kFloat, kEverything, 17);
+  const at::Tensor uz = at::cat({in.u, in.z}, 1);
+  in.u = uz.narrow(1, 0, 4);
+  in.z = uz.narrow(1, 4, 4);
+  in.B = in.B.transpose(1, 2).contiguous().transpose(1, 2);  // (B, N, L) with N contiguous
+  expect_emulated_matches_cpu<float>(in, kEverything, 1e-5, "strided u, z, B");
+}
+
+TEST(emulated_half_precision_kernels_match_the_cpu_operator) {
+  // Both compute in float32 from the same rounded inputs and round once: about one unit in the last place.
+  for (at::ScalarType dtype : {at::kBFloat16, at::kHalf}) {
+    Inputs in = random_inputs(2, 3, 49, 8, at::kFloat, kEverything, 23);
+    for (at::Tensor* t : {&in.u, &in.delta, &in.B, &in.C, &in.z}) *t = t->to(dtype);
+    if (dtype == at::kBFloat16) expect_emulated_matches_cpu<__nv_bfloat16>(in, kEverything, 1e-2, "bf16");
+    else expect_emulated_matches_cpu<__half>(in, kEverything, 2e-3, "fp16");
+  }
+}

@@ -1,0 +1,126 @@
+// Runs CUDA kernel source on the CPU, for machines without a GPU: each thread of a block is an OS thread,
+// blocks run one after another (so their shared arrays can be function-local statics), and every warp-level
+// or block-level primitive the scan kernels use (__syncwarp, __syncthreads, __shfl_*_sync) is a rendezvous
+// of all the block's live threads; atomicAdd takes a lock.
+//
+// This checks the kernels' algorithm and index arithmetic (scans, chunk carries, reductions, strides) with
+// the kernels' own source; it says nothing about timing, the memory model or code generation on a GPU.
+// It relies on the kernels calling those primitives in block-uniform control flow, which they must do on
+// a GPU too (a warp that leaves early leaves for good: its threads drop out of the rendezvous).
+//
+// Include this before any kernel header, compiled by the host compiler with the CUDA toolkit's include
+// folder (cuda_fp16.h and cuda_bf16.h have host implementations).
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <vector_types.h>
+
+#include <barrier>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+// Host compilation: a block's shared arrays become function-local statics, shared by the block's threads
+// (blocks do not overlap in time).
+#undef __shared__
+#define __shared__ static
+#ifndef __launch_bounds__
+#define __launch_bounds__(...)
+#endif
+
+namespace merba::simt {
+
+struct BlockState {
+  explicit BlockState(unsigned threads) : rendezvous(threads), slots(threads) {}
+  std::barrier<> rendezvous;
+  std::vector<double> slots;  // one exchange slot per thread: float and double both fit exactly
+};
+
+inline thread_local BlockState* current_block = nullptr;
+inline thread_local uint3 current_thread{};
+inline thread_local uint3 current_block_index{};
+inline dim3 current_block_dim;
+inline std::mutex atomic_mutex;
+
+// Every live thread of the block posts `value`, then reads the slot of thread `source(own index)`.
+template <typename T, typename Source>
+T exchange(T value, Source source) {
+  BlockState& b = *current_block;
+  const unsigned self = current_thread.x;
+  b.slots[self] = static_cast<double>(value);
+  b.rendezvous.arrive_and_wait();
+  const T result = static_cast<T>(b.slots[source(self)]);
+  b.rendezvous.arrive_and_wait();  // nobody overwrites a slot before everyone has read
+  return result;
+}
+
+// Runs kernel(args...) over the grid, block after block, on one OS thread per thread of a block (the same
+// threads for every block: creating threads is what an emulated launch mostly costs).
+template <typename Kernel, typename... Args>
+void launch(dim3 grid, dim3 block, Kernel kernel, const Args&... args) {
+  current_block_dim = block;
+  std::vector<std::unique_ptr<BlockState>> blocks;  // fresh rendezvous counts for every block
+  for (unsigned i = 0; i < grid.x * grid.y; ++i) blocks.push_back(std::make_unique<BlockState>(block.x));
+  std::barrier<> between_blocks(block.x);
+  std::vector<std::thread> threads;
+  threads.reserve(block.x);
+  for (unsigned t = 0; t < block.x; ++t) {
+    threads.emplace_back([&, t] {
+      current_thread = uint3{t, 0, 0};
+      for (unsigned by = 0, i = 0; by < grid.y; ++by) {
+        for (unsigned bx = 0; bx < grid.x; ++bx, ++i) {
+          current_block = blocks[i].get();
+          current_block_index = uint3{bx, by, 0};
+          kernel(args...);
+          current_block->rendezvous.arrive_and_drop();  // a thread that is done no longer holds the others
+          between_blocks.arrive_and_wait();
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+}
+
+}  // namespace merba::simt
+
+#define threadIdx (::merba::simt::current_thread)
+#define blockIdx (::merba::simt::current_block_index)
+#define blockDim (::merba::simt::current_block_dim)
+
+inline void __syncthreads() { merba::simt::current_block->rendezvous.arrive_and_wait(); }
+inline void __syncwarp(unsigned = 0xffffffffu) { merba::simt::current_block->rendezvous.arrive_and_wait(); }
+
+// Shuffles within segments of `width` lanes (a power of two ≤ 32), as on the GPU: a source outside the
+// segment returns the caller's own value.
+template <typename T>
+T __shfl_sync(unsigned, T value, int source_lane, int width = 32) {
+  return merba::simt::exchange(value, [&](unsigned self) { return (self & ~unsigned(width - 1)) + unsigned(source_lane % width); });
+}
+template <typename T>
+T __shfl_up_sync(unsigned, T value, unsigned delta, int width = 32) {
+  return merba::simt::exchange(value, [&](unsigned self) { return self % unsigned(width) >= delta ? self - delta : self; });
+}
+template <typename T>
+T __shfl_down_sync(unsigned, T value, unsigned delta, int width = 32) {
+  return merba::simt::exchange(value, [&](unsigned self) { return self % unsigned(width) + delta < unsigned(width) ? self + delta : self; });
+}
+template <typename T>
+T __shfl_xor_sync(unsigned, T value, int mask, int width = 32) {
+  return merba::simt::exchange(value, [&](unsigned self) {
+    const unsigned base = self & ~unsigned(width - 1), source = (self % unsigned(width)) ^ unsigned(mask);
+    return source < unsigned(width) ? base + source : self;
+  });
+}
+
+template <typename T>
+T atomicAdd(T* address, T value) {
+  std::lock_guard<std::mutex> lock(merba::simt::atomic_mutex);
+  const T old = *address;
+  *address = old + value;
+  return old;
+}
