@@ -214,7 +214,13 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     }
     if (!value.is_object()) fail(CheckpointErrorKind::BadHeader, path, "tensor '" + key + "' is not an object");
     TensorEntry entry = parse_entry(key, value, path);
-    const uint64_t bytes = element_count(entry.shape, path, key) * c10::elementSize(entry.dtype);
+    const uint64_t elements = element_count(entry.shape, path, key);
+    const uint64_t item = c10::elementSize(entry.dtype);
+    if (elements > data_size / item) {  // checked before multiplying: elements × item cannot overflow
+      fail(CheckpointErrorKind::BadOffsets, path,
+           "tensor '" + key + "' has more elements than the file has bytes for");
+    }
+    const uint64_t bytes = elements * item;
     if (entry.end > data_size) {
       fail(CheckpointErrorKind::Truncated, path,
            "tensor '" + key + "' ends at data byte " + std::to_string(entry.end) + " but the file holds only " +
@@ -227,9 +233,11 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     }
     file.entries_.push_back(std::move(entry));
   }
-  // No two tensors may share bytes.
+  // No two tensors may share bytes (empty tensors occupy none).
   std::vector<const TensorEntry*> by_offset;
-  for (const auto& e : file.entries_) by_offset.push_back(&e);
+  for (const auto& e : file.entries_) {
+    if (e.end > e.begin) by_offset.push_back(&e);
+  }
   std::sort(by_offset.begin(), by_offset.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
   for (size_t i = 1; i < by_offset.size(); ++i) {
     if (by_offset[i]->begin < by_offset[i - 1]->end) {

@@ -52,8 +52,9 @@ std::vector<at::Tensor> ModelHandle::forward(const at::Tensor& input) {
 std::vector<at::Tensor> ModelHandle::predict(const at::Tensor& input) {
   return guarded([&] {
     at::NoGradGuard no_grad;
-    // In eval mode nothing is written, so concurrent predictions on one network are safe (the Predictor
-    // relies on it); a network in training mode switches to eval for this call and back.
+    // In eval mode nothing is written, so concurrent predictions on one network in eval mode are safe (the
+    // Predictor relies on it). A network in training mode switches to eval for this call and back: that
+    // writes the modules' flags, so such calls must not overlap with each other or with training.
     struct EvalScope {
       model::MerbaNetImpl& net;
       bool was_training;
@@ -64,7 +65,10 @@ std::vector<at::Tensor> ModelHandle::predict(const at::Tensor& input) {
         if (was_training) net.train(true);
       }
     } eval_scope{*impl_->net};
-    model::DgcmPrediction p = model::dgcm_predict(impl_->net->forward(input), impl_->net->config());
+    // Inputs built on the CPU (Java arrays, decoded files) follow the network to its device.
+    const auto params = impl_->net->parameters();
+    const at::Tensor x = params.empty() ? input : input.to(params.front().device());
+    model::DgcmPrediction p = model::dgcm_predict(impl_->net->forward(x), impl_->net->config());
     return std::vector<at::Tensor>{p.coarse_probs, p.fine_probs, p.coarse_index, p.fine_index};
   });
 }

@@ -19,6 +19,9 @@ struct TrainHandle::Impl {
 namespace {
 constexpr const char* kOptionsKey = "options";
 constexpr const char* kStepKey = "step";
+// The number of data-parallel shards of a step follows LibTorch's thread count, and with it the drawing of
+// the shards' seeds and BatchNorm's split of the batch: a resumed run must use the same count.
+constexpr const char* kThreadsKey = "threads";
 }  // namespace
 
 TrainHandle::TrainHandle(ModelHandle& model, const std::string& options_json, long long seed)
@@ -49,6 +52,7 @@ void TrainHandle::save_state(const std::string& path, const std::string& metadat
     checkpoint::Metadata metadata = metadata_from_json(metadata_json);
     metadata[kOptionsKey] = impl_->options_json;
     metadata[kStepKey] = std::to_string(impl_->session->steps_taken());
+    metadata[kThreadsKey] = std::to_string(at::get_num_threads());
     checkpoint::write_checkpoint(path, checkpoint::kTrainingStateFormat, impl_->session->state(), metadata);
     return 0;
   });
@@ -66,10 +70,24 @@ std::string TrainHandle::load_state(const std::string& path) {
               (options == file.metadata().end() ? std::string("(none)") : options->second) +
               "\n  current: " + impl_->options_json);
     }
+    const auto threads = file.metadata().find(kThreadsKey);
+    if (threads == file.metadata().end() || threads->second != std::to_string(at::get_num_threads())) {
+      throw checkpoint::CheckpointError(
+          checkpoint::CheckpointErrorKind::StateMismatch,
+          path + ": saved by a run with " + (threads == file.metadata().end() ? std::string("?") : threads->second) +
+              " native threads, this one has " + std::to_string(at::get_num_threads()) +
+              " (they decide how a batch is split across threads); resume with the same thread count");
+    }
     const checkpoint::NamedTensors state = impl_->session->state_template();
     checkpoint::load_tensors(file, state, /*allow_unexpected=*/false);
     impl_->session->restore_state(state);
     return metadata_to_json(file.metadata());
+  });
+}
+
+std::string read_training_state_metadata(const std::string& path) {
+  return translate_errors([&] {
+    return metadata_to_json(checkpoint::open_checkpoint(path, checkpoint::kTrainingStateFormat).metadata());
   });
 }
 

@@ -23,17 +23,21 @@ class TrainHandle {
   at::Tensor step(const at::Tensor& inputs, const at::Tensor& fine_targets);
   long long steps_taken() const;
 
-  // Writes NAME.train.safetensors: optimiser moments, step, generator state (see TrainSession::state), and
+  // Writes NAME.train.safetensors: weights, optimiser moments, step, generator state (TrainSession::state), and
   // metadata_json's strings plus "options" (this session's options) and "step".
   void save_state(const std::string& path, const std::string& metadata_json);
-  // Restores a state saved by a session with the same options (StateMismatch otherwise); returns its
-  // metadata as a JSON object of strings.
+  // Restores a state (weights included) saved by a session with the same options and thread count
+  // (StateMismatch otherwise), all checked before anything changes; returns its metadata as a JSON object of
+  // strings.
   std::string load_state(const std::string& path);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The validated metadata of a training-state file, without loading it.
+std::string read_training_state_metadata(const std::string& path);
 
 // The learning rate of the schedule at a step, for the Java side's reports and tests.
 double learning_rate_at(const std::string& options_json, long long step);

@@ -137,8 +137,14 @@ const at::Tensor& find_state(const checkpoint::NamedTensors& state, const std::s
 
 }  // namespace
 
+namespace {
+constexpr const char* kModelPrefix = "model.";
+}  // namespace
+
 checkpoint::NamedTensors TrainSession::state() const {
   checkpoint::NamedTensors out;
+  for (const auto& p : net_->named_parameters()) out.emplace_back(kModelPrefix + p.key(), p.value());
+  for (const auto& b : net_->named_buffers()) out.emplace_back(kModelPrefix + b.key(), b.value());
   const auto& moments = optimizer_->state();
   for (const auto& p : net_->named_parameters()) {
     const auto it = moments.find(p.value().unsafeGetTensorImpl());
@@ -162,6 +168,12 @@ checkpoint::NamedTensors TrainSession::state() const {
 checkpoint::NamedTensors TrainSession::state_template() const {
   checkpoint::NamedTensors out;
   for (const auto& p : net_->named_parameters()) {
+    out.emplace_back(kModelPrefix + p.key(), at::empty_like(p.value(), at::MemoryFormat::Contiguous));
+  }
+  for (const auto& b : net_->named_buffers()) {
+    out.emplace_back(kModelPrefix + b.key(), at::empty_like(b.value(), at::MemoryFormat::Contiguous));
+  }
+  for (const auto& p : net_->named_parameters()) {
     out.emplace_back("adamw.exp_avg." + p.key(), at::empty_like(p.value(), at::MemoryFormat::Contiguous));
     out.emplace_back("adamw.exp_avg_sq." + p.key(), at::empty_like(p.value(), at::MemoryFormat::Contiguous));
     out.emplace_back("adamw.step." + p.key(), at::empty({}, at::kLong));
@@ -172,6 +184,11 @@ checkpoint::NamedTensors TrainSession::state_template() const {
 }
 
 void TrainSession::restore_state(const checkpoint::NamedTensors& state) {
+  {
+    at::NoGradGuard no_grad;
+    for (const auto& p : net_->named_parameters()) p.value().copy_(find_state(state, kModelPrefix + p.key()));
+    for (const auto& b : net_->named_buffers()) b.value().copy_(find_state(state, kModelPrefix + b.key()));
+  }
   auto& moments = optimizer_->state();
   for (const auto& p : net_->named_parameters()) {
     const int64_t step = find_state(state, "adamw.step." + p.key()).item<int64_t>();

@@ -33,13 +33,15 @@ class TrainSession {
   StepResult step(const at::Tensor& inputs, const at::Tensor& fine_targets);
   int64_t steps_taken() const { return step_; }
 
-  // What resuming needs beyond the weights, as named tensors: per parameter its AdamW moments and step
-  // ("adamw.exp_avg.<name>", "adamw.exp_avg_sq.<name>", "adamw.step.<name>"), the session's step count
-  // ("session.step") and the augmentation generator's state ("session.generator").
+  // Everything resuming needs, as named tensors: the network's parameters and buffers ("model.<name>"), per
+  // parameter its AdamW moments and step ("adamw.exp_avg.<name>", "adamw.exp_avg_sq.<name>",
+  // "adamw.step.<name>"), the session's step count ("session.step") and the augmentation generator's state
+  // ("session.generator"). One file holding all of it is consistent by construction (it is written atomically).
   checkpoint::NamedTensors state() const;
   // Tensors with the names, dtypes and shapes state() has, to read a saved state into.
   checkpoint::NamedTensors state_template() const;
-  // Replaces the optimiser moments, step count and generator with a state shaped like state_template().
+  // Replaces the weights, optimiser moments, step count and generator with a state shaped like state_template()
+  // (read and checked completely beforehand: this only copies).
   void restore_state(const checkpoint::NamedTensors& state);
   const TrainingOptions& options() const { return options_; }
 

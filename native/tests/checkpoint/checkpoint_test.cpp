@@ -298,7 +298,8 @@ TEST(a_resumed_training_run_matches_an_uninterrupted_one) {
   train::TrainSession full_session(full, o, 11);
   for (int i = 0; i < 8; ++i) full_session.step(x, y);
 
-  // Interrupted after 4 steps: weights and state saved, then a new network and session continue.
+  // Interrupted after 4 steps: the training state (weights included) saved, then a new network with other
+  // weights and a new session continue from that one file.
   model::MerbaNet first = small_net(5);
   train::TrainSession first_session(first, o, 11);
   for (int i = 0; i < 4; ++i) first_session.step(x, y);
@@ -307,7 +308,6 @@ TEST(a_resumed_training_run_matches_an_uninterrupted_one) {
                                first_session.state(), {});
 
   model::MerbaNet resumed = small_net(99);
-  checkpoint::load_model(dir.file("run.safetensors"), *resumed, false);
   train::TrainSession resumed_session(resumed, o, 12345);  // another seed: the saved generator state wins
   checkpoint::SafetensorsFile state_file =
       checkpoint::open_checkpoint(dir.file("run.train.safetensors"), checkpoint::kTrainingStateFormat);
@@ -340,4 +340,37 @@ TEST(a_training_state_is_not_a_model_checkpoint) {
   checkpoint::write_checkpoint(dir.file("s.train.safetensors"), checkpoint::kTrainingStateFormat, session.state(), {});
   EXPECT_CHECKPOINT_ERROR(checkpoint::load_model(dir.file("s.train.safetensors"), *net, false), NotMerba,
                           "'merba-train'");
+}
+
+TEST(empty_and_zero_dimensional_tensors_round_trip) {
+  TempDir dir;
+  const checkpoint::NamedTensors tensors{{"a.empty", at::zeros({0, 4})},
+                                         {"b.scalar", at::scalar_tensor(7, at::kLong)},
+                                         {"c.also_empty", at::zeros({3, 0})},
+                                         {"d.values", at::arange(6, at::kFloat).view({2, 3})}};
+  checkpoint::write_checkpoint(dir.file("e.safetensors"), checkpoint::kModelFormat, tensors, {});
+  checkpoint::SafetensorsFile file = checkpoint::SafetensorsFile::open(dir.file("e.safetensors"));
+  EXPECT_EQ(file.entries().size(), size_t(4));
+  const checkpoint::NamedTensors into{{"a.empty", at::ones({0, 4})},
+                                      {"b.scalar", at::zeros({}, at::kLong)},
+                                      {"c.also_empty", at::ones({3, 0})},
+                                      {"d.values", at::zeros({2, 3})}};
+  checkpoint::load_tensors(file, into, false);
+  EXPECT_EQ(into[1].second.item<int64_t>(), int64_t(7));
+  EXPECT_TRUE(at::equal(into[3].second, tensors[3].second));
+}
+
+TEST(a_shape_larger_than_the_file_is_refused_without_overflow) {
+  TempDir dir;
+  checkpoint::write_checkpoint(dir.file("s.safetensors"), checkpoint::kModelFormat, {{"x", at::zeros({4})}}, {});
+  const std::string bytes = read_bytes(dir.file("s.safetensors"));
+  util::Json::Object h = header_of(bytes).as_object("header");
+  util::Json::Object x = h["x"].as_object("x");
+  // 2^31 × 2^30 float64 elements: the byte count wraps to 0 in 64 bits.
+  x["shape"] = util::Json(util::Json::Array{util::Json(int64_t(1) << 31), util::Json(int64_t(1) << 30)});
+  x["dtype"] = util::Json("F64");
+  h["x"] = util::Json(x);
+  write_bytes(dir.file("big.safetensors"), with_header(bytes, util::Json(h)));
+  EXPECT_CHECKPOINT_ERROR(checkpoint::SafetensorsFile::open(dir.file("big.safetensors")), BadOffsets,
+                          "more elements than the file has bytes for");
 }

@@ -139,9 +139,9 @@ final class PredictCommand implements Callable<Integer> {
                 out.println("sample,coarse,coarse_probability,fine,fine_probability" + (labelled ? ",truth" : ""));
                 for (int i = 0; i < items.size(); i++) {
                     Prediction p = predictions.get(i);
-                    out.printf(Locale.ROOT, "%s,%s,%.6f,%s,%.6f%s%n", items.get(i).name(), p.coarseLabel(),
-                            p.coarseProbability(), p.fineLabel(), p.fineProbability(),
-                            labelled ? "," + items.get(i).truth() : "");
+                    out.printf(Locale.ROOT, "%s,%s,%.6f,%s,%.6f%s%n", csv(items.get(i).name()), csv(p.coarseLabel()),
+                            p.coarseProbability(), csv(p.fineLabel()), p.fineProbability(),
+                            labelled ? "," + csv(items.get(i).truth()) : "");
                 }
             }
             case JSON -> {
@@ -167,6 +167,11 @@ final class PredictCommand implements Callable<Integer> {
                 out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(array));
             }
         }
+    }
+
+    /** A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
+    static String csv(String field) {
+        return field.matches("(?s).*[,\"\r\n].*") ? '"' + field.replace("\"", "\"\"") + '"' : field;
     }
 
     private static void printMetrics(List<Item> items, List<Prediction> predictions, LabelScheme labels) {

@@ -28,8 +28,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--output", description = "Checkpoint to write (default: merba.safetensors, or the --resume path).")
     Path output;
 
-    @Option(names = "--checkpoint-every", defaultValue = "0",
-            description = "Also save every N epochs, with the state to resume from (default: only at the end).")
+    @Option(names = "--checkpoint-every", defaultValue = "1",
+            description = "Save every N epochs, with the state to resume from (default: ${DEFAULT-VALUE}; 0: only at the end).")
     int checkpointEvery;
 
     @Option(names = "--resume", description = "Continue the run saved at this checkpoint (same data, config and seed).")

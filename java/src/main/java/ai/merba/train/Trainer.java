@@ -8,6 +8,7 @@ import ai.merba.internal.JsonFields;
 import ai.merba.internal.NativeCalls;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.Prediction;
+import ai.merba.presets.MerbaNative;
 import ai.merba.presets.NativeTrainer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -52,6 +53,7 @@ public final class Trainer {
     private int epochsCompleted;
     private EpochResult lastEpoch;
     private int trainSamples;
+    private boolean inEpoch;
 
     public Trainer(MerbaModel model, TrainingConfig config, long seed) {
         this.model = Objects.requireNonNull(model, "model");
@@ -79,11 +81,12 @@ public final class Trainer {
     }
 
     /**
-     * Makes the next {@link #fit} continue the run saved at {@code checkpoint} (and its
-     * {@code NAME.train.safetensors}): the weights, optimiser moments, step, generator and epoch are restored and
-     * training goes on from the next epoch. The run must have the same training config, data and seed
-     * ({@link CheckpointException} with reason STATE_MISMATCH or CONFIG_MISMATCH from fit otherwise, wrapped
-     * in an {@link java.io.UncheckedIOException}).
+     * Makes the next {@link #fit} continue the run saved at {@code checkpoint}, from its training state
+     * {@code NAME.train.safetensors} (which holds the weights too, so the pair cannot disagree): the weights,
+     * optimiser moments, step, generator and epoch are restored and training goes on from the next epoch. The run
+     * must have the same model, training config, data, seed and native thread count; otherwise fit throws an
+     * {@link java.io.UncheckedIOException} whose cause is a {@link CheckpointException} (CONFIG_MISMATCH,
+     * STATE_MISMATCH, ...), and the model is left as it was: everything is checked before anything is restored.
      */
     public Trainer resumeFrom(Path checkpoint) {
         this.resumeFrom = Objects.requireNonNull(checkpoint, "checkpoint");
@@ -92,13 +95,20 @@ public final class Trainer {
 
     /**
      * Saves the model to {@code path} with training provenance (library version, seed, config, epochs completed,
-     * last epoch's metrics, data). During {@link #fit} (from a listener), while epochs remain, it first writes the
-     * resumable state to {@link Checkpoint#trainingStatePath}; both files carry the step count, so a crash
-     * between the two writes is detected on resume. Once all epochs are done there is nothing to resume: a state
-     * file left at that path by this run's earlier saves is deleted.
+     * last epoch's metrics, data). During {@link #fit}, while epochs remain, it first writes the resumable state to
+     * {@link Checkpoint#trainingStatePath} (weights included: resuming needs that file alone, and each file is
+     * written atomically). Once all epochs are done there is nothing to resume: a state file left at that path
+     * by this run's earlier saves is deleted.
+     *
+     * @throws IllegalStateException when called during an epoch (e.g. from {@code onBatchEnd}): a run can only be
+     *     resumed from an epoch boundary
      */
     public void saveCheckpoint(Path path) throws CheckpointException {
         Objects.requireNonNull(path, "path");
+        if (inEpoch) {
+            throw new IllegalStateException("checkpoints are saved between epochs (onEpochEnd, onValidation or "
+                    + "onTrainingEnd), not during one: a run resumes from an epoch boundary");
+        }
         ObjectNode provenance = provenance();
         Path statePath = Checkpoint.trainingStatePath(path);
         NativeTrainer active = session;
@@ -106,6 +116,8 @@ public final class Trainer {
             ObjectNode meta = JsonFields.MAPPER.createObjectNode();
             meta.put(EPOCHS_COMPLETED, Integer.toString(epochsCompleted));
             meta.put(SEED, Long.toString(seed));
+            meta.put(CONFIG, model.config().toJson());
+            meta.put(LABELS, model.labels().toJson());
             String metaJson = JsonFields.write(meta);
             String state = statePath.toString();
             NativeCalls.runChecked(() -> active.saveState(state, metaJson));
@@ -127,6 +139,8 @@ public final class Trainer {
     private static final String EPOCHS_COMPLETED = "epochs_completed";
     private static final String SEED = "seed";
     private static final String STEP = "step";
+    private static final String CONFIG = "config";
+    private static final String LABELS = "labels";
 
     private ObjectNode provenance() {
         ObjectNode p = JsonFields.MAPPER.createObjectNode();
@@ -188,8 +202,10 @@ public final class Trainer {
             }
             for (int epoch = epochsCompleted + 1; epoch <= config.epochs() && !stopRequested; epoch++) {
                 int e = epoch;
+                inEpoch = true;
                 listeners.forEach(l -> l.onEpochBegin(this, e));
                 EpochResult result = runEpoch(active, train, epoch, batchSize, batches, shuffle);
+                inEpoch = false;
                 epochs.add(result);
                 epochsCompleted = epoch;
                 lastEpoch = result;
@@ -206,28 +222,34 @@ public final class Trainer {
             return result;
         } finally {
             session = null;
+            inEpoch = false;
         }
     }
 
-    /** Restores weights and state saved by {@link #saveCheckpoint}; returns the epochs that run had completed. */
+    /**
+     * Restores the training state saved by {@link #saveCheckpoint} (weights included) after checking that it
+     * belongs to a run like this one; returns the epochs that run had completed.
+     */
     private int resume(NativeTrainer active, Path checkpoint) {
+        Path statePath = Checkpoint.trainingStatePath(checkpoint);
+        String state = statePath.toString();
         try {
-            Checkpoint.loadWeights(model, checkpoint);
-            JsonNode provenance = Checkpoint.readMetadata(checkpoint).training().orElse(null);
-            Path statePath = Checkpoint.trainingStatePath(checkpoint);
-            String state = statePath.toString();
-            JsonNode meta = JsonFields.parseObject(NativeCalls.callChecked(() -> active.loadState(state)),
-                    "training state metadata");
-            long modelStep = provenance == null || !provenance.has(STEP) ? -1 : provenance.get(STEP).asLong();
-            if (modelStep != active.stepsTaken()) {
-                throw CheckpointException.of(CheckpointException.Reason.STATE_MISMATCH, statePath + " is at step "
-                        + active.stepsTaken() + " but " + checkpoint + " at step " + modelStep
-                        + " (written by different runs, or a crash between the two writes)", null);
+            // Java's checks first, on the metadata alone; the native load checks options, thread count and every
+            // tensor before it restores anything.
+            JsonNode meta = JsonFields.parseObject(
+                    NativeCalls.callChecked(() -> MerbaNative.readTrainingStateMetadata(state)), "training state metadata");
+            if (!meta.path(CONFIG).asText().equals(model.config().toJson())
+                    || !meta.path(LABELS).asText().equals(model.labels().toJson())) {
+                throw CheckpointException.of(CheckpointException.Reason.CONFIG_MISMATCH, statePath
+                        + ": saved for another model\n  saved: " + meta.path(CONFIG).asText() + " "
+                        + meta.path(LABELS).asText() + "\n  this:  " + model.config().toJson() + " "
+                        + model.labels().toJson(), null);
             }
             if (!meta.has(SEED) || Long.parseLong(meta.get(SEED).asText()) != seed) {
                 throw CheckpointException.of(CheckpointException.Reason.STATE_MISMATCH, statePath + " was trained with seed "
                         + (meta.has(SEED) ? meta.get(SEED).asText() : "(unknown)") + ", this trainer has seed " + seed, null);
             }
+            NativeCalls.callChecked(() -> active.loadState(state));
             return Integer.parseInt(meta.get(EPOCHS_COMPLETED).asText());
         } catch (CheckpointException e) {
             throw new java.io.UncheckedIOException(e.getMessage(), e);

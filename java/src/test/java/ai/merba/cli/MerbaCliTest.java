@@ -129,4 +129,11 @@ class MerbaCliTest {
         assertEquals(MerbaCli.EXIT_INVALID_INPUT, corrupt.exitCode());
         assertThat(corrupt.err()).contains("garbage.safetensors");
     }
+
+    @Test
+    void csvFieldsAreQuotedWhenNeeded() {
+        assertEquals("plain", PredictCommand.csv("plain"));
+        assertEquals("\"a,b\"", PredictCommand.csv("a,b"));
+        assertEquals("\"say \"\"hi\"\"\"", PredictCommand.csv("say \"hi\""));
+    }
 }

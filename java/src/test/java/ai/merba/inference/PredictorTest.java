@@ -138,6 +138,12 @@ class PredictorTest {
                 assertArrayEquals(one.fineDistribution(), predictor.predict(chw).fineDistribution(), 0.0);
                 assertThat(MEGC3.classes().get(one.fineIndex()).name()).isEqualTo(one.fineLabel());
             }
+            float[] first = FlowDecoder.decode(files.get(0), 3, 28);
+            try (org.bytedeco.pytorch.Tensor t = torch.empty(1, 3, 28, 28)) {
+                t.data_ptr_float().put(first);
+                assertArrayEquals(predictor.predict(first).fineDistribution(),
+                        predictor.predict(t).get(0).fineDistribution(), 0.0);
+            }
             assertThrows(IllegalArgumentException.class, () -> predictor.predict(new float[10]));
             assertThrows(IllegalArgumentException.class, () -> predictor.predict(synthetic.resolve("absent.png")));
         }
@@ -154,7 +160,9 @@ class PredictorTest {
     @Test
     void aPredictorOverAnOwnModelLeavesItOpen() {
         try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, 2)) {
+            assertThat(model.isTraining()).isTrue();
             try (Predictor predictor = Predictor.of(model)) {
+                assertThat(model.isTraining()).as("switched to eval mode").isFalse();
                 predictor.predict(sample(3));
             }
             assertEquals(1, model.predict(sample(3), 1).size()); // still usable

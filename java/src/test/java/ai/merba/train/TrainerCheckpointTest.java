@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,6 +96,7 @@ class TrainerCheckpointTest {
                     .fit(data, null);
         }
         try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, 4)) {
+            List<double[]> before = predictions(model);
             UncheckedIOException e = assertThrows(UncheckedIOException.class,
                     () -> new Trainer(model, CONFIG, 10).resumeFrom(path).fit(data, null));
             assertThat(e.getCause()).isInstanceOf(IncompatibleCheckpointException.class);
@@ -106,6 +108,46 @@ class TrainerCheckpointTest {
                     () -> new Trainer(model, longer, 9).resumeFrom(path).fit(data, null));
             assertEquals(CheckpointException.Reason.STATE_MISMATCH, ((CheckpointException) other.getCause()).reason());
             assertThat(other.getMessage()).contains("other options");
+
+            int threads = torch.get_num_threads();
+            torch.set_num_threads(threads + 1);
+            try {
+                UncheckedIOException moreThreads = assertThrows(UncheckedIOException.class,
+                        () -> new Trainer(model, CONFIG, 9).resumeFrom(path).fit(data, null));
+                assertThat(moreThreads.getMessage()).contains("native threads");
+            } finally {
+                torch.set_num_threads(threads);
+            }
+
+            // Refused resumes leave the model as it was.
+            List<double[]> after = predictions(model);
+            for (int i = 0; i < before.size(); i++) {
+                assertArrayEquals(before.get(i), after.get(i), 0.0);
+            }
+        }
+        try (MerbaModel other = MerbaModel.create(SMALL.toBuilder().optDims(8, 16, 24).build(), MEGC3, 4)) {
+            UncheckedIOException e = assertThrows(UncheckedIOException.class,
+                    () -> new Trainer(other, CONFIG, 9).resumeFrom(path).fit(data, null));
+            assertEquals(CheckpointException.Reason.CONFIG_MISMATCH, ((CheckpointException) e.getCause()).reason());
+        }
+    }
+
+    @Test
+    void checkpointsAreRefusedInTheMiddleOfAnEpoch(@TempDir Path dir) {
+        try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, 4)) {
+            Trainer trainer = new Trainer(model, CONFIG, 9).addListener(new TrainingListener() {
+                @Override
+                public void onBatchEnd(Trainer t, BatchResult batch) {
+                    try {
+                        t.saveCheckpoint(dir.resolve("mid.safetensors"));
+                    } catch (CheckpointException e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            });
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer.fit(data, null));
+            assertThat(e.getMessage()).contains("between epochs");
+            assertThat(dir.resolve("mid.safetensors")).doesNotExist();
         }
     }
 

@@ -58,6 +58,10 @@ public final class MerbaNative {
     @Name("read_checkpoint_metadata")
     public static native @StdString String readCheckpointMetadata(@StdString String path);
 
+    /** The validated {@code __metadata__} of a training-state file (NAME.train.safetensors), without loading it. */
+    @Name("read_training_state_metadata")
+    public static native @StdString String readTrainingStateMetadata(@StdString String path);
+
     /** Bytes allocated through malloc in this process (native tensors and objects; not the Java heap). */
     @Name("native_heap_bytes")
     public static native @Cast("long long") long nativeHeapBytes();

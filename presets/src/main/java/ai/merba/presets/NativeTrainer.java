@@ -35,11 +35,11 @@ public class NativeTrainer extends Pointer {
     @Name("steps_taken")
     public native @Cast("long long") long stepsTaken();
 
-    /** Writes the resumable state (optimiser moments, step, generator) with metadata, a JSON object of strings. */
+    /** Writes the resumable state (weights, optimiser moments, step, generator) with metadata, a JSON object of strings. */
     @Name("save_state")
     public native void saveState(@StdString String path, @StdString String metadataJson);
 
-    /** Restores a saved state; returns its metadata as a JSON object of strings. */
+    /** Restores a saved state (weights included), all checked first; returns its metadata as a JSON object of strings. */
     @Name("load_state")
     public native @StdString String loadState(@StdString String path);
 }
