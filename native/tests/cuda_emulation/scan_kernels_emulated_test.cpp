@@ -16,6 +16,7 @@
 
 #include "cuda/scan_backward_kernel.cuh"
 #include "cuda/scan_forward_kernel.cuh"
+#include "cuda/scan_launch_inputs.h"
 
 namespace cuda = merba::cuda;
 using merba::ops::SelectiveScanOptions;
@@ -51,54 +52,15 @@ Inputs random_inputs(int64_t batch, int64_t dim, int64_t len, int64_t dstate, at
   return in;
 }
 
-const void* ptr(const at::Tensor& t) { return t.defined() ? t.const_data_ptr() : nullptr; }
-
-template <typename T>
-cuda::ScanDtype dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return cuda::ScanDtype::Float32;
-  else if constexpr (std::is_same_v<T, double>) return cuda::ScanDtype::Float64;
-  else if constexpr (std::is_same_v<T, __half>) return cuda::ScanDtype::Float16;
-  else return cuda::ScanDtype::BFloat16;
-}
-
 // {out, last_state, du, ddelta, dA, dB, dC, dD, dz, ddelta_bias} from the emulated kernels, with the weights
 // (A, D, delta_bias) already in the compute type, as the CUDA backend passes them.
 template <typename T>
 std::vector<at::Tensor> run_emulated(const Inputs& in, bool softplus, const at::Tensor& grad_out) {
-  using Acc = cuda::compute_t<T>;
-  const auto compute = std::is_same_v<Acc, double> ? at::kDouble : at::kFloat;
-  const at::Tensor A = in.A.to(compute).contiguous();
-  const at::Tensor D = in.D.defined() ? in.D.to(compute).contiguous() : in.D;
-  const at::Tensor bias = in.delta_bias.defined() ? in.delta_bias.to(compute).contiguous() : in.delta_bias;
-  cuda::ScanParams p;
-  p.dtype = dtype_of<T>();
-  p.batch = in.u.size(0);
-  p.dim = in.u.size(1);
-  p.len = in.u.size(2);
-  p.dstate = in.A.size(1);
-  p.u = in.u.const_data_ptr();
-  p.u_stride_b = in.u.stride(0);
-  p.u_stride_d = in.u.stride(1);
-  p.delta = in.delta.const_data_ptr();
-  p.delta_stride_b = in.delta.stride(0);
-  p.delta_stride_d = in.delta.stride(1);
-  p.B = in.B.const_data_ptr();
-  p.B_stride_b = in.B.stride(0);
-  p.B_stride_n = in.B.stride(1);
-  p.B_stride_l = in.B.stride(2);
-  p.C = in.C.const_data_ptr();
-  p.C_stride_b = in.C.stride(0);
-  p.C_stride_n = in.C.stride(1);
-  p.C_stride_l = in.C.stride(2);
-  if (in.z.defined()) {
-    p.z = in.z.const_data_ptr();
-    p.z_stride_b = in.z.stride(0);
-    p.z_stride_d = in.z.stride(1);
-  }
-  p.A = ptr(A);
-  p.D = ptr(D);
-  p.delta_bias = ptr(bias);
-  p.delta_softplus = softplus;
+  merba::ops::DeviceScanInputs device_inputs{in.u, in.delta, in.A, in.B, in.C, in.D, in.z, in.delta_bias};
+  device_inputs.delta_softplus = softplus;
+  const cuda::LaunchInputs launch(device_inputs);  // the CUDA backend's own conversion to kernel parameters
+  const cuda::ScanParams& p = launch.params;
+  const auto compute = cuda::compute_dtype(in.u);
 
   const auto element = in.u.options().memory_format(c10::MemoryFormat::Contiguous);
   const auto acc = at::TensorOptions().dtype(compute);
@@ -123,7 +85,7 @@ std::vector<at::Tensor> run_emulated(const Inputs& in, bool softplus, const at::
   cuda::ScanBackwardBuffers bb;
   bb.grad_out = go.const_data_ptr();
   bb.states = states.const_data_ptr();
-  bb.pregate = ptr(pregate);
+  bb.pregate = cuda::ptr(pregate);
   bb.du = du.data_ptr();
   bb.ddelta = ddelta.data_ptr();
   bb.dz = dz.defined() ? dz.data_ptr() : nullptr;
