@@ -14,6 +14,7 @@
 // instantiates and launches it.
 #pragma once
 
+#include "cuda/scan_channel.cuh"
 #include "cuda/scan_device.cuh"
 #include "cuda/scan_params.h"
 
@@ -24,29 +25,13 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     scan_backward_kernel(const ScanParams p, const ScanBackwardBuffers g) {
   using Acc = compute_t<T>;
   constexpr int kItems = kItemsPerLane, kChunk = kLanes * kItems;
-  constexpr int kChannels = kWarpsPerBlock * 32 / kLanes;  // per block
+  constexpr int kChannels = ScanChannel<T, kLanes>::kChannels;
   __shared__ Acc dB_part[kChannels][kChunk];  // one state index's dB over a chunk, per channel
   __shared__ Acc dC_part[kChannels][kChunk];
   __shared__ Acc carried[kChannels][kMaxDState];  // the gradient arriving from the later chunk
   __shared__ Acc dA_sum[kChannels][kMaxDState];
 
-  const int lane = threadIdx.x % kLanes, slot = threadIdx.x / kLanes;
-  const std::int64_t b = blockIdx.x;
-  const std::int64_t d_slot = std::int64_t(blockIdx.y) * kChannels + slot;
-  // A slot past the last channel still takes part in the shuffles and the block's dB/dC sums (with zeros):
-  // it reads the last channel's inputs and writes nothing.
-  const bool active = d_slot < p.dim;
-  const std::int64_t d = active ? d_slot : p.dim - 1;
-
-  const T* u = static_cast<const T*>(p.u) + b * p.u_stride_b + d * p.u_stride_d;
-  const T* delta = static_cast<const T*>(p.delta) + b * p.delta_stride_b + d * p.delta_stride_d;
-  const T* z = p.z ? static_cast<const T*>(p.z) + b * p.z_stride_b + d * p.z_stride_d : nullptr;
-  const T* B = static_cast<const T*>(p.B) + b * p.B_stride_b;
-  const T* C = static_cast<const T*>(p.C) + b * p.C_stride_b;
-  const Acc* A = static_cast<const Acc*>(p.A) + d * p.dstate;
-  const Acc D = p.D ? static_cast<const Acc*>(p.D)[d] : Acc(0);
-  const Acc bias = p.delta_bias ? static_cast<const Acc*>(p.delta_bias)[d] : Acc(0);
-  const std::int64_t row = (b * p.dim + d) * p.len;
+  const auto [lane, slot, b, d, active, u, delta, z, B, C, A, D, bias, row] = ScanChannel<T, kLanes>(p);
   const T* grad_out = static_cast<const T*>(g.grad_out) + row;
   const Acc* pregate = g.pregate ? static_cast<const Acc*>(g.pregate) + row : nullptr;
   T* du_out = static_cast<T*>(g.du) + row;

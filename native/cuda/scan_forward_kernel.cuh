@@ -12,6 +12,7 @@
 // instantiates and launches it.
 #pragma once
 
+#include "cuda/scan_channel.cuh"
 #include "cuda/scan_device.cuh"
 #include "cuda/scan_params.h"
 
@@ -22,27 +23,11 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     scan_forward_kernel(const ScanParams p, const ScanForwardBuffers buf) {
   using Acc = compute_t<T>;
   constexpr int kItems = kItemsPerLane, kChunk = kLanes * kItems;
-  constexpr int kChannels = kWarpsPerBlock * 32 / kLanes;  // per block
+  constexpr int kChannels = ScanChannel<T, kLanes>::kChannels;
   // The state after the previous chunk, per channel of the block and state index.
   __shared__ Acc carried[kChannels][kMaxDState];
 
-  const int lane = threadIdx.x % kLanes, slot = threadIdx.x / kLanes;
-  const std::int64_t b = blockIdx.x;
-  const std::int64_t d_slot = std::int64_t(blockIdx.y) * kChannels + slot;
-  // A slot past the last channel still runs, on the last channel's inputs, and writes nothing: its lanes
-  // may share a warp with real channels, and the shuffles need every lane of the warp.
-  const bool active = d_slot < p.dim;
-  const std::int64_t d = active ? d_slot : p.dim - 1;
-
-  const T* u = static_cast<const T*>(p.u) + b * p.u_stride_b + d * p.u_stride_d;
-  const T* delta = static_cast<const T*>(p.delta) + b * p.delta_stride_b + d * p.delta_stride_d;
-  const T* z = p.z ? static_cast<const T*>(p.z) + b * p.z_stride_b + d * p.z_stride_d : nullptr;
-  const T* B = static_cast<const T*>(p.B) + b * p.B_stride_b;
-  const T* C = static_cast<const T*>(p.C) + b * p.C_stride_b;
-  const Acc* A = static_cast<const Acc*>(p.A) + d * p.dstate;
-  const Acc D = p.D ? static_cast<const Acc*>(p.D)[d] : Acc(0);
-  const Acc bias = p.delta_bias ? static_cast<const Acc*>(p.delta_bias)[d] : Acc(0);
-  const std::int64_t row = (b * p.dim + d) * p.len;
+  const auto [lane, slot, b, d, active, u, delta, z, B, C, A, D, bias, row] = ScanChannel<T, kLanes>(p);
   T* out = static_cast<T*>(buf.out) + row;
   Acc* pregate = buf.pregate ? static_cast<Acc*>(buf.pregate) + row : nullptr;
   const std::int64_t chunks = (p.len + kChunk - 1) / kChunk;
