@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "ops/selective_scan.h"
+#include "support/scan_cases.h"
 #include "support/tensor_checks.h"
 
 using merba::ops::SelectiveScanOptions;
@@ -16,31 +17,12 @@ namespace {
 
 const at::Device kCuda(at::kCUDA, 0);
 
-struct Optionals {
-  bool D = false, z = false, delta_bias = false, softplus = false, last_state = false;
-  std::string describe() const {
-    std::ostringstream s;
-    s << (D ? "+D" : "") << (z ? "+z" : "") << (delta_bias ? "+delta_bias" : "") << (softplus ? "+softplus" : "")
-      << (last_state ? "+last_state" : "");
-    return s.str().empty() ? "plain" : s.str();
-  }
-};
+using Optionals = merba::test::ScanOptionals;
 
-// Inputs in MERba's ranges (see tests/ops/selective_scan_test.cpp), made on the CPU.
+// Inputs in MERba's ranges, made on the CPU: {u, delta, A, B, C, D, z, delta_bias}.
 std::vector<at::Tensor> random_inputs(int64_t batch, int64_t dim, int64_t len, int64_t dstate, at::ScalarType dtype,
                                       const Optionals& o, uint64_t seed) {
-  at::manual_seed(seed);
-  const auto opts = at::TensorOptions().dtype(dtype);
-  std::vector<at::Tensor> t(8);
-  t[0] = at::randn({batch, dim, len}, opts);
-  t[1] = o.softplus ? at::randn({batch, dim, len}, opts) * 0.5 - 2.0 : at::rand({batch, dim, len}, opts) * 0.2;
-  t[2] = -at::exp(at::randn({dim, dstate}, opts) * 0.5);
-  t[3] = at::randn({batch, dstate, len}, opts);
-  t[4] = at::randn({batch, dstate, len}, opts);
-  if (o.D) t[5] = at::randn({dim}, opts);
-  if (o.z) t[6] = at::randn({batch, dim, len}, opts);
-  if (o.delta_bias) t[7] = at::rand({dim}, opts) * 0.1;
-  return t;
+  return merba::test::ScanInputs::random(batch, dim, len, dstate, dtype, o, seed).all();
 }
 
 SelectiveScanOptions options_for(const std::vector<at::Tensor>& t, const Optionals& o) {

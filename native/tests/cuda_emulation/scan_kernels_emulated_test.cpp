@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "ops/selective_scan.h"
+#include "support/scan_cases.h"
 #include "support/tensor_checks.h"
 
 // The emulator after every other header (it defines threadIdx, __shared__, …), before the kernels.
@@ -23,34 +24,8 @@ using merba::ops::SelectiveScanOptions;
 
 namespace {
 
-struct Optionals {
-  bool D = false, z = false, delta_bias = false, softplus = false;
-  std::string describe() const {
-    std::ostringstream s;
-    s << (D ? "+D" : "") << (z ? "+z" : "") << (delta_bias ? "+delta_bias" : "") << (softplus ? "+softplus" : "");
-    return s.str().empty() ? "plain" : s.str();
-  }
-};
-
-struct Inputs {
-  at::Tensor u, delta, A, B, C, D, z, delta_bias;
-};
-
-Inputs random_inputs(int64_t batch, int64_t dim, int64_t len, int64_t dstate, at::ScalarType dtype,
-                     const Optionals& o, uint64_t seed) {
-  at::manual_seed(seed);
-  const auto opts = at::TensorOptions().dtype(dtype);
-  Inputs in;
-  in.u = at::randn({batch, dim, len}, opts);
-  in.delta = o.softplus ? at::randn({batch, dim, len}, opts) * 0.5 - 2.0 : at::rand({batch, dim, len}, opts) * 0.2;
-  in.A = -at::exp(at::randn({dim, dstate}, opts) * 0.5);
-  in.B = at::randn({batch, dstate, len}, opts);
-  in.C = at::randn({batch, dstate, len}, opts);
-  if (o.D) in.D = at::randn({dim}, opts);
-  if (o.z) in.z = at::randn({batch, dim, len}, opts);
-  if (o.delta_bias) in.delta_bias = at::rand({dim}, opts) * 0.1;
-  return in;
-}
+using Optionals = merba::test::ScanOptionals;
+using Inputs = merba::test::ScanInputs;
 
 // {out, last_state, du, ddelta, dA, dB, dC, dD, dz, ddelta_bias} from the emulated kernels, with the weights
 // (A, D, delta_bias) already in the compute type, as the CUDA backend passes them.
@@ -149,18 +124,18 @@ TEST(emulated_float32_kernels_match_the_cpu_operator) {
   for (int64_t len : {1, 7, 49}) {
     for (int64_t dstate : {1, 8}) {
       for (const Optionals& o : {Optionals{}, kEverything}) {
-        const Inputs in = random_inputs(2, 5, len, dstate, at::kFloat, o, 100 + len + dstate);
+        const Inputs in = Inputs::random(2, 5, len, dstate, at::kFloat, o, 100 + len + dstate);
         expect_emulated_matches_cpu<float>(in, o, 1e-5, shape_label(2, 5, len, dstate));
       }
     }
   }
-  const Inputs largest_state = random_inputs(1, 3, 49, 16, at::kFloat, kEverything, 165);
+  const Inputs largest_state = Inputs::random(1, 3, 49, 16, at::kFloat, kEverything, 165);
   expect_emulated_matches_cpu<float>(largest_state, kEverything, 1e-5, shape_label(1, 3, 49, 16));
-  const Inputs two_blocks = random_inputs(1, 20, 49, 4, at::kFloat, kEverything, 166);  // 16 + 4 channels
+  const Inputs two_blocks = Inputs::random(1, 20, 49, 4, at::kFloat, kEverything, 166);  // 16 + 4 channels
   expect_emulated_matches_cpu<float>(two_blocks, kEverything, 1e-5, shape_label(1, 20, 49, 4));
   for (const Optionals& o : {Optionals{.D = true}, Optionals{.z = true}, Optionals{.delta_bias = true},
                              Optionals{.softplus = true}}) {
-    const Inputs in = random_inputs(2, 3, 49, 8, at::kFloat, o, 5);
+    const Inputs in = Inputs::random(2, 3, 49, 8, at::kFloat, o, 5);
     expect_emulated_matches_cpu<float>(in, o, 1e-5, shape_label(2, 3, 49, 8));
   }
 }
@@ -169,18 +144,18 @@ TEST(emulated_long_windows_and_several_chunks_match_the_cpu_operator) {
   // 64 and 65: the two lane layouts at their boundary; 196: one chunk of 256 (8 steps on each of 32 lanes);
   // 300 and 520: two and three chunks with carried state.
   for (int64_t len : {64, 65, 196, 300, 520}) {
-    const Inputs in = random_inputs(1, 3, len, 4, at::kFloat, kEverything, 200 + len);
+    const Inputs in = Inputs::random(1, 3, len, 4, at::kFloat, kEverything, 200 + len);
     expect_emulated_matches_cpu<float>(in, kEverything, 1e-5, shape_label(1, 3, len, 4));
   }
 }
 
 TEST(emulated_float64_kernels_match_the_cpu_operator) {
-  const Inputs in = random_inputs(2, 3, 70, 4, at::kDouble, kEverything, 9);
+  const Inputs in = Inputs::random(2, 3, 70, 4, at::kDouble, kEverything, 9);
   expect_emulated_matches_cpu<double>(in, kEverything, 1e-12, shape_label(2, 3, 70, 4));
 }
 
 TEST(emulated_kernels_read_strided_inputs_in_place) {
-  Inputs in = random_inputs(2, 4, 33, 8, at::kFloat, kEverything, 17);
+  Inputs in = Inputs::random(2, 4, 33, 8, at::kFloat, kEverything, 17);
   const at::Tensor uz = at::cat({in.u, in.z}, 1);
   in.u = uz.narrow(1, 0, 4);
   in.z = uz.narrow(1, 4, 4);
@@ -191,7 +166,7 @@ TEST(emulated_kernels_read_strided_inputs_in_place) {
 TEST(emulated_half_precision_kernels_match_the_cpu_operator) {
   // Both compute in float32 from the same rounded inputs and round once: about one unit in the last place.
   for (at::ScalarType dtype : {at::kBFloat16, at::kHalf}) {
-    Inputs in = random_inputs(2, 3, 49, 8, at::kFloat, kEverything, 23);
+    Inputs in = Inputs::random(2, 3, 49, 8, at::kFloat, kEverything, 23);
     for (at::Tensor* t : {&in.u, &in.delta, &in.B, &in.C, &in.z}) *t = t->to(dtype);
     if (dtype == at::kBFloat16) expect_emulated_matches_cpu<__nv_bfloat16>(in, kEverything, 1e-2, "bf16");
     else expect_emulated_matches_cpu<__half>(in, kEverything, 2e-3, "fp16");

@@ -9,6 +9,7 @@
 #include "ops/cpu/scan_cpu.h"
 #include "ops/selective_scan.h"
 #include "reference/selective_scan_reference.h"
+#include "support/scan_cases.h"
 #include "support/tensor_checks.h"
 
 using merba::ops::SelectiveScanOptions;
@@ -18,39 +19,8 @@ namespace cpu = merba::ops::cpu;
 
 namespace {
 
-// Which optional inputs a case uses.
-struct Optionals {
-  bool D = false, z = false, delta_bias = false, softplus = false, last_state = false;
-  std::string describe() const {
-    std::ostringstream s;
-    s << (D ? "+D" : "") << (z ? "+z" : "") << (delta_bias ? "+delta_bias" : "")
-      << (softplus ? "+softplus" : "") << (last_state ? "+last_state" : "");
-    return s.str().empty() ? "plain" : s.str();
-  }
-};
-
-// Inputs in the ranges MERba produces: Δ around softplus(dt_bias) ∈ [1e-3, 0.1] plus noise, A = −exp(A_log).
-struct Inputs {
-  at::Tensor u, delta, A, B, C, D, z, delta_bias;
-
-  static Inputs random(int64_t batch, int64_t dim, int64_t len, int64_t dstate, at::ScalarType dtype,
-                       const Optionals& o, uint64_t seed) {
-    at::manual_seed(seed);
-    const auto opts = at::TensorOptions().dtype(dtype);
-    Inputs in;
-    in.u = at::randn({batch, dim, len}, opts);
-    in.delta = o.softplus ? at::randn({batch, dim, len}, opts) * 0.5 - 2.0 : at::rand({batch, dim, len}, opts) * 0.2;
-    in.A = -at::exp(at::randn({dim, dstate}, opts) * 0.5);
-    in.B = at::randn({batch, dstate, len}, opts);
-    in.C = at::randn({batch, dstate, len}, opts);
-    if (o.D) in.D = at::randn({dim}, opts);
-    if (o.z) in.z = at::randn({batch, dim, len}, opts);
-    if (o.delta_bias) in.delta_bias = at::rand({dim}, opts) * 0.1;
-    return in;
-  }
-
-  std::vector<at::Tensor> all() const { return {u, delta, A, B, C, D, z, delta_bias}; }
-};
+using Optionals = merba::test::ScanOptionals;
+using Inputs = merba::test::ScanInputs;
 
 SelectiveScanOptions options_for(const std::vector<at::Tensor>& t, const Optionals& o) {
   return SelectiveScanOptions().D(t[5]).z(t[6]).delta_bias(t[7]).delta_softplus(o.softplus).return_last_state(
