@@ -102,20 +102,9 @@ final class PredictCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
         }
-        if (items.get(0).features() == null) {
-            return predictor.predictFiles(items.stream().map(Item::file).toList(), batchSize);
-        }
-        int perSample = items.get(0).features().length;
-        List<Prediction> predictions = new ArrayList<>(items.size());
-        for (int from = 0; from < items.size(); from += batchSize) {
-            int n = Math.min(batchSize, items.size() - from);
-            float[] batch = new float[n * perSample];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(items.get(from + i).features(), 0, batch, i * perSample, perSample);
-            }
-            predictions.addAll(predictor.predict(batch, n));
-        }
-        return predictions;
+        return items.get(0).features() == null
+                ? predictor.predictFiles(items.stream().map(Item::file).toList(), batchSize)
+                : predictor.predictSamples(items.stream().map(Item::features).toList(), batchSize);
     }
 
     private static boolean isFlowFile(Path p) {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntFunction;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -99,16 +100,31 @@ public final class Predictor implements AutoCloseable {
     /** Several flow files, predicted in batches of {@code batchSize}; results in the files' order. */
     public List<Prediction> predictFiles(List<Path> flowFiles, int batchSize) {
         Objects.requireNonNull(flowFiles, "flowFiles");
+        return predictAll(flowFiles.size(), i -> decode(flowFiles.get(i)), batchSize);
+    }
+
+    /** Several samples, each (C_in, S, S) row-major, predicted in batches of {@code batchSize}; results in order. */
+    public List<Prediction> predictSamples(List<float[]> samples, int batchSize) {
+        Objects.requireNonNull(samples, "samples");
+        return predictAll(samples.size(), samples::get, batchSize);
+    }
+
+    private List<Prediction> predictAll(int count, IntFunction<float[]> sample, int batchSize) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
         }
         int perSample = perSample();
-        List<Prediction> predictions = new ArrayList<>(flowFiles.size());
-        for (int from = 0; from < flowFiles.size(); from += batchSize) {
-            int n = Math.min(batchSize, flowFiles.size() - from);
+        List<Prediction> predictions = new ArrayList<>(count);
+        for (int from = 0; from < count; from += batchSize) {
+            int n = Math.min(batchSize, count - from);
             float[] batch = new float[n * perSample];
             for (int i = 0; i < n; i++) {
-                System.arraycopy(decode(flowFiles.get(from + i)), 0, batch, i * perSample, perSample);
+                float[] one = sample.apply(from + i);
+                if (one.length != perSample) {
+                    throw new IllegalArgumentException("sample " + (from + i) + " has " + one.length
+                            + " floats, expected " + perSample);
+                }
+                System.arraycopy(one, 0, batch, i * perSample, perSample);
             }
             predictions.addAll(predict(batch, n));
         }

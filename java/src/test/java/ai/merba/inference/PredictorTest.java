@@ -144,6 +144,12 @@ class PredictorTest {
                 assertArrayEquals(predictor.predict(first).fineDistribution(),
                         predictor.predict(t).get(0).fineDistribution(), 0.0);
             }
+            List<float[]> decodedAll = files.stream().map(f -> FlowDecoder.decode(f, 3, 28)).toList();
+            List<Prediction> fromSamples = predictor.predictSamples(decodedAll, 2);
+            for (int i = 0; i < files.size(); i++) {
+                assertArrayEquals(batched.get(i).fineDistribution(), fromSamples.get(i).fineDistribution(), 0.0);
+            }
+            assertThrows(IllegalArgumentException.class, () -> predictor.predictSamples(List.of(new float[10]), 2));
             assertThrows(IllegalArgumentException.class, () -> predictor.predict(new float[10]));
             assertThrows(IllegalArgumentException.class, () -> predictor.predict(synthetic.resolve("absent.png")));
         }
