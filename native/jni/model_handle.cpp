@@ -25,17 +25,16 @@ auto guarded(F&& body) -> decltype(body()) {
 
 }  // namespace
 
-ModelHandle::ModelHandle(const std::string& spec_json, long long seed) : impl_(std::make_unique<Impl>()) {
+ModelHandle::ModelHandle(const std::string& spec_json) : impl_(std::make_unique<Impl>()) {
   guarded([&] {
     impl_->net = model::MerbaNet(model::ModelConfig::from_json(spec_json));
-    model::initialize(*impl_->net, static_cast<uint64_t>(seed));
     return 0;
   });
 }
 
-ModelHandle::ModelHandle(const std::string& spec_json) : impl_(std::make_unique<Impl>()) {
+ModelHandle::ModelHandle(const std::string& spec_json, long long seed) : ModelHandle(spec_json) {
   guarded([&] {
-    impl_->net = model::MerbaNet(model::ModelConfig::from_json(spec_json));
+    model::initialize(*impl_->net, static_cast<uint64_t>(seed));
     return 0;
   });
 }
