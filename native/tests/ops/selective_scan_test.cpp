@@ -10,12 +10,14 @@
 #include "ops/selective_scan.h"
 #include "reference/selective_scan_reference.h"
 #include "support/scan_cases.h"
+#include "support/cpu_variants.h"
 #include "support/tensor_checks.h"
 
 using merba::ops::SelectiveScanOptions;
 using merba::ops::selective_scan;
 using merba::reference::selective_scan_reference;
 namespace cpu = merba::ops::cpu;
+using merba::test::for_each_cpu_capability;
 
 namespace {
 
@@ -65,17 +67,6 @@ std::vector<Optionals> optional_combinations() {
   result.push_back({.last_state = true});
   result.push_back({.D = true, .z = true, .delta_bias = true, .softplus = true, .last_state = true});
   return result;
-}
-
-// Runs body once per instruction-set variant this processor supports, restoring the choice afterwards.
-template <typename F>
-void for_each_cpu_capability(F body) {
-  const cpu::CpuCapability saved = cpu::cpu_capability();
-  for (cpu::CpuCapability c : cpu::supported_cpu_capabilities()) {
-    cpu::set_cpu_capability(c);
-    body();
-  }
-  cpu::set_cpu_capability(saved);
 }
 
 }  // namespace

@@ -1,0 +1,56 @@
+// Training steps of composite-28 (forward, DGCM loss, backward, clipping, AdamW) on random 28×28 inputs:
+// samples/s from the median step time, as the LOSO runner drives TrainSession::step.
+//
+//   train_bench [--batch 32] [--threads 2] [--seconds 10]
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "model/merba_net.h"
+#include "train/train_session.h"
+
+using Clock = std::chrono::steady_clock;
+
+int main(int argc, char** argv) {
+  int64_t batch = 32;
+  int threads = 2;
+  double seconds = 10;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--batch")) batch = std::atoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
+    else {
+      std::fprintf(stderr, "usage: %s [--batch B] [--threads N] [--seconds S]\n", argv[0]);
+      return 2;
+    }
+  }
+  at::set_num_threads(threads);
+  merba::model::MerbaNet net(merba::model::composite_28());
+  merba::model::initialize(*net, 1);
+  merba::train::TrainingOptions options;
+  options.total_steps = 1000000;
+  merba::train::TrainSession session(net, options, 3);
+  at::manual_seed(0);
+  const at::Tensor x = at::rand({batch, 3, 28, 28});
+  const at::Tensor y = at::randint(0, 3, {batch}, at::TensorOptions().dtype(at::kLong));
+  for (int i = 0; i < 3; ++i) session.step(x, y);
+  std::vector<double> ms;
+  const auto start = Clock::now();
+  while (ms.size() < 10 || std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
+    const auto t0 = Clock::now();
+    session.step(x, y);
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  const double p50 = ms[ms.size() / 2];
+  std::printf("composite-28 training step, batch %lld, %d threads: %zu steps, p50 %.2f ms, p90 %.2f ms, "
+              "%.1f samples/s\n",
+              static_cast<long long>(batch), threads, ms.size(), p50, ms[ms.size() * 9 / 10], 1000.0 * batch / p50);
+  return 0;
+}
