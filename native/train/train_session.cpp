@@ -14,6 +14,7 @@
 
 #include "model/training_context.h"
 
+#include "train/adamw_step.h"
 #include "train/augmentation.h"
 #include "train/parameter_groups.h"
 
@@ -117,7 +118,7 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   }
   r.grad_norm = torch::nn::utils::clip_grad_norm_(
       parameters_, options_.grad_clip > 0 ? options_.grad_clip : std::numeric_limits<double>::infinity());
-  optimizer_->step();
+  adamw_step(*optimizer_);
   ++step_;
   for (int64_t s = 0; s < shards; ++s) {
     r.loss += losses[s];

@@ -9,6 +9,9 @@
 
 #include "model/merba_net.h"
 #include "support/tensor_checks.h"
+#include <torch/optim/adamw.h>
+
+#include "train/adamw_step.h"
 #include "train/augmentation.h"
 #include "train/parameter_groups.h"
 #include "train/train_session.h"
@@ -30,6 +33,52 @@ TEST(schedule_values_at_chosen_steps) {
   EXPECT_TRUE(near(train::learning_rate_at(o, 60), 1e-6 + (5e-4 - 1e-6) * 0.5));  // half-way: the mean
   EXPECT_TRUE(near(train::learning_rate_at(o, 110), 1e-6));         // the end: the floor
   EXPECT_TRUE(near(train::learning_rate_at(o, 109), 1e-6 + (5e-4 - 1e-6) * 0.5 * (1 + std::cos(M_PI * 0.99))));
+}
+
+TEST(one_pass_adamw_matches_libtorch_adamw) {
+  // Two parameter groups (with and without weight decay), float32 and float64 parameters of several sizes
+  // (one larger than a work item), a parameter without gradient, and a learning rate that changes.
+  for (at::ScalarType dtype : {at::kFloat, at::kDouble}) {
+    at::manual_seed(21);
+    std::vector<at::Tensor> initial{at::randn({40000}, dtype), at::randn({7, 5}, dtype), at::randn({3}, dtype),
+                                    at::randn({4}, dtype)};
+    auto make = [&](std::vector<at::Tensor>& params) {
+      for (const at::Tensor& t : initial) params.push_back(t.clone().requires_grad_(true));
+      std::vector<torch::optim::OptimizerParamGroup> groups;
+      groups.emplace_back(std::vector<at::Tensor>{params[0], params[1]},
+                          std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(1e-2).weight_decay(0.05)));
+      groups.emplace_back(std::vector<at::Tensor>{params[2], params[3]},
+                          std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(1e-2).weight_decay(0.0)));
+      return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(1e-2));
+    };
+    std::vector<at::Tensor> ours_p, theirs_p;
+    auto ours = make(ours_p), theirs = make(theirs_p);
+    for (int step = 0; step < 6; ++step) {
+      for (size_t i = 0; i < 3; ++i) {  // the last parameter never gets a gradient
+        const at::Tensor g = at::randn(initial[i].sizes(), dtype) * (step + 1);
+        ours_p[i].mutable_grad() = g.clone();
+        theirs_p[i].mutable_grad() = g.clone();
+      }
+      for (auto* o : {ours.get(), theirs.get()}) {
+        for (auto& group : o->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(1e-2 / (step + 1));
+      }
+      train::adamw_step(*ours);
+      theirs->step();
+    }
+    const double tol = dtype == at::kDouble ? 1e-12 : 1e-6;
+    for (size_t i = 0; i < initial.size(); ++i) {
+      EXPECT_CLOSE(ours_p[i].detach(), theirs_p[i].detach(), tol, "parameter " + std::to_string(i));
+      const auto key = ours_p[i].unsafeGetTensorImpl(), other = theirs_p[i].unsafeGetTensorImpl();
+      EXPECT_EQ(ours->state().count(key), theirs->state().count(other));
+      if (!ours->state().count(key)) continue;
+      const auto& a = static_cast<const torch::optim::AdamWParamState&>(*ours->state().at(key));
+      const auto& b = static_cast<const torch::optim::AdamWParamState&>(*theirs->state().at(other));
+      EXPECT_EQ(a.step(), b.step());
+      EXPECT_CLOSE(a.exp_avg(), b.exp_avg(), tol, "exp_avg " + std::to_string(i));
+      EXPECT_CLOSE(a.exp_avg_sq(), b.exp_avg_sq(), tol, "exp_avg_sq " + std::to_string(i));
+    }
+    EXPECT_TRUE(!ours->state().count(ours_p[3].unsafeGetTensorImpl()));
+  }
 }
 
 TEST(parameter_groups_hold_exactly_the_no_decay_names) {
