@@ -36,6 +36,10 @@ struct DepthwiseConvSiluFunction : public torch::autograd::Function<DepthwiseCon
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    // The kernels' gradients are not themselves differentiable: refuse create_graph rather than return
+    // second derivatives that silently lack SiLU's terms.
+    TORCH_CHECK(!at::GradMode::is_enabled(),
+                "depthwise_conv1d_silu: double backward (create_graph=true) is not supported");
     const variable_list saved = ctx->get_saved_variables();
     const at::Tensor& x = saved[0];
     const at::Tensor& w = saved[1];

@@ -14,7 +14,8 @@
 namespace merba::ops {
 
 // tokens: (N, L, C); weight: (C, 1, k) with k odd (Conv1d's depthwise layout). Returns (N, L, C),
-// differentiable in both. Throws c10::ValueError for other shapes.
+// differentiable once in both (backward with create_graph is refused on the fused path). Throws
+// c10::ValueError for other shapes.
 at::Tensor depthwise_conv1d_silu(const at::Tensor& tokens, const at::Tensor& weight);
 
 at::Tensor depthwise_conv1d_silu_plain(const at::Tensor& tokens, const at::Tensor& weight);

@@ -21,6 +21,8 @@ struct GeluFunction : public torch::autograd::Function<GeluFunction> {
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    // The saved derivative is a constant to autograd: refuse create_graph rather than drop the second derivative.
+    TORCH_CHECK(!at::GradMode::is_enabled(), "gelu: double backward (create_graph=true) is not supported");
     return {grad_outputs[0] * ctx->get_saved_variables()[0]};
   }
 };

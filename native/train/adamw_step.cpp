@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 #include <vector>
 
 namespace merba::train {
@@ -41,23 +42,46 @@ void apply(const Update& u, int64_t begin, int64_t end) {
 }
 
 bool fusable(const at::Tensor& p) {
+  if (p.grad().is_sparse()) return false;
   return p.is_cpu() && p.is_contiguous() && p.grad().is_contiguous() &&
          (p.scalar_type() == at::kFloat || p.scalar_type() == at::kDouble) &&
-         p.grad().scalar_type() == p.scalar_type();
+         p.grad().scalar_type() == p.scalar_type() && p.grad().numel() == p.numel();
+}
+
+// A state made elsewhere (restored, or by optimizer.step()) must match its parameter before raw writes.
+bool state_fits(const at::Tensor& p, const torch::optim::AdamWParamState& s) {
+  for (const at::Tensor& t : {s.exp_avg(), s.exp_avg_sq()}) {
+    if (!t.defined() || t.numel() != p.numel() || t.scalar_type() != p.scalar_type() || !t.is_cpu()) return false;
+  }
+  return true;
+}
+
+// Whether every parameter with a gradient can take the one-pass update: else optimizer.step() does all.
+bool all_fusable(torch::optim::AdamW& optimizer) {
+  std::unordered_set<const void*> seen;
+  for (const auto& group : optimizer.param_groups()) {
+    const auto& o = static_cast<const torch::optim::AdamWOptions&>(group.options());
+    for (const auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      // A parameter listed twice would be updated twice, concurrently.
+      if (o.amsgrad() || !fusable(p) || !seen.insert(p.unsafeGetTensorImpl()).second) return false;
+      const auto it = optimizer.state().find(p.unsafeGetTensorImpl());
+      if (it != optimizer.state().end() &&
+          !state_fits(p, static_cast<const torch::optim::AdamWParamState&>(*it->second))) {
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 }  // namespace
 
 void adamw_step(torch::optim::AdamW& optimizer) {
   at::NoGradGuard no_grad;
-  for (const auto& group : optimizer.param_groups()) {
-    const auto& o = static_cast<const torch::optim::AdamWOptions&>(group.options());
-    for (const auto& p : group.params()) {
-      if (p.grad().defined() && (o.amsgrad() || !fusable(p) || p.grad().is_sparse())) {
-        optimizer.step();
-        return;
-      }
-    }
+  if (!all_fusable(optimizer)) {
+    optimizer.step();
+    return;
   }
   std::vector<Update> updates;
   auto& state = optimizer.state();
@@ -105,6 +129,11 @@ void adamw_step(torch::optim::AdamW& optimizer) {
       else apply<double>(u, item.begin, item.end);
     }
   });
+  // The writes went through raw pointers: count them as the in-place updates they are, so that autograd
+  // still detects a graph that saved a parameter before the step.
+  for (const Update& u : updates) {
+    for (const at::Tensor* t : {&u.param, &u.exp_avg, &u.exp_avg_sq}) t->unsafeGetTensorImpl()->bump_version();
+  }
 }
 
 }  // namespace merba::train

@@ -10,21 +10,15 @@
 #include <type_traits>
 
 #include "ops/cpu/conv_silu_kernel.h"
-#include "ops/cpu/scan_cpu.h"
+#include "ops/cpu/cpu_capability.h"
 
 namespace merba::ops::cpu {
 namespace {
 
 template <typename T>
 const ConvSiluKernels<T>& kernels() {
-#if defined(MERBA_HAVE_AVX2_KERNELS)
-  if (cpu_capability() == CpuCapability::AVX2) {
-    if constexpr (std::is_same_v<T, float>) return isa_avx2::conv_silu_kernels_float();
-    else return isa_avx2::conv_silu_kernels_double();
-  }
-#endif
-  if constexpr (std::is_same_v<T, float>) return isa_default::conv_silu_kernels_float();
-  else return isa_default::conv_silu_kernels_double();
+  if constexpr (std::is_same_v<T, float>) return MERBA_CPU_KERNELS(conv_silu_kernels_float);
+  else return MERBA_CPU_KERNELS(conv_silu_kernels_double);
 }
 
 ConvSiluShape shape_of(const at::Tensor& x, const at::Tensor& weight_t) {

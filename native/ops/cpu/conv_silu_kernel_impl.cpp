@@ -2,7 +2,7 @@
 // once per instruction set (CMake defines MERBA_ISA_NAMESPACE and the flags); conv_silu_cpu.cpp dispatches.
 //
 // Each (l, c) output needs k neighbours along L of the same channel, so the channel axis (contiguous in
-// the (N, L, C) layout MERBa's in_proj produces) is the vector axis: eight channels per Vec8f.
+// the (N, L, C) layout MERba's in_proj produces) is the vector axis: eight channels per Vec8f.
 #include "ops/cpu/conv_silu_kernel.h"
 #include "ops/cpu/scan_math.h"
 

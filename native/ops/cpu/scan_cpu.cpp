@@ -6,56 +6,15 @@
 #include <c10/util/Exception.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
-#include <cstring>
+#include <type_traits>
 
 namespace merba::ops::cpu {
 namespace {
 
-bool processor_supports(CpuCapability capability) {
-  switch (capability) {
-    case CpuCapability::DEFAULT: return true;
-    case CpuCapability::AVX2:
-#if defined(MERBA_HAVE_AVX2_KERNELS)
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-      return false;
-#endif
-  }
-  return false;
-}
-
-CpuCapability initial_capability() {
-  CpuCapability best = processor_supports(CpuCapability::AVX2) ? CpuCapability::AVX2 : CpuCapability::DEFAULT;
-  const char* requested = std::getenv("MERBA_CPU_CAPABILITY");
-  if (requested == nullptr || *requested == '\0') return best;
-  for (CpuCapability c : {CpuCapability::DEFAULT, CpuCapability::AVX2}) {
-    if (to_string(c) == requested) {
-      TORCH_CHECK(processor_supports(c), "MERBA_CPU_CAPABILITY=", requested,
-                  " is not supported by this processor or build");
-      return c;
-    }
-  }
-  TORCH_CHECK(false, "MERBA_CPU_CAPABILITY must be 'default' or 'avx2', got '", requested, "'");
-}
-
-std::atomic<CpuCapability>& capability_slot() {
-  static std::atomic<CpuCapability> slot{initial_capability()};
-  return slot;
-}
-
 template <typename T>
-const ScanKernels<T>& kernels_for(CpuCapability capability) {
-#if defined(MERBA_HAVE_AVX2_KERNELS)
-  if (capability == CpuCapability::AVX2) {
-    if constexpr (std::is_same_v<T, float>) return isa_avx2::scan_kernels_float();
-    else return isa_avx2::scan_kernels_double();
-  }
-#endif
-  (void)capability;
-  if constexpr (std::is_same_v<T, float>) return isa_default::scan_kernels_float();
-  else return isa_default::scan_kernels_double();
+const ScanKernels<T>& kernels() {
+  if constexpr (std::is_same_v<T, float>) return MERBA_CPU_KERNELS(scan_kernels_float);
+  else return MERBA_CPU_KERNELS(scan_kernels_double);
 }
 
 template <typename T>
@@ -103,7 +62,7 @@ ScanForwardResult forward_typed(const ScanTensors& t, bool return_last_state) {
   if (return_last_state) result.last_state = at::empty({in.batch, in.dim, in.dstate}, t.u.options());
   ScanForwardOutputs<T> out{result.out.data_ptr<T>(),
                             return_last_state ? result.last_state.data_ptr<T>() : nullptr};
-  const ScanKernels<T>& k = kernels_for<T>(cpu_capability());
+  const ScanKernels<T>& k = kernels<T>();
   at::parallel_for(0, in.batch * in.dim, grain_for(in.len, in.dstate), [&](int64_t begin, int64_t end) {
     k.forward_rows(in, out, begin, end);
   });
@@ -143,7 +102,7 @@ ScanGradients backward_typed(const ScanTensors& t, const at::Tensor& grad_out) {
   out.dC = dC_parts.data_ptr<T>();
   out.groups = groups;
 
-  const ScanKernels<T>& k = kernels_for<T>(cpu_capability());
+  const ScanKernels<T>& k = kernels<T>();
   at::parallel_for(0, tasks, 1, [&](int64_t task_begin, int64_t task_end) {
     for (int64_t task = task_begin; task < task_end; ++task) {
       ScanTaskAccumulators<T> acc{dA_parts.data_ptr<T>() + task * in.dim * in.dstate,
@@ -162,30 +121,6 @@ ScanGradients backward_typed(const ScanTensors& t, const at::Tensor& grad_out) {
 }
 
 }  // namespace
-
-std::string to_string(CpuCapability capability) {
-  switch (capability) {
-    case CpuCapability::DEFAULT: return "default";
-    case CpuCapability::AVX2: return "avx2";
-  }
-  return "unknown";
-}
-
-CpuCapability cpu_capability() { return capability_slot().load(std::memory_order_relaxed); }
-
-void set_cpu_capability(CpuCapability capability) {
-  TORCH_CHECK(processor_supports(capability), "CPU capability '", to_string(capability),
-              "' is not supported by this processor or build");
-  capability_slot().store(capability, std::memory_order_relaxed);
-}
-
-std::vector<CpuCapability> supported_cpu_capabilities() {
-  std::vector<CpuCapability> result;
-  for (CpuCapability c : {CpuCapability::DEFAULT, CpuCapability::AVX2}) {
-    if (processor_supports(c)) result.push_back(c);
-  }
-  return result;
-}
 
 ScanForwardResult scan_forward(const ScanTensors& in, bool return_last_state) {
   if (in.u.scalar_type() == at::kDouble) return forward_typed<double>(in, return_last_state);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/cpu/cpu_capability.h"
 #include "ops/cpu/scan_kernel.h"
 
 namespace merba::ops::cpu {
@@ -32,12 +33,5 @@ struct ScanGradients {
 
 ScanForwardResult scan_forward(const ScanTensors& in, bool return_last_state);
 ScanGradients scan_backward(const ScanTensors& in, const at::Tensor& grad_out);
-
-// The variant in use: the best the processor supports, unless MERBA_CPU_CAPABILITY (default|avx2) or
-// set_cpu_capability() says otherwise. Tests and benchmarks use the setter to exercise every variant.
-CpuCapability cpu_capability();
-void set_cpu_capability(CpuCapability capability);
-std::vector<CpuCapability> supported_cpu_capabilities();
-std::string to_string(CpuCapability capability);
 
 }  // namespace merba::ops::cpu

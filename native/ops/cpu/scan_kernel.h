@@ -67,9 +67,6 @@ struct ScanKernels {
                          const ScanTaskAccumulators<T>&, std::int64_t begin, std::int64_t end);
 };
 
-// Instruction-set variants compiled into this build. DEFAULT is the x86-64 (or other) baseline.
-enum class CpuCapability { DEFAULT, AVX2 };
-
 #define MERBA_DECLARE_SCAN_KERNELS(ns)              \
   namespace ns {                                    \
   const ScanKernels<float>& scan_kernels_float();   \

@@ -1,6 +1,7 @@
 // The fused depthwise conv1d + SiLU against LibTorch's own conv1d (groups = C) followed by SiLU, in every
 // instruction-set variant, forward and both gradients; float64 finite differences; bad shapes refused.
 #include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
 #include <ATen/Parallel.h>
 
 #include <sstream>
@@ -39,7 +40,7 @@ Results run(Op op, const at::Tensor& x, const at::Tensor& w, const at::Tensor& u
 
 void expect_matches_libtorch(int64_t n, int64_t len, int64_t channels, int64_t k, at::ScalarType dtype, uint64_t seed) {
   at::manual_seed(seed);
-  // Values in the range MERBa's in_proj produces, weights like Conv1d's default initialisation.
+  // Values in the range MERba's in_proj produces, weights like Conv1d's default initialisation.
   const at::Tensor x = at::randn({n, len, channels}, dtype);
   const at::Tensor w = (at::rand({channels, 1, k}, dtype) * 2 - 1) / std::sqrt(static_cast<double>(k));
   const at::Tensor upstream = at::randn({n, len, channels}, dtype);
@@ -62,7 +63,7 @@ void expect_matches_libtorch(int64_t n, int64_t len, int64_t channels, int64_t k
 
 TEST(matches_libtorch_conv1d_and_silu) {
   for_each_cpu_capability([] {
-    // MERBa's shapes (C = 2h of each stage, L = 49, k = 3), channel counts with a scalar tail, k = 5 and 1,
+    // MERba's shapes (C = 2h of each stage, L = 49, k = 3), channel counts with a scalar tail, k = 5 and 1,
     // and sequences shorter than the kernel.
     expect_matches_libtorch(6, 49, 32, 3, at::kFloat, 1);
     expect_matches_libtorch(3, 49, 128, 3, at::kFloat, 2);
@@ -85,20 +86,49 @@ TEST(float64_gradcheck) {
 
 TEST(strided_tokens_and_the_thread_count_do_not_change_results) {
   at::manual_seed(10);
-  // A channel slice of a wider tensor (what a split hands over), on one and on two threads.
-  const at::Tensor wide = at::randn({8, 49, 48});
+  // A channel slice of a wider tensor (what a split hands over), on one and on two threads. 64 rows of
+  // 49 × 32 make two backward tasks on two threads, whose weight-gradient slots are summed.
+  const at::Tensor wide = at::randn({64, 49, 48});
   const at::Tensor x = wide.narrow(2, 8, 32), w = at::randn({32, 1, 3}) * 0.5;
-  const at::Tensor upstream = at::randn({8, 49, 32});
+  const at::Tensor upstream = at::randn({64, 49, 32});
   EXPECT_TRUE(!x.is_contiguous());
+  const int threads = at::get_num_threads();
   at::set_num_threads(1);
   const Results one = run(depthwise_conv1d_silu, x, w, upstream);
   at::set_num_threads(2);
   const Results two = run(depthwise_conv1d_silu, x, w, upstream);
+  at::set_num_threads(threads);
   const Results compact = run(depthwise_conv1d_silu, x.contiguous(), w, upstream);
+  const Results expected = run(libtorch_conv_silu, x, w, upstream);
   EXPECT_CLOSE(two.y, one.y, 0.0, "y");  // rows are independent: bit-identical
   EXPECT_CLOSE(two.gx, one.gx, 0.0, "grad x");
-  EXPECT_CLOSE(two.gw, one.gw, 1e-6, "grad weight");  // per-task partial sums, added in a fixed order
+  EXPECT_CLOSE(two.gw, one.gw, 1e-5, "grad weight");  // per-task partial sums, added in a fixed order
+  EXPECT_CLOSE(two.gw, expected.gw, 1e-5, "grad weight on two threads vs LibTorch");
   EXPECT_CLOSE(compact.y, one.y, 0.0, "y of the contiguous copy");
+}
+
+TEST(edge_cases_no_rows_and_weight_only_gradient) {
+  const at::Tensor w = (at::randn({16, 1, 3}) * 0.5).requires_grad_(true);
+  const at::Tensor empty = at::randn({0, 9, 16}).requires_grad_(true);
+  const at::Tensor y = depthwise_conv1d_silu(empty, w);
+  EXPECT_SHAPE(y, {0, 9, 16});
+  y.sum().backward();
+  EXPECT_CLOSE(w.grad(), at::zeros({16, 1, 3}), 0.0, "grad weight of no rows");
+  // Only the weight requires grad (the mixer's case when the input is data).
+  at::manual_seed(13);
+  const at::Tensor x = at::randn({3, 9, 16});
+  const at::Tensor upstream = at::randn({3, 9, 16});
+  const at::Tensor wl = w.detach().clone().requires_grad_(true), wr = w.detach().clone().requires_grad_(true);
+  (depthwise_conv1d_silu(x, wl) * upstream).sum().backward();
+  (libtorch_conv_silu(x, wr) * upstream).sum().backward();
+  EXPECT_CLOSE(wl.grad(), wr.grad(), 1e-5, "grad weight with a constant input");
+}
+
+TEST(double_backward_is_refused) {
+  const at::Tensor x = at::randn({2, 9, 16}).requires_grad_(true), w = at::randn({16, 1, 3});
+  const at::Tensor y = depthwise_conv1d_silu(x, w).sum();
+  EXPECT_THROWS_WITH(torch::autograd::grad({y}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true), c10::Error,
+                     "double backward");
 }
 
 TEST(inference_without_autograd_gives_the_same_values) {

@@ -1,6 +1,7 @@
-// MERBa's GELU against LibTorch's exact GELU and its autograd gradient, in every instruction-set
+// MERba's GELU against LibTorch's exact GELU and its autograd gradient, in every instruction-set
 // variant and in float64; the derivative near 0 and in the tails; float64 finite differences.
 #include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
 
 #include <sstream>
 #include <vector>
@@ -80,4 +81,11 @@ TEST(strided_input_and_inference) {
                "grad of a strided view");
   at::NoGradGuard no_grad;
   EXPECT_CLOSE(merba::ops::gelu(x), at::gelu(x), 0.0, "inference");
+}
+
+TEST(double_backward_is_refused) {
+  const at::Tensor x = at::randn({5}).requires_grad_(true);
+  const at::Tensor y = merba::ops::gelu(x).sum();
+  EXPECT_THROWS_WITH(torch::autograd::grad({y}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true), c10::Error,
+                     "double backward");
 }

@@ -81,6 +81,47 @@ TEST(one_pass_adamw_matches_libtorch_adamw) {
   }
 }
 
+TEST(one_pass_adamw_shares_state_with_libtorch_and_falls_back) {
+  at::manual_seed(22);
+  const at::Tensor initial = at::randn({300});
+  const std::vector<at::Tensor> grads{at::randn({300}), at::randn({300}), at::randn({300})};
+  auto run = [&](const std::vector<bool>& ours) {
+    at::Tensor p = initial.clone().requires_grad_(true);
+    torch::optim::AdamW optimizer({p}, torch::optim::AdamWOptions(1e-2).weight_decay(0.05));
+    for (size_t i = 0; i < grads.size(); ++i) {
+      p.mutable_grad() = grads[i].clone();
+      if (ours[i]) train::adamw_step(optimizer);
+      else optimizer.step();
+    }
+    return p.detach();
+  };
+  // Steps alternating between LibTorch's step() and the one-pass step continue each other's state.
+  EXPECT_CLOSE(run({false, true, false}), run({false, false, false}), 1e-6, "LibTorch, one pass, LibTorch");
+  EXPECT_CLOSE(run({true, false, true}), run({false, false, false}), 1e-6, "one pass, LibTorch, one pass");
+
+  // A non-contiguous parameter: the whole step is LibTorch's, bit for bit.
+  auto strided = [&](bool ours) {
+    at::Tensor p = initial.view({20, 15}).t().clone(at::MemoryFormat::Preserve).requires_grad_(true);
+    torch::optim::AdamW optimizer({p}, torch::optim::AdamWOptions(1e-2).weight_decay(0.05));
+    for (const at::Tensor& g : grads) {
+      p.mutable_grad() = g.view({20, 15}).t();
+      if (ours) train::adamw_step(optimizer);
+      else optimizer.step();
+    }
+    return p.detach();
+  };
+  EXPECT_TRUE(!initial.view({20, 15}).t().clone(at::MemoryFormat::Preserve).is_contiguous());
+  EXPECT_CLOSE(strided(true), strided(false), 0.0, "non-contiguous parameter");
+
+  // The update counts as an in-place write: a graph that saved the parameter notices.
+  at::Tensor p = initial.clone().requires_grad_(true);
+  torch::optim::AdamW optimizer({p}, torch::optim::AdamWOptions(1e-2));
+  const at::Tensor loss = (p * p).sum();
+  p.mutable_grad() = grads[0].clone();
+  train::adamw_step(optimizer);
+  EXPECT_THROWS_WITH(loss.backward(), c10::Error, "modified by an inplace operation");
+}
+
 TEST(parameter_groups_hold_exactly_the_no_decay_names) {
   model::MerbaNet net(model::composite_28());
   const train::ParameterGroups g = train::parameter_groups(*net);
