@@ -26,8 +26,8 @@ function(merba_add_cpu_kernel_variants prefix source)
     target_compile_definitions(${target} PRIVATE MERBA_ISA_NAMESPACE=isa_${variant})
     # -fopenmp-simd honours the '#pragma omp simd' hints without an OpenMP runtime; -fno-math-errno lets
     # sqrt/fabs vectorise. No -ffast-math: the kernels must stay within 1e-5 of IEEE reference results.
-    # -Wno-psabi: GCC notes that 32-byte vector arguments pass differently without AVX. Only helpers local to
-    # each unit take vectors; the entry points other units call take pointers and integers.
+    # -Wno-psabi: GCC notes that 32-byte vector arguments pass differently without AVX. Functions that take
+    # vectors live in each variant's own namespace (scan_math.h); the entry points take pointers and integers.
     target_compile_options(${target} PRIVATE -O3 -fopenmp-simd -fno-math-errno ${flags_${variant}}
                            -Wall -Wextra -Wno-psabi)
     list(APPEND objects $<TARGET_OBJECTS:${target}>)

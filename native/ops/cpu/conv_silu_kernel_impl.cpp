@@ -17,17 +17,6 @@
 namespace merba::ops::cpu::MERBA_ISA_NAMESPACE {
 namespace {
 
-// Calls op.template operator()<V>(c) over the channels: V = Vec8f for blocks of eight when T is float,
-// then V = T for the rest.
-template <typename T, typename Op>
-void for_channels(std::int64_t C, Op&& op) {
-  std::int64_t c = 0;
-  if constexpr (std::is_same_v<T, float>) {
-    for (; c + 8 <= C; c += 8) op.template operator()<Vec8f>(c);
-  }
-  for (; c < C; ++c) op.template operator()<T>(c);
-}
-
 // The convolution's output at (l, c..) of one row, taps in ascending order (the plain-ops order).
 template <typename V, typename T>
 inline V conv_at(const ConvSiluShape& s, const T* xr, const T* w, std::int64_t l, std::int64_t c) {
@@ -49,7 +38,7 @@ void forward_rows(const ConvSiluShape& s, const T* x, const T* w, T* y, std::int
     const T* xr = x + n * row;
     T* yr = y + n * row;
     for (std::int64_t l = 0; l < s.len; ++l) {
-      for_channels<T>(s.channels, [&]<typename V>(std::int64_t c) {
+      for_vector_blocks<T>(0, s.channels, [&]<typename V>(std::int64_t c) {
         const V pre = conv_at<V>(s, xr, w, l, c);
         store(yr + l * s.channels + c, pre * sigmoid(pre));
       });
@@ -68,7 +57,7 @@ void backward_rows(const ConvSiluShape& s, const T* x, const T* w, const T* gy, 
     T* gxr = gx + n * row;
     // SiLU'(p) = s(p)·(1 + p·(1 − s(p))).
     for (std::int64_t l = 0; l < s.len; ++l) {
-      for_channels<T>(C, [&]<typename V>(std::int64_t c) {
+      for_vector_blocks<T>(0, C, [&]<typename V>(std::int64_t c) {
         using Ln = Lanes<V>;
         const V pre = conv_at<V>(s, xr, w, l, c);
         const V sg = sigmoid(pre);
@@ -78,7 +67,7 @@ void backward_rows(const ConvSiluShape& s, const T* x, const T* w, const T* gy, 
     }
     // x[m] feeds pre[m − j + pad] through tap j.
     for (std::int64_t m = 0; m < s.len; ++m) {
-      for_channels<T>(C, [&]<typename V>(std::int64_t c) {
+      for_vector_blocks<T>(0, C, [&]<typename V>(std::int64_t c) {
         V acc = Lanes<V>::splat(0);
         for (std::int64_t j = 0; j < s.width; ++j) {
           const std::int64_t l = m - j + pad;
@@ -90,7 +79,7 @@ void backward_rows(const ConvSiluShape& s, const T* x, const T* w, const T* gy, 
     }
     for (std::int64_t j = 0; j < s.width; ++j) {
       const std::int64_t l_begin = std::max<std::int64_t>(0, pad - j), l_end = std::min(s.len, s.len + pad - j);
-      for_channels<T>(C, [&]<typename V>(std::int64_t c) {
+      for_vector_blocks<T>(0, C, [&]<typename V>(std::int64_t c) {
         V acc = Lanes<V>::splat(0);
         for (std::int64_t l = l_begin; l < l_end; ++l) {
           acc = acc + load<V>(gpre.data() + l * C + c) * load<V>(xr + (l + j - pad) * C + c);

@@ -28,11 +28,9 @@ inline V derivative_at(V x, V y) {
 
 template <typename T>
 void derivative(const T* x, const T* y, T* d, std::int64_t begin, std::int64_t end) {
-  std::int64_t i = begin;
-  if constexpr (std::is_same_v<T, float>) {
-    for (; i + 8 <= end; i += 8) store(d + i, derivative_at<Vec8f, float>(load<Vec8f>(x + i), load<Vec8f>(y + i)));
-  }
-  for (; i < end; ++i) d[i] = derivative_at<T, T>(x[i], y[i]);
+  for_vector_blocks<T>(begin, end, [&]<typename V>(std::int64_t i) {
+    store(d + i, derivative_at<V, T>(load<V>(x + i), load<V>(y + i)));
+  });
 }
 
 }  // namespace

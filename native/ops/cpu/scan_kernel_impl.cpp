@@ -19,17 +19,6 @@
 namespace merba::ops::cpu::MERBA_ISA_NAMESPACE {
 namespace {
 
-// Calls op.template operator()<V>(l) over l ∈ [0, L): V = Vec8f for blocks of eight steps when T is float,
-// then V = T for the rest.
-template <typename T, typename Op>
-void for_lanes(std::int64_t L, Op&& op) {
-  std::int64_t l = 0;
-  if constexpr (std::is_same_v<T, float>) {
-    for (; l + 8 <= L; l += 8) op.template operator()<Vec8f>(l);
-  }
-  for (; l < L; ++l) op.template operator()<T>(l);
-}
-
 // Δ for one row: delta + delta_bias, then softplus; with dt_grad, also dΔ/d(delta).
 template <typename T>
 void row_delta(const ScanInputs<T>& in, const T* delta_row, T bias, T* dt, T* dt_grad) {
@@ -38,7 +27,7 @@ void row_delta(const ScanInputs<T>& in, const T* delta_row, T bias, T* dt, T* dt
     if (dt_grad) std::fill(dt_grad, dt_grad + in.len, T(1));
     return;
   }
-  for_lanes<T>(in.len, [&]<typename V>(std::int64_t l) {
+  for_vector_blocks<T>(0, in.len, [&]<typename V>(std::int64_t l) {
     const V x = load<V>(delta_row + l) + Lanes<V>::splat(bias);
     V grad;
     store(dt + l, softplus(x, dt_grad ? &grad : nullptr));
@@ -141,7 +130,7 @@ void forward_rows_n(const ScanInputs<T>& in, const ScanForwardOutputs<T>& out, s
     const T skip = in.D ? in.D[d] : T(0);
     const T* y = s.y.data();
     const T* z_row = in.z ? in.z + b * in.z_stride_b + d * in.z_stride_d : nullptr;
-    for_lanes<T>(L, [&]<typename V>(std::int64_t l) {
+    for_vector_blocks<T>(0, L, [&]<typename V>(std::int64_t l) {
       V o = load<V>(y + l) + Lanes<V>::splat(skip) * load<V>(u_row + l);
       if (z_row) {
         const V zl = load<V>(z_row + l);
@@ -196,7 +185,7 @@ void backward_row(const ScanInputs<T>& in, const ScanBackwardOutputs<T>& out, co
   const T skip = in.D ? in.D[d] : T(0);
   const T* z_row = in.z ? in.z + b * in.z_stride_b + d * in.z_stride_d : nullptr;
   T* dz_row = in.z ? out.dz + row * L : nullptr;
-  for_lanes<T>(L, [&]<typename V>(std::int64_t l) {
+  for_vector_blocks<T>(0, L, [&]<typename V>(std::int64_t l) {
     using Ln = Lanes<V>;
     const V gl = load<V>(g + l);
     V gyl = gl;

@@ -1,4 +1,4 @@
-// Element-wise math for the selective-scan kernels, written once for a scalar float and for Vec8f (eight
+// Element-wise math for the CPU kernels (scan, conv + SiLU, GELU), written once for a scalar float and for Vec8f (eight
 // float lanes) so that both the scalar tails and the vector bodies compute bit-identical values. No
 // branches, no libm calls, no errno: the vector forms compile to straight-line SIMD code.
 //
@@ -10,8 +10,15 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
-namespace merba::ops::cpu {
+// Everything here lives in the kernel unit's own instruction-set namespace: the same inline function compiled
+// with and without AVX2 must not become one symbol the linker picks for both variants.
+#ifndef MERBA_ISA_NAMESPACE
+#error "scan_math.h is for the kernel units compiled once per instruction set (MERBA_ISA_NAMESPACE)"
+#endif
+
+namespace merba::ops::cpu::MERBA_ISA_NAMESPACE {
 
 // Eight float lanes as a GCC/Clang vector type: one ymm register with AVX2, two xmm registers on the
 // baseline ISA. The per-step d_state loop is only 8 or 16 long; left to the auto-vectoriser it is often
@@ -178,4 +185,15 @@ inline double softplus(double x, double* grad = nullptr) {
   return x > 20.0 ? x : std::log1p(std::exp(x));
 }
 
-}  // namespace merba::ops::cpu
+// Calls op.template operator()<V>(i) over i ∈ [begin, end): V = Vec8f for blocks of eight when T is float,
+// then V = T for the rest.
+template <typename T, typename Op>
+inline void for_vector_blocks(std::int64_t begin, std::int64_t end, Op&& op) {
+  std::int64_t i = begin;
+  if constexpr (std::is_same_v<T, float>) {
+    for (; i + 8 <= end; i += 8) op.template operator()<Vec8f>(i);
+  }
+  for (; i < end; ++i) op.template operator()<T>(i);
+}
+
+}  // namespace merba::ops::cpu::MERBA_ISA_NAMESPACE
