@@ -4,9 +4,6 @@
 
 #include <ATen/core/Tensor.h>
 
-#include <string>
-#include <vector>
-
 #include "ops/cpu/cpu_capability.h"
 #include "ops/cpu/scan_kernel.h"
 

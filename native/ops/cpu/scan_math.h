@@ -1,6 +1,6 @@
-// Element-wise math for the CPU kernels (scan, conv + SiLU, GELU), written once for a scalar float and for Vec8f (eight
-// float lanes) so that both the scalar tails and the vector bodies compute bit-identical values. No
-// branches, no libm calls, no errno: the vector forms compile to straight-line SIMD code.
+// Element-wise math for the CPU kernels (scan, conv + SiLU, GELU), written once for a scalar float and for
+// Vec8f (eight float lanes) so that both the scalar tails and the vector bodies compute bit-identical
+// values. No branches, no libm calls, no errno: the vector forms compile to straight-line SIMD code.
 //
 // float: Cephes-style range reduction + polynomials (~2 ulp over the ranges the scan uses; the tests hold
 // the kernels to 1e-5 of LibTorch's own exp/log1p). double: libm, because double exists for gradcheck,
