@@ -77,6 +77,9 @@ if(MERBA_WITH_CUDA)
   target_sources(${MERBA_CUDA_CORE_TARGET} PRIVATE ${MERBA_CUDA_BACKEND_SOURCES}
                  $<TARGET_OBJECTS:merba_cuda_kernels>)
   target_link_libraries(${MERBA_CUDA_CORE_TARGET} PUBLIC CUDA::cudart)
+  # The kernels' objects make CUDA one of the core's languages; without its own CUDA_STANDARD, CMake asks
+  # nvcc for the core's C++20, which CMake 3.25 cannot spell for nvcc ("requires the language dialect CUDA20").
+  set_target_properties(${MERBA_CUDA_CORE_TARGET} PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)
   target_link_options(${MERBA_CUDA_CORE_TARGET} INTERFACE "LINKER:--undefined=merba_cuda_scan_backend_anchor")
   if(MERBA_TORCH_LIBRARY_DIRS)
     # bytedeco's GPU runtime: find_package(Torch) is not involved, so name LibTorch's CUDA libraries.

@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
   const double copy = copy_bandwidth(min_seconds);
   std::printf("GPU: %s; device-to-device copy: %.0f GB/s (read + write)\n\n", prop.name, copy * 1e-9);
   std::printf("| (B·nWin, D, L, N) | dtype | fwd kernel | fwd reference | fwd speed-up | fwd+bwd kernel | "
-              "fwd+bwd reference | fwd+bwd speed-up | fwd GB/s | fwd % of copy |\n");
+              "fwd+bwd reference | fwd+bwd speed-up | fwd GB/s | fwd %% of copy |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
 
   const Shape shapes[] = {{2048, 32, 49, 8}, {512, 64, 196, 16}, {128, 32, 1024, 8}};
