@@ -40,13 +40,13 @@ at::Tensor batch_norm(torch::nn::BatchNorm2dImpl& bn, const at::Tensor& x, bool 
 }
 
 at::Tensor bernoulli_mask(at::IntArrayRef shape, double keep, const at::TensorOptions& options) {
-  at::Tensor mask = at::empty(shape, options);
-  if (state.generator) {
-    mask.bernoulli_(keep, *state.generator);
-  } else {
-    mask.bernoulli_(keep);
-  }
-  return mask.div_(keep);
+  if (!state.generator) return at::empty(shape, options).bernoulli_(keep).div_(keep);
+  // The shard's generator lives on the CPU: draw there and move the mask, so a seeded step draws the same
+  // masks on every device (a CUDA tensor refuses a CPU generator).
+  const at::Generator& generator = *state.generator;
+  if (generator.device() == options.device()) return at::empty(shape, options).bernoulli_(keep, generator).div_(keep);
+  at::Tensor mask = at::empty(shape, options.device(generator.device())).bernoulli_(keep, generator).div_(keep);
+  return mask.to(options.device());
 }
 
 }  // namespace merba::model

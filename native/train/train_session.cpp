@@ -58,7 +58,8 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
     static_cast<torch::optim::AdamWOptions&>(group.options()).lr(r.learning_rate);
   }
   net_->train();
-  const at::Tensor x = augment(inputs, options_, generator_);
+  // Batches are built on the CPU (Java arrays, decoded files): they follow the network to its device.
+  const at::Tensor x = augment(inputs, options_, generator_).to(parameters_.front().device());
   const at::Tensor targets = fine_targets.to(x.device());
   const int64_t B = x.size(0);
   // Data parallelism inside the step: each thread runs forward and backward on its shard of the batch with
