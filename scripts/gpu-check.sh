@@ -2,12 +2,14 @@
 # GPU check of the CUDA selective-scan kernels, for a machine with an NVIDIA GPU, nvcc, CMake, ninja and a
 # CUDA build of PyTorch in python3 (no Maven, no network needed). Builds native/ and its tests with plain
 # CMake against that PyTorch's LibTorch, runs the GPU tests (CUDA vs CPU parity, float64 gradcheck, the
-# whole model) and prints the timing table of native/bench/cuda_scan_bench.cpp. See docs/gpu.md.
+# whole model, the training step), prints the timing table of native/bench/cuda_scan_bench.cpp and times the
+# training step on the GPU (native/bench/train_bench.cpp). See docs/gpu.md.
 #
 #   scripts/gpu-check.sh [build-dir]        (default: build/gpu; MERBA_GPU_JOBS sets parallel jobs,
 #                                            MERBA_CUDA_ARCHITECTURES the GPU architectures, default 80;90)
 #
-# Budget: under 8 minutes on a 16-core machine (about 5 build, 1 tests, 1 bench).
+# Budget: about 90 s on a 16-core H100 machine with MERBA_CUDA_ARCHITECTURES=90 (build ~55 s, tests ~5 s,
+# timings ~25 s).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -33,15 +35,18 @@ cmake -S "$root/native" -B "$build" ${generator[@]+"${generator[@]}"} -DCMAKE_BU
   -DCMAKE_PREFIX_PATH="$prefix" -DMERBA_CUDA_ARCHITECTURES="${MERBA_CUDA_ARCHITECTURES:-80;90}"
 
 step "build the core, the GPU tests and the GPU benchmark ($jobs jobs)"
-cmake --build "$build" --parallel "$jobs" --target cuda_test cuda_scan_bench selective_scan_test
+cmake --build "$build" --parallel "$jobs" --target cuda_test cuda_scan_bench train_bench selective_scan_test
 
 step "CPU operator tests (the reference side of the parity tests)"
 ctest --test-dir "$build" -R '^selective_scan_test$' --output-on-failure
 
-step "GPU tests: CUDA vs CPU parity, float64 gradcheck, the whole model"
+step "GPU tests: CUDA vs CPU parity, float64 gradcheck, the whole model, the training step"
 ctest --test-dir "$build" -L cuda --output-on-failure --timeout 300
 
 step "timing: kernel vs plain-ops reference on the GPU, bandwidth vs a device-to-device copy"
 "$build/bench/cuda_scan_bench" --min-seconds 0.2
+
+step "training step on the GPU (composite-28, batches built on the CPU)"
+for batch in 32 256; do "$build/bench/train_bench" --device cuda --batch "$batch" --seconds 5; done
 
 step "done"

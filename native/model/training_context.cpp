@@ -41,8 +41,8 @@ at::Tensor batch_norm(torch::nn::BatchNorm2dImpl& bn, const at::Tensor& x, bool 
 
 at::Tensor bernoulli_mask(at::IntArrayRef shape, double keep, const at::TensorOptions& options) {
   if (!state.generator) return at::empty(shape, options).bernoulli_(keep).div_(keep);
-  // The shard's generator lives on the CPU: draw there and move the mask, so a seeded step draws the same
-  // masks on every device (a CUDA tensor refuses a CPU generator).
+  // The shard's generator lives on the CPU, and a CUDA tensor refuses it: draw there and move the mask. A
+  // seeded one-shard step (a CUDA step always is one) thus draws the same masks on the CPU and on a GPU.
   const at::Generator& generator = *state.generator;
   if (generator.device() == options.device()) return at::empty(shape, options).bernoulli_(keep, generator).div_(keep);
   at::Tensor mask = at::empty(shape, options.device(generator.device())).bernoulli_(keep, generator).div_(keep);

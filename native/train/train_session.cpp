@@ -44,6 +44,7 @@ TrainSession::TrainSession(model::MerbaNet net, TrainingOptions options, uint64_
   optimizer_ = std::make_unique<torch::optim::AdamW>(param_groups,
                                                      torch::optim::AdamWOptions(options_.learning_rate));
   parameters_ = net_->parameters();
+  TORCH_CHECK_VALUE(!parameters_.empty(), "TrainSession: the network has no parameters to train");
 }
 
 TrainSession::~TrainSession() = default;
