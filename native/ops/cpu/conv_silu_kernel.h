@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "ops/cpu/cpu_capability.h"
+
 namespace merba::ops::cpu {
 
 // Channels-last operands: x and y are (N, L, C) contiguous; the weights are transposed to (k, C)
@@ -24,14 +26,6 @@ struct ConvSiluKernels {
                         std::int64_t begin, std::int64_t end);
 };
 
-#define MERBA_DECLARE_CONV_SILU_KERNELS(ns)                 \
-  namespace ns {                                          \
-  const ConvSiluKernels<float>& conv_silu_kernels_float();   \
-  const ConvSiluKernels<double>& conv_silu_kernels_double(); \
-  }
-
-MERBA_DECLARE_CONV_SILU_KERNELS(isa_default)
-MERBA_DECLARE_CONV_SILU_KERNELS(isa_avx2)
-#undef MERBA_DECLARE_CONV_SILU_KERNELS
-
 }  // namespace merba::ops::cpu
+
+MERBA_DECLARE_CPU_KERNEL_TABLES(merba::ops::cpu::ConvSiluKernels, conv_silu_kernels)

@@ -21,6 +21,19 @@ std::string to_string(CpuCapability capability);
 
 }  // namespace merba::ops::cpu
 
+// Declares a kernel family's table getters `prefix_float()` and `prefix_double()`, returning `const
+// Table<float>&` / `const Table<double>&`, in every variant's namespace. With MERBA_CPU_KERNELS below, this
+// is the one place in C++ that lists the variants (cmake/MerbaCpuKernels.cmake builds them).
+#define MERBA_DECLARE_CPU_KERNEL_TABLES(Table, prefix)                                                   \
+  namespace merba::ops::cpu::isa_default {                                                               \
+  const Table<float>& prefix##_float();                                                                  \
+  const Table<double>& prefix##_double();                                                                \
+  }                                                                                                      \
+  namespace merba::ops::cpu::isa_avx2 {                                                                  \
+  const Table<float>& prefix##_float();                                                                  \
+  const Table<double>& prefix##_double();                                                                \
+  }
+
 // The kernel table returned by `getter()` (e.g. scan_kernels_float) in the variant in use. The AVX2 variant
 // exists where the build compiled it (MERBA_HAVE_AVX2_KERNELS, set for the dispatching code by CMake).
 #if defined(MERBA_HAVE_AVX2_KERNELS)

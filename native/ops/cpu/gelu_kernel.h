@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "ops/cpu/cpu_capability.h"
+
 namespace merba::ops::cpu {
 
 // d[i] = GELU'(x[i]) = Φ(x) + x·φ(x), given y[i] = GELU(x[i]) = x·Φ(x): Φ(x) is read back as y/x (0.5 + x·φ(0)
@@ -13,14 +15,6 @@ struct GeluKernels {
   void (*derivative)(const T* x, const T* y, T* d, std::int64_t begin, std::int64_t end);
 };
 
-#define MERBA_DECLARE_GELU_KERNELS(ns)              \
-  namespace ns {                                    \
-  const GeluKernels<float>& gelu_kernels_float();   \
-  const GeluKernels<double>& gelu_kernels_double(); \
-  }
-
-MERBA_DECLARE_GELU_KERNELS(isa_default)
-MERBA_DECLARE_GELU_KERNELS(isa_avx2)
-#undef MERBA_DECLARE_GELU_KERNELS
-
 }  // namespace merba::ops::cpu
+
+MERBA_DECLARE_CPU_KERNEL_TABLES(merba::ops::cpu::GeluKernels, gelu_kernels)

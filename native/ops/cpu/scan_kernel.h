@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "ops/cpu/cpu_capability.h"
+
 namespace merba::ops::cpu {
 
 // Read-only inputs of one scan, already in the compute type T. u, delta and z are (B, D, L) with any
@@ -67,14 +69,6 @@ struct ScanKernels {
                          const ScanTaskAccumulators<T>&, std::int64_t begin, std::int64_t end);
 };
 
-#define MERBA_DECLARE_SCAN_KERNELS(ns)              \
-  namespace ns {                                    \
-  const ScanKernels<float>& scan_kernels_float();   \
-  const ScanKernels<double>& scan_kernels_double(); \
-  }
-
-MERBA_DECLARE_SCAN_KERNELS(isa_default)
-MERBA_DECLARE_SCAN_KERNELS(isa_avx2)
-#undef MERBA_DECLARE_SCAN_KERNELS
-
 }  // namespace merba::ops::cpu
+
+MERBA_DECLARE_CPU_KERNEL_TABLES(merba::ops::cpu::ScanKernels, scan_kernels)
