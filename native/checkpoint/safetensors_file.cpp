@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 #include <limits>
 #include <optional>
 #include <sstream>
@@ -18,6 +19,13 @@
 #include "util/json.h"
 
 namespace merba::checkpoint {
+
+const at::Tensor& tensor_named(const NamedTensors& tensors, const std::string& name) {
+  for (const auto& [n, t] : tensors) {
+    if (n == name) return t;
+  }
+  throw std::invalid_argument("no tensor named '" + name + "'");
+}
 
 static_assert(std::endian::native == std::endian::little,
               "safetensors stores little-endian bytes; this code copies them as they are");

@@ -19,6 +19,9 @@ namespace merba::checkpoint {
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 using Metadata = std::map<std::string, std::string>;
 
+// The tensor called `name`; throws std::invalid_argument naming it when there is none.
+const at::Tensor& tensor_named(const NamedTensors& tensors, const std::string& name);
+
 struct TensorEntry {
   std::string name;
   at::ScalarType dtype;

@@ -6,6 +6,7 @@
 #include "checkpoint/model_checkpoint.h"
 #include "jni/error_translation.h"
 #include "jni/metadata_json.h"
+#include "model/dgcm_loss.h"
 #include "model/merba_net.h"
 #include "model/model_summary.h"
 

@@ -36,16 +36,21 @@ TrainHandle::TrainHandle(ModelHandle& model, const std::string& options_json, lo
 
 TrainHandle::~TrainHandle() = default;
 
-at::Tensor TrainHandle::step(const at::Tensor& inputs, const at::Tensor& fine_targets) {
-  return translate_errors([&] {
-    const train::StepResult r = impl_->session->step(inputs, fine_targets);
-    return at::tensor({r.loss, static_cast<double>(r.correct), static_cast<double>(r.samples), r.learning_rate,
-                       r.grad_norm},
-                      at::kDouble);
-  });
+train::StepResult TrainHandle::step(const at::Tensor& inputs, const at::Tensor& fine_targets,
+                                    const at::Tensor& zero_levels) {
+  return translate_errors([&] { return impl_->session->step(inputs, fine_targets, zero_levels); });
 }
 
 long long TrainHandle::steps_taken() const { return impl_->session->steps_taken(); }
+
+bool TrainHandle::has_weight_average() const { return impl_->session->has_weight_average(); }
+
+void TrainHandle::swap_weight_average() {
+  translate_errors([&] {
+    impl_->session->swap_weight_average();
+    return 0;
+  });
+}
 
 void TrainHandle::save_state(const std::string& path, const std::string& metadata_json) {
   translate_errors([&] {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "jni/model_handle.h"
+#include "train/step_result.h"
 
 namespace merba::jni {
 
@@ -19,9 +20,13 @@ class TrainHandle {
   TrainHandle(const TrainHandle&) = delete;
   TrainHandle& operator=(const TrainHandle&) = delete;
 
-  // One optimiser step on a batch: float64 tensor {loss, correct, samples, learning rate, grad norm}.
-  at::Tensor step(const at::Tensor& inputs, const at::Tensor& fine_targets);
+  // One optimiser step on a batch; zero_levels (B, C) or undefined for zeros (see train/augmentation.h).
+  train::StepResult step(const at::Tensor& inputs, const at::Tensor& fine_targets, const at::Tensor& zero_levels);
   long long steps_taken() const;
+
+  // The weight average (ema_decay > 0): whether there is one, and exchanging it with the network's weights.
+  bool has_weight_average() const;
+  void swap_weight_average();
 
   // Writes NAME.train.safetensors: weights, optimiser moments, step, generator state (TrainSession::state), and
   // metadata_json's strings plus "options" (this session's options) and "step".

@@ -42,6 +42,10 @@ HeadOutput DualGranularityHeadImpl::forward(const at::Tensor& features) {
   return out;
 }
 
+at::Tensor coarse_of_fine(const ModelConfig& c, const at::Device& device) {
+  return index_tensor(c.fine_to_coarse, device);
+}
+
 at::Tensor log_softmax_within_groups(const at::Tensor& fine_logits, const ModelConfig& c) {
   at::Tensor result = at::empty_like(fine_logits);
   for (const auto& members : group_members(c)) {
@@ -97,28 +101,6 @@ void check_fine_targets(const at::Tensor& fine_targets, int64_t batch, const Mod
     TORCH_CHECK_VALUE(lo >= 0 && hi < c.num_fine(), "targets must be fine class indices in 0..", c.num_fine() - 1,
                       ", got values in ", lo, "..", hi);
   }
-}
-
-at::Tensor dgcm_loss(const HeadOutput& logits, const at::Tensor& fine_target, const ModelConfig& c, double lambda,
-                     const at::Tensor& class_weights) {
-  const at::Tensor coarse_target =
-      index_tensor(c.fine_to_coarse, fine_target.device()).index_select(0, fine_target);
-  // Per-sample losses, then a (weighted) mean.
-  at::Tensor per_sample;
-  if (!logits.coarse_logits.defined()) {
-    per_sample = -at::log_softmax(logits.fine_logits, 1).gather(1, fine_target.unsqueeze(1)).squeeze(1);
-  } else {
-    per_sample = -at::log_softmax(logits.coarse_logits, 1).gather(1, coarse_target.unsqueeze(1)).squeeze(1);
-    if (logits.fine_logits.defined()) {
-      // −log P(y | group of y); a single-class group has log P = 0, so it adds nothing.
-      per_sample = per_sample - lambda * log_softmax_within_groups(logits.fine_logits, c)
-                                             .gather(1, fine_target.unsqueeze(1))
-                                             .squeeze(1);
-    }
-  }
-  if (!class_weights.defined()) return per_sample.mean();
-  const at::Tensor w = class_weights.to(per_sample.device(), per_sample.scalar_type()).index_select(0, fine_target);
-  return (per_sample * w).sum() / w.sum();
 }
 
 }  // namespace merba::model

@@ -40,17 +40,12 @@ TORCH_MODULE(DualGranularityHead);
 //  no fine head (fine = coarse): the fine class is the group's only class.
 DgcmPrediction dgcm_predict(const HeadOutput& logits, const ModelConfig& config);
 
-// Training loss: CE(coarse logits, coarse target) + λ · CE_siblings(fine logits, fine target), where
-// CE_siblings is the cross-entropy over the fine classes of the true group only — zero for a group with one
-// class — averaged over the batch. flat: CE over fine classes; no fine head: the coarse CE alone.
-// fine_target holds fine class indices (B) int64. With class_weights (K_fine), each sample's terms are
-// weighted by its fine class's weight and the batch mean becomes Σ w·loss / Σ w.
-at::Tensor dgcm_loss(const HeadOutput& logits, const at::Tensor& fine_target, const ModelConfig& config,
-                     double lambda = 1.0, const at::Tensor& class_weights = {});
-
 // Checks that `fine_targets` are (batch) int64 fine class indices of the config's label scheme; throws
 // c10::ValueError naming what is wrong. Shared by every entry point that takes training targets.
 void check_fine_targets(const at::Tensor& fine_targets, int64_t batch, const ModelConfig& config);
+
+// The coarse group of each fine class, (K_fine) int64 on `device`.
+at::Tensor coarse_of_fine(const ModelConfig& config, const at::Device& device);
 
 // log P(f | group of f) for every fine class: a log-softmax within each coarse group.
 at::Tensor log_softmax_within_groups(const at::Tensor& fine_logits, const ModelConfig& config);

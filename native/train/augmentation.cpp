@@ -7,17 +7,16 @@
 
 namespace merba::train {
 
-at::Tensor mirror_flow(const at::Tensor& sample, FlowEncoding encoding) {
+at::Tensor mirror_flow(const at::Tensor& sample, const at::Tensor& zero_level) {
   at::Tensor flipped = sample.flip({2}).clone();
-  at::Tensor u = flipped.select(0, 0);
-  if (encoding == FlowEncoding::IMAGE) u.neg_().add_(1.0);
-  else u.neg_();
+  // u → 2·z_u − u: the reflection of u about its zero level.
+  flipped.select(0, 0).neg_().add_(zero_level[0].to(sample.scalar_type()), 2.0);
   return flipped;
 }
 
-at::Tensor translate(const at::Tensor& sample, int64_t dy, int64_t dx) {
-  const int64_t H = sample.size(1), W = sample.size(2);
-  at::Tensor out = at::zeros_like(sample);
+at::Tensor translate(const at::Tensor& sample, int64_t dy, int64_t dx, const at::Tensor& zero_level) {
+  const int64_t C = sample.size(0), H = sample.size(1), W = sample.size(2);
+  at::Tensor out = zero_level.to(sample.scalar_type()).view({C, 1, 1}).expand({C, H, W}).clone();
   if (std::abs(dy) >= H || std::abs(dx) >= W) return out;
   // Destination rows/cols [max(0, d), min(n, n + d)) come from source [max(0, −d), min(n, n − d)).
   const int64_t h = H - std::abs(dy), w = W - std::abs(dx);
@@ -27,10 +26,22 @@ at::Tensor translate(const at::Tensor& sample, int64_t dy, int64_t dx) {
   return out;
 }
 
-at::Tensor augment(const at::Tensor& batch, const TrainingOptions& o, at::Generator& generator) {
+void check_zero_levels(const at::Tensor& zero_levels, int64_t batch, int64_t channels) {
+  if (!zero_levels.defined()) return;
+  TORCH_CHECK_VALUE(zero_levels.dim() == 2 && zero_levels.size(0) == batch && zero_levels.size(1) == channels,
+                    "zero_levels must have shape (B, C) = (", batch, ", ", channels, "), got ", zero_levels.sizes());
+  TORCH_CHECK_VALUE(at::isFloatingType(zero_levels.scalar_type()), "zero_levels must be floating point, got ",
+                    zero_levels.scalar_type());
+}
+
+at::Tensor augment(const at::Tensor& batch, const at::Tensor& zero_levels, const TrainingOptions& o,
+                   at::Generator& generator) {
   at::NoGradGuard no_grad;
   const int64_t B = batch.size(0), t = o.max_translation;
+  check_zero_levels(zero_levels, B, batch.size(1));
   if (o.flip_probability <= 0 && t == 0) return batch;
+  const at::Tensor zeros =
+      zero_levels.defined() ? zero_levels.to(at::kCPU) : at::zeros({B, batch.size(1)}, batch.options().device(at::kCPU));
   // Draw every random number first (on the CPU generator), then transform.
   const at::Tensor flips = at::empty({B}, at::kDouble).uniform_(0.0, 1.0, generator);
   const at::Tensor shifts = t > 0 ? at::randint(-t, t + 1, {B, 2}, generator, at::TensorOptions().dtype(at::kLong))
@@ -41,8 +52,9 @@ at::Tensor augment(const at::Tensor& batch, const TrainingOptions& o, at::Genera
   samples.reserve(B);
   for (int64_t b = 0; b < B; ++b) {
     at::Tensor s = batch[b];
-    if (flip_values[b] < o.flip_probability) s = mirror_flow(s, o.flow_encoding);
-    if (shift_values[b][0] != 0 || shift_values[b][1] != 0) s = translate(s, shift_values[b][0], shift_values[b][1]);
+    const at::Tensor z = zeros[b].to(s.device());
+    if (flip_values[b] < o.flip_probability) s = mirror_flow(s, z);
+    if (shift_values[b][0] != 0 || shift_values[b][1] != 0) s = translate(s, shift_values[b][0], shift_values[b][1], z);
     samples.push_back(s);
   }
   return at::stack(samples, 0);

@@ -12,10 +12,12 @@
 #include <limits>
 #include <vector>
 
+#include "model/dgcm_loss.h"
 #include "model/training_context.h"
 
 #include "train/adamw_step.h"
 #include "train/augmentation.h"
+#include "train/mixup.h"
 #include "train/parameter_groups.h"
 
 namespace merba::train {
@@ -45,11 +47,25 @@ TrainSession::TrainSession(model::MerbaNet net, TrainingOptions options, uint64_
                                                      torch::optim::AdamWOptions(options_.learning_rate));
   parameters_ = net_->parameters();
   TORCH_CHECK_VALUE(!parameters_.empty(), "TrainSession: the network has no parameters to train");
+  if (options_.ema_decay > 0) ema_ = std::make_unique<WeightEma>(*net_, options_.ema_decay);
+}
+
+void TrainSession::require_raw_weights(const char* what) const {
+  TORCH_CHECK(!average_in_net_, "TrainSession::", what,
+              ": the weight average is swapped into the network; swap it back first");
+}
+
+void TrainSession::swap_weight_average() {
+  TORCH_CHECK(ema_ != nullptr, "TrainSession: this run keeps no weight average (ema_decay = 0)");
+  ema_->swap();
+  average_in_net_ = !average_in_net_;
 }
 
 TrainSession::~TrainSession() = default;
 
-StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_targets) {
+StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_targets,
+                              const at::Tensor& zero_levels) {
+  require_raw_weights("step");
   const auto& config = net_->config();
   model::check_fine_targets(fine_targets, inputs.size(0), config);
   StepResult r;
@@ -60,8 +76,19 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   }
   net_->train();
   // Batches are built on the CPU (Java arrays, decoded files): they follow the network to its device.
-  const at::Tensor x = augment(inputs, options_, generator_).to(parameters_.front().device());
+  at::Tensor x = augment(inputs, zero_levels, options_, generator_).to(parameters_.front().device());
   const at::Tensor targets = fine_targets.to(x.device());
+  model::DgcmTargets soft = model::dgcm_targets(targets, config, options_.label_smoothing,
+                                                class_weights_.defined() ? class_weights_.to(x.device()) : at::Tensor());
+  // What a prediction counts as correct against: with mixup, the target of the larger share.
+  at::Tensor counted = targets;
+  if (options_.mixup_alpha > 0) {
+    const MixupDraw draw = draw_mixup(x.size(0), options_.mixup_alpha, generator_);
+    const at::Tensor partners = draw.permutation.to(x.device());
+    x = mix_inputs(x, draw);
+    soft = model::mix_targets(soft, soft.index_select(partners), draw.lambda);
+    if (draw.lambda < 0.5) counted = targets.index_select(0, partners);
+  }
   const int64_t B = x.size(0);
   // Data parallelism inside the step: each thread runs forward and backward on its shard of the batch with
   // single-threaded ops, and autograd sums the shards' gradients into .grad (thread-safe, and with two
@@ -70,8 +97,7 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   // normalises each shard by its own statistics, as data-parallel training without SyncBatchNorm does.
   const int64_t shards =
       x.is_cpu() && !at::in_parallel_region() ? std::clamp<int64_t>(B / 8, 1, at::get_num_threads()) : 1;
-  const at::Tensor weights = class_weights_.defined() ? class_weights_.index_select(0, targets.cpu()) : at::Tensor();
-  const double total_weight = weights.defined() ? weights.sum().item<double>() : static_cast<double>(B);
+  const double total_weight = soft.weight.defined() ? soft.weight.sum().item<double>() : static_cast<double>(B);
   // One seed per shard and step, drawn in order from the session's generator: reproducible.
   const at::Tensor shard_seeds =
       at::randint(0, std::numeric_limits<int64_t>::max(), {shards}, generator_, at::TensorOptions().dtype(at::kLong));
@@ -82,13 +108,14 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
     const int64_t lo = B * s / shards, n = B * (s + 1) / shards - lo;
     model::ShardContext context(at::make_generator<at::CPUGeneratorImpl>(shard_seeds[s].item<int64_t>()),
                                 /*update_batch_norm_statistics=*/s == 0);
-    const at::Tensor xs = x.narrow(0, lo, n), ts = targets.narrow(0, lo, n);
+    const at::Tensor xs = x.narrow(0, lo, n), ts = counted.narrow(0, lo, n);
+    const model::DgcmTargets shard_targets = soft.narrow(lo, n);
     const model::HeadOutput out = net_->forward(xs);
     // The shard's share of the batch mean (or of the weighted mean).
     const double shard_weight =
-        weights.defined() ? weights.narrow(0, lo, n).sum().item<double>() : static_cast<double>(n);
+        shard_targets.weight.defined() ? shard_targets.weight.sum().item<double>() : static_cast<double>(n);
     const at::Tensor loss =
-        model::dgcm_loss(out, ts, config, options_.sibling_weight, class_weights_) * (shard_weight / total_weight);
+        model::dgcm_loss(out, shard_targets, config, options_.sibling_weight) * (shard_weight / total_weight);
     loss.backward();
     at::NoGradGuard no_grad;
     losses[s] = loss.item<double>();
@@ -121,6 +148,7 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   r.grad_norm = torch::nn::utils::clip_grad_norm_(
       parameters_, options_.grad_clip > 0 ? options_.grad_clip : std::numeric_limits<double>::infinity());
   adamw_step(*optimizer_);
+  if (ema_) ema_->update();
   ++step_;
   for (int64_t s = 0; s < shards; ++s) {
     r.loss += losses[s];
@@ -130,21 +158,11 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
 }
 
 namespace {
-
-const at::Tensor& find_state(const checkpoint::NamedTensors& state, const std::string& name) {
-  for (const auto& [n, t] : state) {
-    if (n == name) return t;
-  }
-  throw std::invalid_argument("training state has no tensor '" + name + "'");
-}
-
-}  // namespace
-
-namespace {
 constexpr const char* kModelPrefix = "model.";
 }  // namespace
 
 checkpoint::NamedTensors TrainSession::state() const {
+  require_raw_weights("state");
   checkpoint::NamedTensors out;
   for (const auto& p : net_->named_parameters()) out.emplace_back(kModelPrefix + p.key(), p.value());
   for (const auto& b : net_->named_buffers()) out.emplace_back(kModelPrefix + b.key(), b.value());
@@ -165,6 +183,9 @@ checkpoint::NamedTensors TrainSession::state() const {
   }
   out.emplace_back("session.step", at::scalar_tensor(step_, at::kLong));
   out.emplace_back("session.generator", generator_.get_state());
+  if (ema_) {
+    for (auto& entry : ema_->state()) out.push_back(std::move(entry));
+  }
   return out;
 }
 
@@ -183,18 +204,22 @@ checkpoint::NamedTensors TrainSession::state_template() const {
   }
   out.emplace_back("session.step", at::empty({}, at::kLong));
   out.emplace_back("session.generator", at::empty_like(generator_.get_state()));
+  if (ema_) {
+    for (auto& entry : ema_->state_template()) out.push_back(std::move(entry));
+  }
   return out;
 }
 
 void TrainSession::restore_state(const checkpoint::NamedTensors& state) {
+  require_raw_weights("restore_state");
   {
     at::NoGradGuard no_grad;
-    for (const auto& p : net_->named_parameters()) p.value().copy_(find_state(state, kModelPrefix + p.key()));
-    for (const auto& b : net_->named_buffers()) b.value().copy_(find_state(state, kModelPrefix + b.key()));
+    for (const auto& p : net_->named_parameters()) p.value().copy_(checkpoint::tensor_named(state, kModelPrefix + p.key()));
+    for (const auto& b : net_->named_buffers()) b.value().copy_(checkpoint::tensor_named(state, kModelPrefix + b.key()));
   }
   auto& moments = optimizer_->state();
   for (const auto& p : net_->named_parameters()) {
-    const int64_t step = find_state(state, "adamw.step." + p.key()).item<int64_t>();
+    const int64_t step = checkpoint::tensor_named(state, "adamw.step." + p.key()).item<int64_t>();
     void* key = p.value().unsafeGetTensorImpl();
     if (step == 0) {
       moments.erase(key);
@@ -202,12 +227,13 @@ void TrainSession::restore_state(const checkpoint::NamedTensors& state) {
     }
     auto s = std::make_unique<torch::optim::AdamWParamState>();
     s->step(step);
-    s->exp_avg(find_state(state, "adamw.exp_avg." + p.key()).to(p.value().device()).clone());
-    s->exp_avg_sq(find_state(state, "adamw.exp_avg_sq." + p.key()).to(p.value().device()).clone());
+    s->exp_avg(checkpoint::tensor_named(state, "adamw.exp_avg." + p.key()).to(p.value().device()).clone());
+    s->exp_avg_sq(checkpoint::tensor_named(state, "adamw.exp_avg_sq." + p.key()).to(p.value().device()).clone());
     moments[key] = std::move(s);
   }
-  step_ = find_state(state, "session.step").item<int64_t>();
-  generator_.set_state(find_state(state, "session.generator"));
+  step_ = checkpoint::tensor_named(state, "session.step").item<int64_t>();
+  generator_.set_state(checkpoint::tensor_named(state, "session.generator"));
+  if (ema_) ema_->restore(state);
 }
 
 }  // namespace merba::train

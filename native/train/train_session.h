@@ -6,7 +6,9 @@
 
 #include "checkpoint/safetensors_file.h"
 #include "model/merba_net.h"
+#include "train/step_result.h"
 #include "train/training_options.h"
+#include "train/weight_ema.h"
 
 namespace torch::optim {
 class AdamW;
@@ -14,29 +16,30 @@ class AdamW;
 
 namespace merba::train {
 
-struct StepResult {
-  double loss = 0;            // mean DGCM loss of the batch (before the update)
-  int64_t correct = 0;        // fine predictions equal to the target (DGCM hard/soft/flat as configured)
-  int64_t samples = 0;
-  double learning_rate = 0;   // used for this step
-  double grad_norm = 0;       // global gradient norm before clipping
-};
-
 // One training run of one network: AdamW with spec §5's parameter groups, the warm-up + cosine schedule,
-// gradient-norm clipping and seeded augmentation. step() is the whole update for one batch, so Java
-// crosses JNI once per batch.
+// gradient-norm clipping, seeded augmentation and mixup, label smoothing, class weights and, when
+// ema_decay > 0, an average of the weights. step() is the whole update for one batch, so Java crosses JNI
+// once per batch.
 class TrainSession {
  public:
   TrainSession(model::MerbaNet net, TrainingOptions options, uint64_t seed);
   ~TrainSession();
 
-  StepResult step(const at::Tensor& inputs, const at::Tensor& fine_targets);
+  // inputs (B, C, H, W) on the CPU, fine_targets (B) int64, zero_levels (B, C): each sample's zero-motion level
+  // per channel (augmentation.h), undefined for all zeros (signed or centred flows).
+  StepResult step(const at::Tensor& inputs, const at::Tensor& fine_targets, const at::Tensor& zero_levels = {});
   int64_t steps_taken() const { return step_; }
+
+  // With ema_decay > 0: exchanges the network's weights with their average (to evaluate or save the average),
+  // and back on the next call. Steps and state() need the raw weights in place.
+  bool has_weight_average() const { return ema_ != nullptr; }
+  void swap_weight_average();
 
   // Everything resuming needs, as named tensors: the network's parameters and buffers ("model.<name>"), per
   // parameter its AdamW moments and step ("adamw.exp_avg.<name>", "adamw.exp_avg_sq.<name>",
-  // "adamw.step.<name>"), the session's step count ("session.step") and the augmentation generator's state
-  // ("session.generator"). One file holding all of it is consistent by construction (it is written atomically).
+  // "adamw.step.<name>"), the session's step count ("session.step"), the augmentation generator's state
+  // ("session.generator") and, with a weight average, its tensors (WeightEma::state). One file holding all of it
+  // is consistent by construction (it is written atomically).
   checkpoint::NamedTensors state() const;
   // Tensors with the names, dtypes and shapes state() has, to read a saved state into.
   checkpoint::NamedTensors state_template() const;
@@ -52,7 +55,11 @@ class TrainSession {
   std::vector<at::Tensor> parameters_;
   at::Generator generator_;
   at::Tensor class_weights_;
+  std::unique_ptr<WeightEma> ema_;
+  bool average_in_net_ = false;
   int64_t step_ = 0;
+
+  void require_raw_weights(const char* what) const;
 };
 
 }  // namespace merba::train

@@ -19,8 +19,8 @@ TrainingOptions TrainingOptions::from_json(const std::string& text) {
   const util::Json doc = util::Json::parse(text);
   static const std::set<std::string> known{
       "learning_rate", "min_learning_rate", "weight_decay", "beta1", "beta2", "eps", "warmup_steps",
-      "total_steps", "grad_clip", "flip_probability", "max_translation", "flow_encoding", "sibling_weight",
-      "class_weights"};
+      "total_steps", "grad_clip", "flip_probability", "max_translation", "sibling_weight", "class_weights",
+      "label_smoothing", "mixup_alpha", "ema_decay"};
   util::reject_unknown_keys(doc, known, "training options");
   TrainingOptions o;
   util::read_optional(doc, "learning_rate", o.learning_rate);
@@ -35,13 +35,10 @@ TrainingOptions TrainingOptions::from_json(const std::string& text) {
   util::read_optional(doc, "flip_probability", o.flip_probability);
   util::read_optional(doc, "max_translation", o.max_translation);
   util::read_optional(doc, "sibling_weight", o.sibling_weight);
-  if (doc.contains("flow_encoding")) {
-    const std::string& e = doc.at("flow_encoding").as_string("flow_encoding");
-    if (e == "image") o.flow_encoding = FlowEncoding::IMAGE;
-    else if (e == "signed") o.flow_encoding = FlowEncoding::SIGNED;
-    else invalid("flow_encoding must be 'image' or 'signed', got '" + e + "'");
-  }
   util::read_optional(doc, "class_weights", o.class_weights);
+  util::read_optional(doc, "label_smoothing", o.label_smoothing);
+  util::read_optional(doc, "mixup_alpha", o.mixup_alpha);
+  util::read_optional(doc, "ema_decay", o.ema_decay);
   o.validate();
   return o;
 }
@@ -58,8 +55,11 @@ void TrainingOptions::validate() const {
   if (max_translation < 0) invalid("max_translation must be >= 0");
   if (!(sibling_weight >= 0)) invalid("sibling_weight must be >= 0");
   for (double w : class_weights) {
-    if (!(w > 0)) invalid("class_weights must be > 0");
+    if (!(w > 0 && std::isfinite(w))) invalid("class_weights must be finite and > 0");
   }
+  if (!(label_smoothing >= 0 && label_smoothing < 1)) invalid("label_smoothing must be in [0, 1)");
+  if (!(mixup_alpha >= 0 && std::isfinite(mixup_alpha))) invalid("mixup_alpha must be finite and >= 0 (0 disables mixup)");
+  if (!(ema_decay >= 0 && ema_decay < 1)) invalid("ema_decay must be in [0, 1) (0 disables the average)");
 }
 
 double learning_rate_at(const TrainingOptions& o, int64_t step) {

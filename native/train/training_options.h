@@ -8,11 +8,6 @@
 
 namespace merba::train {
 
-enum class FlowEncoding {
-  IMAGE,   // min-max normalised to [0, 1] (PNG/JPEG flows): a mirror maps u to 1 − u
-  SIGNED,  // signed flow values (.npy): a mirror maps u to −u
-};
-
 struct TrainingOptions {
   double learning_rate = 5e-4;
   double min_learning_rate = 1e-6;
@@ -21,11 +16,13 @@ struct TrainingOptions {
   int64_t warmup_steps = 0;  // linear warm-up, then cosine to min_learning_rate
   int64_t total_steps = 1;
   double grad_clip = 5.0;    // max global gradient norm; <= 0 disables clipping
-  double flip_probability = 0.5;
-  int64_t max_translation = 2;  // pixels, uniform in [−t, t] per axis, zero fill
-  FlowEncoding flow_encoding = FlowEncoding::IMAGE;
+  double flip_probability = 0.5;  // mirror about each sample's zero-motion level (augmentation.h)
+  int64_t max_translation = 2;    // pixels, uniform in [−t, t] per axis, the border filled with the zero level
   double sibling_weight = 1.0;       // λ of the DGCM loss
   std::vector<double> class_weights;  // per fine class, empty = unweighted
+  double label_smoothing = 0;  // ε: targets (1 − ε)·one-hot + ε spread evenly (model/dgcm_loss.h)
+  double mixup_alpha = 0;      // mixup with λ ~ Beta(α, α) per batch; 0 = off (train/mixup.h)
+  double ema_decay = 0;        // exponential moving average of the weights; 0 = off (train/weight_ema.h)
 
   static TrainingOptions from_json(const std::string& json);
   void validate() const;

@@ -284,53 +284,73 @@ TEST(every_damaged_or_mismatched_file_is_refused_before_anything_is_loaded) {
 }
 
 TEST(a_resumed_training_run_matches_an_uninterrupted_one) {
-  TempDir dir;
-  train::TrainingOptions o;
-  o.learning_rate = 2e-3;
-  o.total_steps = 8;
-  o.warmup_steps = 2;
-  at::manual_seed(0);
-  const at::Tensor x = at::rand({16, 3, 28, 28});
-  const at::Tensor y = at::tensor(std::vector<int64_t>{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0});
-
-  // Uninterrupted: 8 steps.
-  model::MerbaNet full = small_net(5);
-  train::TrainSession full_session(full, o, 11);
-  for (int i = 0; i < 8; ++i) full_session.step(x, y);
-
-  // Interrupted after 4 steps: the training state (weights included) saved, then a new network with other
-  // weights and a new session continue from that one file.
-  model::MerbaNet first = small_net(5);
-  train::TrainSession first_session(first, o, 11);
-  for (int i = 0; i < 4; ++i) first_session.step(x, y);
-  checkpoint::save_model(dir.file("run.safetensors"), *first, kMetadata);
-  checkpoint::write_checkpoint(dir.file("run.train.safetensors"), checkpoint::kTrainingStateFormat,
-                               first_session.state(), {});
-
-  model::MerbaNet resumed = small_net(99);
-  train::TrainSession resumed_session(resumed, o, 12345);  // another seed: the saved generator state wins
-  checkpoint::SafetensorsFile state_file =
-      checkpoint::open_checkpoint(dir.file("run.train.safetensors"), checkpoint::kTrainingStateFormat);
-  const checkpoint::NamedTensors state = resumed_session.state_template();
-  checkpoint::load_tensors(state_file, state, false);
-  resumed_session.restore_state(state);
-  EXPECT_EQ(resumed_session.steps_taken(), int64_t(4));
-  for (int i = 0; i < 4; ++i) resumed_session.step(x, y);
-
-  const auto a = checkpoint::module_tensors(*full), b = checkpoint::module_tensors(*resumed);
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].second.is_floating_point()) {
-      EXPECT_CLOSE(b[i].second, a[i].second, 1e-6, a[i].first.c_str());
-    } else {
-      EXPECT_TRUE(at::equal(a[i].second, b[i].second));
+  // Once with spec §5's step, once with the recipe switches that keep state or draw random numbers: mixup,
+  // the weight average, label smoothing, and per-sample zero levels for the augmentation.
+  for (bool recipe : {false, true}) {
+    TempDir dir;
+    train::TrainingOptions o;
+    o.learning_rate = 2e-3;
+    o.total_steps = 8;
+    o.warmup_steps = 2;
+    if (recipe) {
+      o.mixup_alpha = 0.4;
+      o.ema_decay = 0.9;
+      o.label_smoothing = 0.1;
     }
+    at::manual_seed(0);
+    const at::Tensor x = at::rand({16, 3, 28, 28});
+    const at::Tensor y = at::tensor(std::vector<int64_t>{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0});
+    const at::Tensor zeros = recipe ? at::rand({16, 3}) : at::Tensor();
+
+    // Uninterrupted: 8 steps.
+    model::MerbaNet full = small_net(5);
+    train::TrainSession full_session(full, o, 11);
+    for (int i = 0; i < 8; ++i) full_session.step(x, y, zeros);
+
+    // Interrupted after 4 steps: the training state (weights included) saved, then a new network with other
+    // weights and a new session continue from that one file.
+    model::MerbaNet first = small_net(5);
+    train::TrainSession first_session(first, o, 11);
+    for (int i = 0; i < 4; ++i) first_session.step(x, y, zeros);
+    checkpoint::save_model(dir.file("run.safetensors"), *first, kMetadata);
+    checkpoint::write_checkpoint(dir.file("run.train.safetensors"), checkpoint::kTrainingStateFormat,
+                                 first_session.state(), {});
+
+    model::MerbaNet resumed = small_net(99);
+    train::TrainSession resumed_session(resumed, o, 12345);  // another seed: the saved generator state wins
+    checkpoint::SafetensorsFile state_file =
+        checkpoint::open_checkpoint(dir.file("run.train.safetensors"), checkpoint::kTrainingStateFormat);
+    const checkpoint::NamedTensors state = resumed_session.state_template();
+    checkpoint::load_tensors(state_file, state, false);
+    resumed_session.restore_state(state);
+    EXPECT_EQ(resumed_session.steps_taken(), int64_t(4));
+    for (int i = 0; i < 4; ++i) resumed_session.step(x, y, zeros);
+
+    auto expect_same = [](const model::MerbaNet& expected, const model::MerbaNet& actual, const std::string& what) {
+      const auto a = checkpoint::module_tensors(*expected), b = checkpoint::module_tensors(*actual);
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (a[i].second.is_floating_point()) {
+          EXPECT_CLOSE(b[i].second, a[i].second, 1e-6, (what + " " + a[i].first).c_str());
+        } else {
+          EXPECT_TRUE(at::equal(a[i].second, b[i].second));
+        }
+      }
+    };
+    expect_same(full, resumed, "weights");
+    if (recipe) {
+      EXPECT_TRUE(resumed_session.has_weight_average());
+      full_session.swap_weight_average();
+      resumed_session.swap_weight_average();
+      expect_same(full, resumed, "weight average");
+      EXPECT_THROWS_WITH(full_session.step(x, y, zeros), c10::Error, "swap it back first");
+    }
+    // Without the state (fresh moments and generator) the result differs: the test can fail.
+    model::MerbaNet naive = small_net(99);
+    checkpoint::load_model(dir.file("run.safetensors"), *naive, false);
+    train::TrainSession naive_session(naive, o, 12345);
+    for (int i = 0; i < 4; ++i) naive_session.step(x, y, zeros);
+    EXPECT_TRUE(!same_tensors(*naive, *full));
   }
-  // Without the state (fresh moments and generator) the result differs: the test can fail.
-  model::MerbaNet naive = small_net(99);
-  checkpoint::load_model(dir.file("run.safetensors"), *naive, false);
-  train::TrainSession naive_session(naive, o, 12345);
-  for (int i = 0; i < 4; ++i) naive_session.step(x, y);
-  EXPECT_TRUE(!same_tensors(*naive, *full));
 }
 
 TEST(a_training_state_is_not_a_model_checkpoint) {

@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 
-#include "model/dual_granularity_head.h"
+#include "model/dgcm_loss.h"
 #include "model/merba_net.h"
 #include "support/tensor_checks.h"
 

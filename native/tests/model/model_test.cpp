@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "model/dgcm_loss.h"
 #include "model/merba_net.h"
 #include "model/model_summary.h"
 #include "model/scan_order.h"

@@ -12,9 +12,13 @@
 #include <torch/optim/adamw.h>
 
 #include "train/adamw_step.h"
+#include "model/dgcm_loss.h"
 #include "train/augmentation.h"
+#include "train/mixup.h"
 #include "train/parameter_groups.h"
 #include "train/train_session.h"
+#include "train/weight_ema.h"
+#include <torch/nn/modules/linear.h>
 
 using namespace merba;
 using train::TrainingOptions;
@@ -147,32 +151,181 @@ TEST(parameter_groups_hold_exactly_the_no_decay_names) {
   EXPECT_EQ(g.decay.size() + g.no_decay.size(), net->parameters().size());
 }
 
-TEST(mirroring_a_flow_field_flips_the_horizontal_component) {
-  const at::Tensor s = at::rand({3, 4, 5});
-  const at::Tensor img = train::mirror_flow(s, train::FlowEncoding::IMAGE);
-  EXPECT_CLOSE(img[0], 1 - s[0].flip({1}), 1e-7, "u → 1 − u, mirrored");
-  EXPECT_CLOSE(img[1], s[1].flip({1}), 0.0, "v mirrored");
-  EXPECT_CLOSE(img[2], s[2].flip({1}), 0.0, "strain mirrored");
-  EXPECT_CLOSE(train::mirror_flow(s, train::FlowEncoding::SIGNED)[0], -s[0].flip({1}), 0.0, "u → −u");
+namespace {
+
+// A known motion: a smooth bump of horizontal and vertical motion in the middle of an otherwise still face,
+// u, v and a strain-like third channel ≥ 0; (3, H, W) float64.
+at::Tensor known_motion(int64_t H, int64_t W) {
+  const at::Tensor y = at::arange(H, at::kDouble).view({H, 1}).expand({H, W});
+  const at::Tensor x = at::arange(W, at::kDouble).view({1, W}).expand({H, W});
+  const at::Tensor bump = at::exp(-((x - 3.0).pow(2) + (y - 4.0).pow(2)) / 3.0);
+  at::Tensor f = at::stack({1.5 * bump, -0.7 * bump, bump * bump}, 0);
+  return f.where(bump > 1e-3, at::zeros_like(f));  // exactly still away from the bump
 }
 
-TEST(translation_shifts_with_zero_fill) {
+// The motion mirrored left–right: columns reversed and u negated.
+at::Tensor mirrored_motion(const at::Tensor& f) {
+  at::Tensor m = f.flip({2}).clone();
+  m[0].neg_();
+  return m;
+}
+
+// The motion moved down dy and right dx, nothing moving where it came in from.
+at::Tensor translated_motion(const at::Tensor& f, int64_t dy, int64_t dx) {
+  return train::translate(f, dy, dx, at::zeros({f.size(0)}, f.options()));
+}
+
+// An affine encoding of flows, per channel: (f − offset) / scale. Signed flows: offset 0, scale 1. Min-max
+// images: the image's own min and range, so that "no motion" sits at −offset / scale (its zero level).
+struct Encoding {
+  at::Tensor offset, scale;  // (C)
+  at::Tensor operator()(const at::Tensor& f) const { return (f - offset.view({-1, 1, 1})) / scale.view({-1, 1, 1}); }
+  at::Tensor zero_level() const { return -offset / scale; }
+};
+
+Encoding signed_encoding(int64_t C) { return {at::zeros({C}, at::kDouble), at::ones({C}, at::kDouble)}; }
+
+Encoding min_max_encoding(const at::Tensor& f) {
+  const at::Tensor lo = std::get<0>(f.flatten(1).min(1)), hi = std::get<0>(f.flatten(1).max(1));
+  return {lo, hi - lo};
+}
+
+}  // namespace
+
+TEST(mirroring_an_encoded_flow_equals_encoding_the_mirrored_motion) {
+  const at::Tensor f = known_motion(7, 9);
+  for (const Encoding& e : {signed_encoding(3), min_max_encoding(f)}) {
+    const at::Tensor image = e(f);
+    EXPECT_CLOSE(train::mirror_flow(image, e.zero_level()), e(mirrored_motion(f)), 1e-12, "mirror");
+  }
+  // The min-max zero levels are far from 0.5 here, where the old rule 1 − u was wrong.
+  const Encoding mm = min_max_encoding(f);
+  EXPECT_TRUE(std::abs(mm.zero_level()[0].item<double>() - 0.5) > 0.1);
+  EXPECT_TRUE(!at::allclose(1 - mm(f)[0].flip({1}), mm(mirrored_motion(f))[0]));
+}
+
+TEST(translating_an_encoded_flow_fills_with_its_zero_level) {
+  const at::Tensor f = known_motion(7, 9);
+  for (const Encoding& e : {signed_encoding(3), min_max_encoding(f)}) {
+    for (auto [dy, dx] : {std::pair<int64_t, int64_t>{1, -2}, {-2, 3}, {0, 1}, {7, 0}}) {
+      EXPECT_CLOSE(train::translate(e(f), dy, dx, e.zero_level()), e(translated_motion(f, dy, dx)), 1e-12,
+                   "translate " + std::to_string(dy) + ", " + std::to_string(dx));
+    }
+  }
+}
+
+TEST(translation_shifts_pixels) {
   const at::Tensor s = at::arange(1, 1 + 2 * 4 * 4, at::kFloat).view({2, 4, 4});
-  const at::Tensor t = train::translate(s, 1, -2);  // down 1, left 2
-  EXPECT_EQ(t[0][0].abs().sum().item<double>(), 0.0);  // the top row is fill
+  const at::Tensor t = train::translate(s, 1, -2, at::tensor({0.25f, -1.0f}));  // down 1, left 2
   EXPECT_EQ(t[0][1][0].item<double>(), s[0][0][2].item<double>());
   EXPECT_EQ(t[1][3][1].item<double>(), s[1][2][3].item<double>());
-  EXPECT_EQ(t[0][2][3].item<double>(), 0.0);  // right columns are fill
+  EXPECT_EQ(t[0][0][1].item<double>(), 0.25);  // the top row is fill
+  EXPECT_EQ(t[1][2][3].item<double>(), -1.0);  // so are the right columns
 }
 
 TEST(augmentation_is_reproducible_from_the_seed) {
   TrainingOptions o;
   const at::Tensor batch = at::rand({8, 3, 28, 28});
+  const at::Tensor zeros = at::rand({8, 3});
   at::Generator a = at::make_generator<at::CPUGeneratorImpl>(5), b = at::make_generator<at::CPUGeneratorImpl>(5);
-  EXPECT_CLOSE(train::augment(batch, o, a), train::augment(batch, o, b), 0.0, "same seed");
+  EXPECT_CLOSE(train::augment(batch, zeros, o, a), train::augment(batch, zeros, o, b), 0.0, "same seed");
   o.flip_probability = 0;
   o.max_translation = 0;
-  EXPECT_CLOSE(train::augment(batch, o, a), batch, 0.0, "disabled");
+  EXPECT_CLOSE(train::augment(batch, zeros, o, a), batch, 0.0, "disabled");
+  EXPECT_THROWS_WITH(train::augment(batch, at::zeros({8, 2}), o, a), c10::ValueError, "zero_levels must have shape");
+}
+
+TEST(augmenting_a_still_sample_keeps_it_still) {
+  // A sample without motion, at zero levels that differ per sample and channel: every flip and shift of it is
+  // the same still sample.
+  TrainingOptions o;
+  o.flip_probability = 0.5;
+  o.max_translation = 3;
+  const at::Tensor zeros = at::rand({16, 3});
+  const at::Tensor still = zeros.view({16, 3, 1, 1}).expand({16, 3, 12, 12}).contiguous();
+  at::Generator g = at::make_generator<at::CPUGeneratorImpl>(9);
+  EXPECT_CLOSE(train::augment(still, zeros, o, g), still, 1e-7, "still");
+}
+
+TEST(mixup_mixes_inputs_and_targets_with_lambda) {
+  // Two samples, λ = 0.3, partners swapped: inputs 0.3·x₀ + 0.7·x₁ and 0.3·x₁ + 0.7·x₀.
+  train::MixupDraw draw;
+  draw.lambda = 0.3;
+  draw.permutation = at::tensor(std::vector<int64_t>{1, 0});
+  const at::Tensor x = at::rand({2, 3, 4, 4});
+  const at::Tensor mixed = train::mix_inputs(x, draw);
+  EXPECT_CLOSE(mixed[0], 0.3 * x[0] + 0.7 * x[1], 1e-6, "input 0");
+  EXPECT_CLOSE(mixed[1], 0.3 * x[1] + 0.7 * x[0], 1e-6, "input 1");
+  // megc-3 (fine = coarse): soft targets 0.3 on the own class, 0.7 on the partner's.
+  const model::ModelConfig c = model::composite_28();
+  const model::DgcmTargets t = model::dgcm_targets(at::tensor(std::vector<int64_t>{0, 2}), c);
+  const model::DgcmTargets m = model::mix_targets(t, t.index_select(draw.permutation), 0.3);
+  EXPECT_CLOSE(m.coarse, at::tensor({0.3f, 0.f, 0.7f, 0.7f, 0.f, 0.3f}).view({2, 3}), 1e-6, "soft targets");
+  EXPECT_TRUE(!m.weight.defined());
+}
+
+TEST(mixed_targets_give_the_mixture_of_the_losses) {
+  // casme2-5 with siblings, class weights and label smoothing: Σ w·loss(mixed) = λ·Σ w_a·loss(a) + (1 − λ)·Σ w_b·loss(b).
+  model::ModelConfig c = model::composite_28();
+  c.num_coarse = 4;
+  c.fine_to_coarse = {0, 1, 1, 2, 3};
+  model::HeadOutput logits;
+  logits.coarse_logits = at::randn({4, 4}, at::kDouble);
+  logits.fine_logits = at::randn({4, 5}, at::kDouble);
+  const at::Tensor weights = at::tensor({0.5, 2.0, 1.5, 1.0, 3.0}, at::kFloat);
+  const model::DgcmTargets a = model::dgcm_targets(at::tensor(std::vector<int64_t>{1, 2, 0, 4}), c, 0.1, weights);
+  const model::DgcmTargets b = model::dgcm_targets(at::tensor(std::vector<int64_t>{2, 3, 1, 1}), c, 0.1, weights);
+  const double lambda = 0.35;
+  const model::DgcmTargets m = model::mix_targets(a, b, lambda);
+  auto weighted_sum = [&](const model::DgcmTargets& t) {
+    return model::dgcm_loss(logits, t, c).item<double>() * t.weight.sum().item<double>();
+  };
+  const double expected = lambda * weighted_sum(a) + (1 - lambda) * weighted_sum(b);
+  EXPECT_TRUE(std::abs(weighted_sum(m) - expected) < 1e-5);
+}
+
+TEST(label_smoothing_on_a_hand_computed_case) {
+  // casme2-5: sample "repression" (group negative = {disgust, repression}), ε = 0.2, 4 groups.
+  model::ModelConfig c = model::composite_28();
+  c.num_coarse = 4;
+  c.fine_to_coarse = {0, 1, 1, 2, 3};
+  const model::DgcmTargets t = model::dgcm_targets(at::tensor(std::vector<int64_t>{2}), c, 0.2);
+  EXPECT_CLOSE(t.coarse, at::tensor({0.05f, 0.85f, 0.05f, 0.05f}).view({1, 4}), 1e-6, "coarse: 0.8 + 0.2/4");
+  EXPECT_CLOSE(t.fine, at::tensor({0.f, 0.1f, 0.9f, 0.f, 0.f}).view({1, 5}), 1e-6, "fine: 0.8 + 0.2/2 in the group");
+  model::HeadOutput logits;
+  logits.coarse_logits = at::log(at::tensor({0.1, 0.6, 0.2, 0.1}).view({1, 4}));
+  logits.fine_logits = at::log(at::tensor({1.0, 0.2, 0.8, 9.0, 9.0}).view({1, 5}));
+  const double coarse = -(0.05 * std::log(0.1) + 0.85 * std::log(0.6) + 0.05 * std::log(0.2) + 0.05 * std::log(0.1));
+  const double fine = -(0.1 * std::log(0.2) + 0.9 * std::log(0.8));
+  EXPECT_CLOSE(model::dgcm_loss(logits, t, c), at::scalar_tensor(coarse + fine, at::kDouble), 1e-6, "loss");
+}
+
+TEST(weight_average_after_k_steps_equals_the_closed_form) {
+  // a_k = d_k·a_{k−1} + (1 − d_k)·w_k with d_k = min(d, (1 + k)/(10 + k)), a_0 = w_0.
+  torch::nn::Linear net(3, 2);
+  const double decay = 0.6;
+  train::WeightEma ema(*net, decay);
+  std::vector<at::Tensor> history{net->weight.detach().clone()};
+  for (int k = 1; k <= 5; ++k) {
+    at::NoGradGuard no_grad;
+    net->weight.add_(at::randn_like(net->weight));
+    history.push_back(net->weight.detach().clone());
+    ema.update();
+  }
+  // Closed form: a_5 = Π d_j · w_0 + Σ_k (1 − d_k) · Π_{j>k} d_j · w_k.
+  at::Tensor expected = at::zeros_like(history[0], at::kDouble);
+  for (int k = 0; k <= 5; ++k) {
+    double coefficient = k == 0 ? 1.0 : 1.0 - ema.decay_at(k);
+    for (int j = k + 1; j <= 5; ++j) coefficient *= ema.decay_at(j);
+    expected += coefficient * history[k].to(at::kDouble);
+  }
+  EXPECT_EQ(ema.decay_at(1), 2.0 / 11.0);
+  EXPECT_EQ(ema.decay_at(100), decay);
+  const at::Tensor raw = net->weight.detach().clone();
+  ema.swap();
+  EXPECT_CLOSE(net->weight.detach().to(at::kDouble), expected, 1e-6, "averaged weights swapped in");
+  ema.swap();
+  EXPECT_CLOSE(net->weight.detach(), raw, 0.0, "raw weights swapped back");
 }
 
 TEST(training_steps_learn_a_separable_problem) {

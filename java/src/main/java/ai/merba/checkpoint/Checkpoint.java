@@ -3,6 +3,7 @@ package ai.merba.checkpoint;
 import ai.merba.checkpoint.CheckpointException.Reason;
 import ai.merba.internal.JsonFields;
 import ai.merba.internal.NativeCalls;
+import ai.merba.model.InputCentring;
 import ai.merba.model.LabelScheme;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.ModelConfig;
@@ -51,6 +52,7 @@ public final class Checkpoint {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(CheckpointMetadata.CONFIG, model.config().toJson());
         metadata.put(CheckpointMetadata.LABELS, model.labels().toJson());
+        metadata.put(CheckpointMetadata.INPUT_CENTRING, model.inputCentring().token());
         if (training != null) {
             if (!training.isObject()) {
                 throw new IllegalArgumentException("training provenance must be a JSON object, got " + training);
@@ -76,8 +78,11 @@ public final class Checkpoint {
         if (training != null) {
             parse(path, raw, CheckpointMetadata.TRAINING, t -> JsonFields.parseObject(t, "training"));
         }
+        // Checkpoints written before inputs could be centred have no entry: their networks took flows as stored.
+        InputCentring centring = raw.containsKey(CheckpointMetadata.INPUT_CENTRING)
+                ? parse(path, raw, CheckpointMetadata.INPUT_CENTRING, InputCentring::fromToken) : InputCentring.NONE;
         return new CheckpointMetadata(Integer.parseInt(raw.get(CheckpointMetadata.FORMAT_VERSION)), config, labels,
-                training, raw);
+                centring, training, raw);
     }
 
     /** Loads a checkpoint for inference: a new model in eval mode on the CPU. The caller closes it. */
@@ -94,6 +99,7 @@ public final class Checkpoint {
         Objects.requireNonNull(device, "device");
         CheckpointMetadata metadata = readMetadata(path);
         MerbaModel model = MerbaModel.createForLoading(metadata.config(), metadata.labels());
+        model.setInputCentring(metadata.inputCentring());
         try {
             String file = path.toString();
             NativeCalls.runChecked(() -> model.nativeHandle().load(file, allowUnexpectedTensors));
@@ -108,7 +114,8 @@ public final class Checkpoint {
 
     /**
      * Loads a checkpoint's weights into an existing model, which must have the checkpoint's configuration and
-     * label scheme ({@link Reason#CONFIG_MISMATCH} otherwise). The model's mode is left as it was.
+     * label scheme ({@link Reason#CONFIG_MISMATCH} otherwise), and takes over its input centring. The model's mode
+     * is left as it was.
      */
     public static void loadWeights(MerbaModel model, Path path) throws CheckpointException {
         Objects.requireNonNull(model, "model");
@@ -120,6 +127,7 @@ public final class Checkpoint {
         }
         String file = path.toString();
         NativeCalls.runChecked(() -> model.nativeHandle().load(file, false));
+        model.setInputCentring(metadata.inputCentring());
     }
 
     /** {@code NAME.train.safetensors} for {@code NAME.safetensors} (or {@code X.train.safetensors} for any X). */

@@ -1,6 +1,7 @@
 package ai.merba.checkpoint;
 
 import ai.merba.internal.JsonFields;
+import ai.merba.model.InputCentring;
 import ai.merba.model.LabelScheme;
 import ai.merba.model.ModelConfig;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,20 +11,23 @@ import java.util.Optional;
 
 /**
  * The {@code __metadata__} of a model checkpoint (spec §7), parsed: format version, model configuration, label
- * scheme and, when the checkpoint came from training, the training provenance (data, epochs, metrics, library
- * version). {@link #raw()} holds every entry as stored.
+ * scheme, the input centring the network was trained with and, when the checkpoint came from training, the
+ * training provenance (data, epochs, metrics, library version). {@link #raw()} holds every entry as stored.
  */
-public record CheckpointMetadata(int formatVersion, ModelConfig config, LabelScheme labels, String trainingJson,
-        Map<String, String> raw) {
+public record CheckpointMetadata(int formatVersion, ModelConfig config, LabelScheme labels,
+        InputCentring inputCentring, String trainingJson, Map<String, String> raw) {
     public static final String FORMAT = "format";
     public static final String FORMAT_VERSION = "format_version";
     public static final String CONFIG = "config";
     public static final String LABELS = "labels";
     public static final String TRAINING = "training";
+    /** How decoded flows become the network's input ({@link InputCentring#token()}); absent means none. */
+    public static final String INPUT_CENTRING = "input_centring";
 
     public CheckpointMetadata {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(labels, "labels");
+        Objects.requireNonNull(inputCentring, "inputCentring");
         raw = Map.copyOf(raw);
     }
 

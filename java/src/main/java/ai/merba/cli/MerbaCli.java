@@ -11,9 +11,9 @@ import picocli.CommandLine.Command;
  * damaged or do not fit).
  */
 @Command(name = "merba", mixinStandardHelpOptions = true, versionProvider = MerbaCli.VersionProvider.class,
-        description = "Micro-expression recognition with MERba: prepare flows from frames, train, evaluate (LOSO),"
-                + " predict, inspect and benchmark.",
-        subcommands = {PrepareCommand.class, LosoCommand.class, TrainCommand.class, PredictCommand.class,
+        description = "Micro-expression recognition with MERba: prepare flows from frames, choose settings (cv),"
+                + " evaluate (LOSO), train, predict, inspect and benchmark.",
+        subcommands = {PrepareCommand.class, CvCommand.class, LosoCommand.class, TrainCommand.class, PredictCommand.class,
                 InfoCommand.class, BenchCommand.class, SynthCommand.class, CommandLine.HelpCommand.class})
 public final class MerbaCli implements Runnable {
     public static final int EXIT_OK = 0;

@@ -22,6 +22,11 @@ final class ModelOptions {
             description = "Label scheme: megc-3, casme2-5, samm-5, casme3-7 or a JSON file (default: ${DEFAULT-VALUE}).")
     String labels;
 
+    /** The preset's name or the config file's path, for messages. */
+    String describe() {
+        return config != null ? config.toString() : preset;
+    }
+
     ModelConfig modelConfig() throws IOException {
         return config != null ? ModelConfig.fromJson(config) : ModelConfig.preset(preset);
     }

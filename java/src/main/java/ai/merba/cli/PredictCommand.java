@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -59,7 +60,7 @@ final class PredictCommand implements Callable<Integer> {
             throw new NoSuchFileException(input.toString(), null, "no such file or folder");
         }
         try (Predictor predictor = Predictor.load(checkpoint)) {
-            List<Item> items = items(predictor.config(), predictor.labels());
+            List<Item> items = items(predictor);
             if (items.isEmpty()) {
                 throw new IllegalArgumentException(input + " holds no flow files (" + String.join(", ", FLOW_EXTENSIONS) + ")");
             }
@@ -79,7 +80,9 @@ final class PredictCommand implements Callable<Integer> {
         return MerbaCli.EXIT_OK;
     }
 
-    private List<Item> items(ModelConfig config, LabelScheme labels) throws IOException {
+    private List<Item> items(Predictor predictor) throws IOException {
+        ModelConfig config = predictor.config();
+        LabelScheme labels = predictor.labels();
         if (Files.isDirectory(input)) {
             try (Stream<Path> files = Files.list(input)) {
                 return files.filter(PredictCommand::isFlowFile).sorted()
@@ -87,7 +90,9 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         if (input.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv")) {
-            FlowDataset data = FlowDataset.load(Manifest.load(input, labels, config.inChannels(), config.inputSize()));
+            // The samples as the network takes them: centred on their zero level if the model was trained so.
+            FlowDataset data = FlowDataset.load(Manifest.load(input, labels, config.inChannels(), config.inputSize()))
+                    .withCentring(predictor.inputCentring());
             List<Item> items = new ArrayList<>();
             for (int i = 0; i < data.size(); i++) {
                 Sample s = data.sample(i);
@@ -169,18 +174,19 @@ final class PredictCommand implements Callable<Integer> {
             m.add(labels.fineIndexOf(items.get(i).truth()), predictions.get(i).fineIndex());
         }
         List<String> names = labels.classes().stream().map(LabelScheme.FineClass::name).toList();
-        try {
+        Optional<String> undefined = ClassMetrics.undefinedReason(m, names);
+        if (undefined.isEmpty()) {
             ClassMetrics metrics = ClassMetrics.of(m, names);
             System.err.printf(Locale.ROOT, "%d samples: Acc %.3f  UF1 %.3f  UAR %.3f%n", items.size(), metrics.accuracy(),
                     metrics.uf1(), metrics.uar());
-        } catch (IllegalArgumentException absentClass) {
+        } else {
             // UF1/UAR are undefined when a class has no sample here; accuracy still is.
             long correct = 0;
             for (int k = 0; k < labels.numFine(); k++) {
                 correct += m.count(k, k);
             }
             System.err.printf(Locale.ROOT, "%d samples: Acc %.3f (UF1/UAR undefined: %s)%n", items.size(),
-                    (double) correct / items.size(), absentClass.getMessage());
+                    (double) correct / items.size(), undefined.get());
         }
     }
 }

@@ -1,6 +1,7 @@
 package ai.merba.cli;
 
 import ai.merba.data.FlowDataset;
+import ai.merba.eval.TrainingHistory;
 import ai.merba.model.LabelScheme;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.ModelConfig;
@@ -8,6 +9,7 @@ import ai.merba.train.Trainer;
 import ai.merba.train.listener.CheckpointListener;
 import ai.merba.train.listener.LoggingListener;
 import ai.merba.train.listener.ProgressBar;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,6 +40,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "1", description = "Log every N epochs (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
+    @Option(names = "--report", description = "Write the training curve (and validation metrics) as JSON here.")
+    Path report;
+
     @Mixin
     ModelOptions model;
 
@@ -46,28 +51,38 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
+        }
+        Path checkpoint = output != null ? output : resume != null ? resume : Path.of("merba.safetensors");
+        OutputPaths.checkWritable(checkpoint, "--output");
+        OutputPaths.checkWritable(report, "--report");
         training.applyThreads();
         ModelConfig config = model.modelConfig();
         LabelScheme labels = model.labelScheme();
         FlowDataset train = ModelOptions.dataset(manifest, config, labels);
         FlowDataset held = validation == null ? null : ModelOptions.dataset(validation, config, labels);
         try (MerbaModel m = MerbaModel.create(config, labels, training.seed)) {
-            Path checkpoint = output != null ? output : resume != null ? resume : Path.of("merba.safetensors");
-            if (checkpointEvery < 0) {
-                throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
-            }
+            TrainingHistory history = new TrainingHistory(held);
+            String data = manifest.toAbsolutePath().normalize().toString();
             Trainer trainer = new Trainer(m, training.trainingConfig(), training.seed)
-                    .optDataDescription(manifest.toAbsolutePath().normalize().toString())
+                    .optDataDescription(data)
                     .addListener(new ProgressBar())
                     .addListener(new LoggingListener(System.out, logEvery))
+                    .addListener(history)
                     .addListener(checkpointEvery > 0 ? new CheckpointListener(checkpoint, checkpointEvery)
                             : new CheckpointListener(checkpoint));
             if (resume != null) {
-                trainer.resumeFrom(resume);
+                trainer.resume(resume, train, held);
+            } else {
+                trainer.fit(train, held);
             }
-            trainer.fit(train, held);
             System.out.printf("training accuracy (inference mode): %.3f%n", trainer.accuracy(train));
             System.out.println("saved " + checkpoint);
+            if (report != null) {
+                Files.writeString(report, history.toJson(trainer, training.seed, data));
+                System.out.println("report: " + report);
+            }
         }
         return MerbaCli.EXIT_OK;
     }

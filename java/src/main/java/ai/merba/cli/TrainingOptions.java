@@ -1,5 +1,7 @@
 package ai.merba.cli;
 
+import ai.merba.internal.JsonFields;
+import ai.merba.model.InputCentring;
 import ai.merba.train.TrainingConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,8 +25,21 @@ final class TrainingOptions {
     @Option(names = "--warmup-epochs", description = "Warm-up epochs (overrides the training config).")
     Integer warmupEpochs;
 
-    @Option(names = "--class-weighting", description = "none or balanced (overrides the training config).")
+    @Option(names = "--class-weighting", description = "none, balanced or sqrt (overrides the training config).")
     TrainingConfig.ClassWeighting classWeighting;
+
+    @Option(names = "--input-centring",
+            description = "none or zero_level: centre each flow on its zero-motion level (overrides the training config).")
+    InputCentring inputCentring;
+
+    @Option(names = "--label-smoothing", description = "Label smoothing epsilon (overrides the training config).")
+    Double labelSmoothing;
+
+    @Option(names = "--mixup-alpha", description = "Mixup's Beta(alpha, alpha); 0 = off (overrides the training config).")
+    Double mixupAlpha;
+
+    @Option(names = "--ema-decay", description = "Decay of the weights' moving average; 0 = off (overrides the training config).")
+    Double emaDecay;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of everything random (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -33,13 +48,17 @@ final class TrainingOptions {
     Integer threads;
 
     TrainingConfig trainingConfig() throws IOException {
-        TrainingConfig.Builder b = file != null ? TrainingConfig.fromJson(Files.readString(file)).toBuilder()
-                : TrainingConfig.builder();
+        TrainingConfig.Builder b = file != null
+                ? JsonFields.readFile(file, TrainingConfig::fromJson).toBuilder() : TrainingConfig.builder();
         if (epochs != null) b.optEpochs(epochs);
         if (batchSize != null) b.optBatchSize(batchSize);
         if (learningRate != null) b.optLearningRate(learningRate);
         if (warmupEpochs != null) b.optWarmupEpochs(warmupEpochs);
         if (classWeighting != null) b.optClassWeighting(classWeighting);
+        if (inputCentring != null) b.optInputCentring(inputCentring);
+        if (labelSmoothing != null) b.optLabelSmoothing(labelSmoothing);
+        if (mixupAlpha != null) b.optMixupAlpha(mixupAlpha);
+        if (emaDecay != null) b.optEmaDecay(emaDecay);
         return b.build();
     }
 

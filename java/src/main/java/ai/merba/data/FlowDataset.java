@@ -1,5 +1,6 @@
 package ai.merba.data;
 
+import ai.merba.model.InputCentring;
 import ai.merba.model.LabelScheme;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,6 +14,10 @@ import java.util.stream.IntStream;
  * samples of 3×28×28 take under 4 MB, and training reads every sample every epoch of every LOSO fold, so
  * decoding again would dominate. Subsets and folds share the decoded arrays rather than copy them.
  *
+ * <p>{@link #features(int)} is the network's input for a sample under the dataset's {@link InputCentring}
+ * (the values as stored for {@code NONE}, the centred flow for {@code ZERO_LEVEL}: {@link #withCentring}), and
+ * {@link #zeroLevel(int)} is where "no motion" lies in those features, which the augmentation needs.
+ *
  * <p>Immutable as long as nobody writes into the arrays {@link #features(int)} returns.
  */
 public final class FlowDataset {
@@ -24,11 +29,16 @@ public final class FlowDataset {
      * @param train every other sample, in dataset order
      * @param test the held-out subject's samples, in dataset order
      */
-    public record Fold(int index, String heldOutSubject, FlowDataset train, FlowDataset test) {
+    public record Fold(int index, List<String> heldOutSubjects, FlowDataset train, FlowDataset test) {
         public Fold {
-            Objects.requireNonNull(heldOutSubject, "heldOutSubject");
+            heldOutSubjects = List.copyOf(heldOutSubjects);
             Objects.requireNonNull(train, "train");
             Objects.requireNonNull(test, "test");
+        }
+
+        /** The held-out subjects joined with '+', e.g. {@code s01} for a LOSO fold. */
+        public String heldOutSubject() {
+            return String.join("+", heldOutSubjects);
         }
     }
 
@@ -36,13 +46,18 @@ public final class FlowDataset {
     private final int channels;
     private final int inputSize;
     private final Sample[] samples;
+    private final DecodedFlow[] flows;
+    private final InputCentring centring;
     private final float[][] features;
 
-    private FlowDataset(LabelScheme labels, int channels, int inputSize, Sample[] samples, float[][] features) {
+    private FlowDataset(LabelScheme labels, int channels, int inputSize, Sample[] samples, DecodedFlow[] flows,
+            InputCentring centring, float[][] features) {
         this.labels = labels;
         this.channels = channels;
         this.inputSize = inputSize;
         this.samples = samples;
+        this.flows = flows;
+        this.centring = centring;
         this.features = features;
     }
 
@@ -52,13 +67,45 @@ public final class FlowDataset {
             throw new IllegalArgumentException("manifest must not be null");
         }
         Sample[] samples = manifest.samples().toArray(new Sample[0]);
-        int channels = manifest.channels();
-        int size = manifest.inputSize();
+        DecodedFlow[] flows = new DecodedFlow[samples.length];
         float[][] features = new float[samples.length][];
         for (int i = 0; i < samples.length; i++) {
-            features[i] = manifest.decoded(i);
+            flows[i] = manifest.decoded(i);
+            features[i] = flows[i].values();
         }
-        return new FlowDataset(manifest.labels(), channels, size, samples, features);
+        return new FlowDataset(manifest.labels(), manifest.channels(), manifest.inputSize(), samples, flows,
+                InputCentring.NONE, features);
+    }
+
+    /**
+     * These samples with features under {@code centring} (this dataset itself when it already has it). Centred
+     * features are computed once here and shared by the new dataset's subsets and folds.
+     */
+    public FlowDataset withCentring(InputCentring centring) {
+        Objects.requireNonNull(centring, "centring");
+        if (centring == this.centring) {
+            return this;
+        }
+        float[][] f = new float[flows.length][];
+        for (int i = 0; i < flows.length; i++) {
+            f[i] = flows[i].input(centring);
+        }
+        return new FlowDataset(labels, channels, inputSize, samples, flows, centring, f);
+    }
+
+    /** How {@link #features(int)} was made from the decoded flows. */
+    public InputCentring centring() {
+        return centring;
+    }
+
+    /** Sample {@code i}'s decoded flow as stored, with its encoding and zero levels. */
+    public DecodedFlow flow(int i) {
+        return flows[Objects.checkIndex(i, samples.length)];
+    }
+
+    /** Where "no motion" lies in each channel of {@link #features(int)}: 0 everywhere once centred. */
+    public float[] zeroLevel(int i) {
+        return flow(i).inputZeroLevel(centring);
     }
 
     /** The number of samples. */
@@ -72,8 +119,9 @@ public final class FlowDataset {
     }
 
     /**
-     * Sample {@code i}'s flow, channel-major (C, H, W) as {@link FlowDecoder#decode} gives it. This is the cached
-     * array itself, shared with every subset and fold: read it, copy it, never modify it.
+     * Sample {@code i}'s network input, channel-major (C, H, W): the decoded values ({@link FlowDecoder#decode})
+     * under this dataset's {@link #centring()}. This is the cached array itself, shared with every subset and
+     * fold: read it, copy it, never modify it.
      */
     public float[] features(int i) {
         return features[Objects.checkIndex(i, samples.length)];
@@ -110,6 +158,7 @@ public final class FlowDataset {
             throw new IllegalArgumentException("indices must not be null");
         }
         Sample[] s = new Sample[indices.length];
+        DecodedFlow[] d = new DecodedFlow[indices.length];
         float[][] f = new float[indices.length][];
         for (int k = 0; k < indices.length; k++) {
             int i = indices[k];
@@ -118,9 +167,10 @@ public final class FlowDataset {
                         + (samples.length - 1));
             }
             s[k] = samples[i];
+            d[k] = flows[i];
             f[k] = features[i];
         }
-        return new FlowDataset(labels, channels, inputSize, s, f);
+        return new FlowDataset(labels, channels, inputSize, s, d, centring, f);
     }
 
     /**
@@ -157,12 +207,33 @@ public final class FlowDataset {
             throw new IllegalArgumentException("leave-one-subject-out needs at least two subjects, the dataset has "
                     + subjects.size());
         }
-        List<Fold> folds = new ArrayList<>(subjects.size());
-        for (int k = 0; k < subjects.size(); k++) {
-            String held = subjects.get(k);
-            int[] test = IntStream.range(0, samples.length).filter(i -> samples[i].subject().equals(held)).toArray();
-            int[] train = IntStream.range(0, samples.length).filter(i -> !samples[i].subject().equals(held)).toArray();
-            folds.add(new Fold(k, held, subset(train), subset(test)));
+        List<List<String>> groups = new ArrayList<>();
+        for (String s : subjects) {
+            groups.add(List.of(s));
+        }
+        return folds(groups);
+    }
+
+    /**
+     * Subject-grouped k-fold cross-validation: the subjects are split into {@code k} groups (a subject's samples
+     * all in one group), balancing per group the number of samples of each (dataset, class) pair as far as whole
+     * subjects allow ({@link SubjectFolds}), with ties broken by {@code seed}; fold i tests on group i and trains on
+     * the others. Every sample is in the test set of exactly one fold.
+     *
+     * @throws IllegalArgumentException unless 2 ≤ k ≤ the number of subjects
+     */
+    public List<Fold> subjectKFold(int k, long seed) {
+        return folds(SubjectFolds.stratified(this, k, seed));
+    }
+
+    /** One fold per group of subjects, in the given order. */
+    List<Fold> folds(List<List<String>> groups) {
+        List<Fold> folds = new ArrayList<>(groups.size());
+        for (int k = 0; k < groups.size(); k++) {
+            java.util.Set<String> held = new java.util.HashSet<>(groups.get(k));
+            int[] test = IntStream.range(0, samples.length).filter(i -> held.contains(samples[i].subject())).toArray();
+            int[] train = IntStream.range(0, samples.length).filter(i -> !held.contains(samples[i].subject())).toArray();
+            folds.add(new Fold(k, groups.get(k), subset(train), subset(test)));
         }
         return folds;
     }

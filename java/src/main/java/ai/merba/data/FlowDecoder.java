@@ -28,6 +28,8 @@ import javax.imageio.ImageIO;
  *       as is. Non-finite values are rejected, since one NaN would poison a whole training run.</li>
  * </ul>
  *
+ * <p>{@link #read} also says how the values encode motion and where zero motion lies ({@link DecodedFlow}).
+ *
  * <p>The header is parsed here rather than with a library so that the project keeps no dependency for it, and
  * so that every way a file can be wrong gets a message that names the file and says what was expected.
  */
@@ -52,17 +54,43 @@ public final class FlowDecoder {
         return decode(file, file.toString(), channels, size);
     }
 
+    /**
+     * Decodes {@code file} with its encoding and zero-motion levels: images are {@link FlowEncoding#MIN_MAX} (zero
+     * level: the per-channel median), {@code .npy} files {@link FlowEncoding#SIGNED} (zero level 0).
+     *
+     * @throws IllegalArgumentException as {@link #decode(Path, int, int)}
+     */
+    public static DecodedFlow read(Path file, int channels, int size) {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
+        return read(file, file.toString(), channels, size);
+    }
+
+    /** As {@link #read(Path, int, int)}, naming the file {@code name} in messages (the manifest's spelling). */
+    static DecodedFlow read(Path file, String name, int channels, int size) {
+        return DecodedFlow.of(decode(file, name, channels, size), channels, encodingOf(file, name));
+    }
+
+    /** The encoding a file's extension implies. */
+    static FlowEncoding encodingOf(Path file, String name) {
+        String lower = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (lower.endsWith(".npy")) {
+            return FlowEncoding.SIGNED;
+        }
+        if (lower.endsWith(".png") || lower.endsWith(".jpg") || lower.endsWith(".jpeg")) {
+            return FlowEncoding.MIN_MAX;
+        }
+        throw new IllegalArgumentException(name + ": unsupported file type; expected .png, .jpg, .jpeg or .npy");
+    }
+
     /** As {@link #decode(Path, int, int)}, naming the file {@code name} in messages (the manifest's spelling). */
     static float[] decode(Path file, String name, int channels, int size) {
         checkShape(channels, size);
-        String lower = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (lower.endsWith(".npy")) {
-            return decodeNpy(file, name, channels, size);
-        }
-        if (lower.endsWith(".png") || lower.endsWith(".jpg") || lower.endsWith(".jpeg")) {
-            return decodeImage(file, name, channels, size);
-        }
-        throw new IllegalArgumentException(name + ": unsupported file type; expected .png, .jpg, .jpeg or .npy");
+        return switch (encodingOf(file, name)) {
+            case SIGNED -> decodeNpy(file, name, channels, size);
+            case MIN_MAX -> decodeImage(file, name, channels, size);
+        };
     }
 
     static void checkShape(int channels, int size) {

@@ -41,10 +41,10 @@ public final class Manifest {
     private final List<String> subjects;
     private final List<String> datasets;
     // Validation decodes every file anyway; FlowDataset takes these arrays instead of decoding again.
-    private final List<float[]> decoded;
+    private final List<DecodedFlow> decoded;
 
     private Manifest(Path path, LabelScheme labels, int channels, int size, List<Sample> samples,
-            List<float[]> decoded) {
+            List<DecodedFlow> decoded) {
         this.decoded = List.copyOf(decoded);
         this.path = path;
         this.labels = labels;
@@ -143,7 +143,7 @@ public final class Manifest {
         // Pass 2, in parallel: decode each file that exists, to check it and its shape.
         rows.parallelStream().filter(r -> r.fileExists).forEach(r -> {
             try {
-                r.decoded = FlowDecoder.decode(r.file, r.fileName, channels, size);
+                r.decoded = FlowDecoder.read(r.file, r.fileName, channels, size);
             } catch (IllegalArgumentException e) {
                 r.decodeProblem = e.getMessage();
             }
@@ -151,7 +151,7 @@ public final class Manifest {
 
         List<RowError> errors = new ArrayList<>();
         List<Sample> samples = new ArrayList<>();
-        List<float[]> decoded = new ArrayList<>();
+        List<DecodedFlow> decoded = new ArrayList<>();
         for (Row r : rows) {
             List<String> problems = new ArrayList<>(r.problems);
             if (r.decodeProblem != null) {
@@ -182,7 +182,7 @@ public final class Manifest {
         String fileName;
         boolean fileExists;
         volatile String decodeProblem;
-        volatile float[] decoded;
+        volatile DecodedFlow decoded;
 
         Row(int line) {
             this.line = line;
@@ -313,8 +313,8 @@ public final class Manifest {
     }
 
     /** The CSV it was read from, as given. */
-    /** The decoded flows of sample i (C, H, W), shared with datasets made from this manifest. */
-    float[] decoded(int i) {
+    /** The decoded flow of sample i, shared with datasets made from this manifest. */
+    DecodedFlow decoded(int i) {
         return decoded.get(i);
     }
 

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The metrics of spec §5 from one confusion matrix: Acc = ΣTP/N, UF1 = mean_k 2TP_k/(2TP_k+FP_k+FN_k),
@@ -41,28 +42,11 @@ public record ClassMetrics(double accuracy, double uf1, double uar, double[] f1P
      *     no true samples (the message names every such class)
      */
     public static ClassMetrics of(ConfusionMatrix m, List<String> classNames) {
-        if (m == null) {
-            throw new IllegalArgumentException("confusion matrix must not be null");
-        }
-        if (classNames == null || classNames.size() != m.numClasses()) {
-            throw new IllegalArgumentException("classNames has " + (classNames == null ? 0 : classNames.size())
-                    + " entries but the confusion matrix has " + m.numClasses() + " classes");
-        }
+        undefinedReason(m, classNames).ifPresent(reason -> {
+            throw new IllegalArgumentException(reason);
+        });
         long n = m.total();
-        if (n == 0) {
-            throw new IllegalArgumentException("the confusion matrix is empty: no predictions to score");
-        }
         int k = m.numClasses();
-        List<String> absent = new ArrayList<>();
-        for (int c = 0; c < k; c++) {
-            if (m.truthCount(c) == 0) {
-                absent.add("'" + classNames.get(c) + "'");
-            }
-        }
-        if (!absent.isEmpty()) {
-            throw new IllegalArgumentException((absent.size() == 1 ? "class " : "classes ") + String.join(", ", absent)
-                    + (absent.size() == 1 ? " has" : " have") + " no samples in the truth: UF1/UAR undefined");
-        }
         long correct = 0;
         double[] f1 = new double[k];
         double[] recall = new double[k];
@@ -77,6 +61,36 @@ public record ClassMetrics(double accuracy, double uf1, double uar, double[] f1P
             recall[c] = (double) tp / truth;
         }
         return new ClassMetrics((double) correct / n, mean(f1), mean(recall), f1, recall, n);
+    }
+
+    /**
+     * Why the metrics of {@code m} are undefined — an empty matrix, or classes without true samples (all named) —
+     * or empty when {@link #of} can compute them.
+     *
+     * @throws IllegalArgumentException if the matrix is null or the names do not match its size
+     */
+    public static Optional<String> undefinedReason(ConfusionMatrix m, List<String> classNames) {
+        if (m == null) {
+            throw new IllegalArgumentException("confusion matrix must not be null");
+        }
+        if (classNames == null || classNames.size() != m.numClasses()) {
+            throw new IllegalArgumentException("classNames has " + (classNames == null ? 0 : classNames.size())
+                    + " entries but the confusion matrix has " + m.numClasses() + " classes");
+        }
+        if (m.total() == 0) {
+            return Optional.of("the confusion matrix is empty: no predictions to score");
+        }
+        List<String> absent = new ArrayList<>();
+        for (int c = 0; c < m.numClasses(); c++) {
+            if (m.truthCount(c) == 0) {
+                absent.add("'" + classNames.get(c) + "'");
+            }
+        }
+        if (absent.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of((absent.size() == 1 ? "class " : "classes ") + String.join(", ", absent)
+                + (absent.size() == 1 ? " has" : " have") + " no samples in the truth: UF1/UAR undefined");
     }
 
     private static double mean(double[] values) {

@@ -2,7 +2,9 @@ package ai.merba.inference;
 
 import ai.merba.checkpoint.Checkpoint;
 import ai.merba.checkpoint.CheckpointException;
+import ai.merba.data.DecodedFlow;
 import ai.merba.data.FlowDecoder;
+import ai.merba.model.InputCentring;
 import ai.merba.model.LabelScheme;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.ModelConfig;
@@ -31,8 +33,10 @@ import org.bytedeco.pytorch.Tensor;
  * predictions. {@link #close()} waits for running calls and then frees the model; later calls throw
  * {@link IllegalStateException}.
  *
- * <p>Inputs are what the model was trained on: float32 samples (C_in, S, S) of flow u, v and strain, as the
- * manifest's files decode them ({@link FlowDecoder}).
+ * <p>Inputs: flow files ({@link #predict(Path)}) and decoded flows ({@link #predict(DecodedFlow)}) are turned
+ * into the network's input as the model was trained ({@link MerbaModel#inputCentring()}: centred on their
+ * zero-motion level or not); float arrays and tensors are the network's input itself, (C_in, S, S) float32
+ * samples as {@code DecodedFlow.input(predictor.inputCentring())} gives them.
  */
 public final class Predictor implements AutoCloseable {
     private final MerbaModel model;
@@ -72,6 +76,11 @@ public final class Predictor implements AutoCloseable {
         return model.labels();
     }
 
+    /** How decoded flows become the network's input, as the model was trained. */
+    public InputCentring inputCentring() {
+        return model.inputCentring();
+    }
+
     /** One sample, (C_in, S, S) row-major: C_in·S·S floats. */
     public Prediction predict(float[] sample) {
         return predict(sample, 1).get(0);
@@ -95,6 +104,12 @@ public final class Predictor implements AutoCloseable {
     /** A flow file as the dataset reads it (PNG/JPEG flow image or .npy); see {@link FlowDecoder}. */
     public Prediction predict(Path flowFile) {
         return predict(decode(flowFile));
+    }
+
+    /** A decoded flow, made into the network's input as the model was trained. */
+    public Prediction predict(DecodedFlow flow) {
+        Objects.requireNonNull(flow, "flow");
+        return predict(flow.input(model.inputCentring()));
     }
 
     /** Several flow files, predicted in batches of {@code batchSize}; results in the files' order. */
@@ -145,8 +160,10 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
+    /** The network's input for a flow file. */
     private float[] decode(Path flowFile) {
-        return FlowDecoder.decode(flowFile, model.config().inChannels(), model.config().inputSize());
+        return FlowDecoder.read(flowFile, model.config().inChannels(), model.config().inputSize())
+                .input(model.inputCentring());
     }
 
     private int perSample() {

@@ -30,6 +30,15 @@ public final class NativeCalls {
         }
     }
 
+    /** A native call returning nothing. */
+    public static void run(Runnable nativeCall) {
+        try {
+            nativeCall.run();
+        } catch (RuntimeException e) {
+            throw translate(e);
+        }
+    }
+
     /** Like {@link #call}, for calls that read or write checkpoint files: their failures are checked. */
     public static <T> T callChecked(Supplier<T> nativeCall) throws CheckpointException {
         try {

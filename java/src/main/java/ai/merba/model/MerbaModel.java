@@ -29,15 +29,17 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * }
  * }</pre>
  *
- * <p>Inputs are float32 (B, C_in, S, S) with S = {@code config.inputSize()}: optical flow u, v and strain,
- * already normalised. Anything else — wrong rank, channels, size or dtype — throws
- * {@link IllegalArgumentException} with the native message.
+ * <p>Inputs are float32 (B, C_in, S, S) with S = {@code config.inputSize()}: optical flow u, v and strain as
+ * the network takes them — for a decoded flow file, {@code DecodedFlow.input(model.inputCentring())} (the
+ * {@link ai.merba.inference.Predictor} does this for files). Anything else — wrong rank, channels, size or
+ * dtype — throws {@link IllegalArgumentException} with the native message.
  */
 public final class MerbaModel implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ModelConfig config;
     private final LabelScheme labels;
+    private volatile InputCentring inputCentring = InputCentring.NONE;
     private NativeModel handle;
 
     private MerbaModel(ModelConfig config, LabelScheme labels, NativeModel handle) {
@@ -76,6 +78,20 @@ public final class MerbaModel implements AutoCloseable {
 
     public LabelScheme labels() {
         return labels;
+    }
+
+    /**
+     * How decoded flows become this network's input (spec §5): set by the {@link ai.merba.train.Trainer} to its
+     * config's centring when it fits the model, stored in checkpoints and restored by loading; {@code NONE} for a
+     * new model.
+     */
+    public InputCentring inputCentring() {
+        return inputCentring;
+    }
+
+    /** Declares how this network's inputs are made from decoded flows (the Trainer and checkpoint loading do). */
+    public void setInputCentring(InputCentring centring) {
+        this.inputCentring = Objects.requireNonNull(centring, "centring");
     }
 
     /** Logits of both heads for (B, C_in, S, S) float32 input; differentiable in training. */

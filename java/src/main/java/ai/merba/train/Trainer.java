@@ -8,24 +8,24 @@ import ai.merba.internal.JsonFields;
 import ai.merba.internal.NativeCalls;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.Prediction;
-import ai.merba.presets.MerbaNative;
+import ai.merba.presets.NativeStepResult;
 import ai.merba.presets.NativeTrainer;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
  * Fits a {@link MerbaModel} on a {@link FlowDataset}: shuffled mini-batches, one native optimiser step per batch
- * (forward, DGCM loss, backward, clipping, AdamW, schedule, augmentation — all in C++, one JNI crossing), and
- * listeners around it. Reproducible from the seed: shuffling, augmentation and drop path all derive from it.
+ * (augmentation, mixup, forward, DGCM loss, backward, clipping, AdamW, schedule, weight average — all in C++,
+ * one JNI crossing), and listeners around it. Reproducible from the seed: shuffling, augmentation, mixup and
+ * drop path all derive from it.
  *
  * <pre>{@code
  * Trainer trainer = new Trainer(model, TrainingConfig.builder().optEpochs(50).build(), 42)
@@ -33,10 +33,14 @@ import org.bytedeco.pytorch.global.torch;
  * TrainingResult result = trainer.fit(train, validation);   // validation may be null
  * }</pre>
  *
- * <p>Checkpoints: {@link #saveCheckpoint} (usually from a
- * {@link ai.merba.train.listener.CheckpointListener}) writes {@code NAME.safetensors} and, during training, the
- * resumable state {@code NAME.train.safetensors}; {@link #resumeFrom} continues such a run, giving the weights an
- * uninterrupted run would have (same config, data and seed).
+ * <p>The model is trained on the config's {@link TrainingConfig#inputCentring()} and remembers it
+ * ({@link MerbaModel#inputCentring()}). With a weight average ({@link TrainingConfig#emaDecay()} > 0), validation,
+ * checkpoints and the model after {@code fit} hold the averaged weights.
+ *
+ * <p>Checkpoints: {@link #saveCheckpoint} (usually from a {@link ai.merba.train.listener.CheckpointListener}) writes
+ * {@code NAME.safetensors} and, during training, the resumable state {@code NAME.train.safetensors};
+ * {@link #resume} continues such a run, giving the weights an uninterrupted run would have (same config, data and
+ * seed).
  *
  * <p>Native memory: each batch's tensors are closed in the loop that made them.
  */
@@ -47,7 +51,6 @@ public final class Trainer {
     private final List<TrainingListener> listeners = new ArrayList<>();
     private volatile boolean stopRequested;
     private String dataDescription;
-    private Path resumeFrom;
     // While fit() runs: the native session and the progress, for checkpoints.
     private NativeTrainer session;
     private int epochsCompleted;
@@ -80,17 +83,32 @@ public final class Trainer {
         return this;
     }
 
+    /** Asks the running {@link #fit} to stop after the current epoch (e.g. early stopping). */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Trains for the config's epochs from the model's current weights. */
+    public TrainingResult fit(FlowDataset train, FlowDataset validation) {
+        try {
+            return run(train, validation, null);
+        } catch (CheckpointException e) {
+            throw new IllegalStateException("unreachable: no state file is read without resume", e);
+        }
+    }
+
     /**
-     * Makes the next {@link #fit} continue the run saved at {@code checkpoint}, from its training state
-     * {@code NAME.train.safetensors} (which holds the weights too, so the pair cannot disagree): the weights,
-     * optimiser moments, step, generator and epoch are restored and training goes on from the next epoch. The run
-     * must have the same model, training config, data, seed and native thread count; otherwise fit throws an
-     * {@link java.io.UncheckedIOException} whose cause is a {@link CheckpointException} (CONFIG_MISMATCH,
-     * STATE_MISMATCH, ...), and the model is left as it was: everything is checked before anything is restored.
+     * Continues the run saved at {@code checkpoint} from its training state {@code NAME.train.safetensors} (which
+     * holds the weights too, so the pair cannot disagree): the weights, optimiser moments, weight average, step,
+     * generator and epoch are restored and training goes on from the next epoch, ending with the weights an
+     * uninterrupted run would have.
+     *
+     * @throws CheckpointException when the state is missing or damaged, or belongs to another run (another model,
+     *     training config, data size, seed or native thread count: CONFIG_MISMATCH, STATE_MISMATCH); the model is
+     *     then left as it was, since everything is checked before anything is restored
      */
-    public Trainer resumeFrom(Path checkpoint) {
-        this.resumeFrom = Objects.requireNonNull(checkpoint, "checkpoint");
-        return this;
+    public TrainingResult resume(Path checkpoint, FlowDataset train, FlowDataset validation) throws CheckpointException {
+        return run(train, validation, Objects.requireNonNull(checkpoint, "checkpoint"));
     }
 
     /**
@@ -98,7 +116,7 @@ public final class Trainer {
      * last epoch's metrics, data). During {@link #fit}, while epochs remain, it first writes the resumable state to
      * {@link Checkpoint#trainingStatePath} (weights included: resuming needs that file alone, and each file is
      * written atomically). Once all epochs are done there is nothing to resume: a state file left at that path
-     * by this run's earlier saves is deleted.
+     * by this run's earlier saves is deleted. With a weight average the model file holds the averaged weights.
      *
      * @throws IllegalStateException when called during an epoch (e.g. from {@code onBatchEnd}): a run can only be
      *     resumed from an epoch boundary
@@ -112,23 +130,18 @@ public final class Trainer {
         ObjectNode provenance = provenance();
         Path statePath = Checkpoint.trainingStatePath(path);
         NativeTrainer active = session;
-        if (active != null && epochsCompleted < config.epochs()) {
-            ObjectNode meta = JsonFields.MAPPER.createObjectNode();
-            meta.put(EPOCHS_COMPLETED, Integer.toString(epochsCompleted));
-            meta.put(SEED, Long.toString(seed));
-            meta.put(CONFIG, model.config().toJson());
-            meta.put(LABELS, model.labels().toJson());
-            String metaJson = JsonFields.write(meta);
-            String state = statePath.toString();
-            NativeCalls.runChecked(() -> active.saveState(state, metaJson));
+        if (active == null) {
+            Checkpoint.save(model, path, provenance);
+            return;
         }
-        if (active != null) {
-            provenance.put(STEP, active.stepsTaken());
+        if (epochsCompleted < config.epochs()) {
+            TrainingStateFile.write(active, statePath, model, seed, epochsCompleted);
         }
-        Checkpoint.save(model, path, provenance);
-        if (active != null && epochsCompleted >= config.epochs()) {
+        provenance.put("step", active.stepsTaken());
+        withAveragedWeights(active, () -> Checkpoint.save(model, path, provenance));
+        if (epochsCompleted >= config.epochs()) {
             try {
-                java.nio.file.Files.deleteIfExists(statePath);
+                Files.deleteIfExists(statePath);
             } catch (java.io.IOException e) {
                 throw CheckpointException.of(CheckpointException.Reason.IO,
                         "could not delete the finished run's training state " + statePath + ": " + e.getMessage(), e);
@@ -136,18 +149,12 @@ public final class Trainer {
         }
     }
 
-    private static final String EPOCHS_COMPLETED = "epochs_completed";
-    private static final String SEED = "seed";
-    private static final String STEP = "step";
-    private static final String CONFIG = "config";
-    private static final String LABELS = "labels";
-
     private ObjectNode provenance() {
         ObjectNode p = JsonFields.MAPPER.createObjectNode();
         p.put("library_version", Version.get());
-        p.put(SEED, seed);
+        p.put(TrainingStateFile.SEED, seed);
         p.set("training_config", JsonFields.parseObject(config.toJson(), "training config"));
-        p.put(EPOCHS_COMPLETED, epochsCompleted);
+        p.put(TrainingStateFile.EPOCHS_COMPLETED, epochsCompleted);
         p.put("epochs", config.epochs());
         if (dataDescription != null) {
             p.put("data", dataDescription);
@@ -164,42 +171,40 @@ public final class Trainer {
         return p;
     }
 
-    /** Asks the running {@link #fit} to stop after the current epoch (e.g. early stopping). */
-    public void requestStop() {
-        stopRequested = true;
-    }
-
-    public TrainingResult fit(FlowDataset train, FlowDataset validation) {
-        Objects.requireNonNull(train, "train");
-        if (train.size() == 0) {
+    private TrainingResult run(FlowDataset trainData, FlowDataset validationData, Path resumeFrom)
+            throws CheckpointException {
+        Objects.requireNonNull(trainData, "train");
+        if (trainData.size() == 0) {
             throw new IllegalArgumentException("the training set is empty");
         }
-        checkCompatible(train);
-        if (validation != null) {
-            checkCompatible(validation);
+        checkCompatible(trainData);
+        if (validationData != null) {
+            checkCompatible(validationData);
         }
+        FlowDataset train = trainData.withCentring(config.inputCentring());
+        FlowDataset validation = validationData == null ? null : validationData.withCentring(config.inputCentring());
         stopRequested = false;
         int batchSize = Math.min(config.batchSize(), train.size());
         int batches = (train.size() + batchSize - 1) / batchSize;
-        String options = config.toNativeJson(batches, classWeights(train));
+        String options = config.toNativeJson(batches, config.classWeights(train.classCounts()));
         long start = System.nanoTime();
         List<EpochResult> epochs = new ArrayList<>();
-        listeners.forEach(l -> l.onTrainingBegin(this, config.epochs(), batches));
-        model.train();
         trainSamples = train.size();
         epochsCompleted = 0;
         lastEpoch = null;
-        try (NativeTrainer active = NativeCalls.call(() -> new NativeTrainer(nativeModel(), options, seed))) {
-            session = active;
+        try (NativeTrainer active = NativeCalls.call(() -> new NativeTrainer(model.nativeHandle(), options, seed))) {
             SplittableRandom shuffle = new SplittableRandom(seed);
             if (resumeFrom != null) {
-                epochsCompleted = resume(active, resumeFrom);
-                resumeFrom = null;
+                epochsCompleted = TrainingStateFile.restore(active, resumeFrom, model, seed, config.epochs());
                 // The shuffling stream continues where the interrupted run left it.
                 for (int e = 0; e < epochsCompleted; e++) {
                     permutation(train.size(), shuffle);
                 }
             }
+            session = active;
+            model.setInputCentring(config.inputCentring());
+            model.train();
+            listeners.forEach(l -> l.onTrainingBegin(this, config.epochs(), batches));
             for (int epoch = epochsCompleted + 1; epoch <= config.epochs() && !stopRequested; epoch++) {
                 int e = epoch;
                 inEpoch = true;
@@ -211,7 +216,7 @@ public final class Trainer {
                 lastEpoch = result;
                 listeners.forEach(l -> l.onEpochEnd(this, result));
                 if (validation != null && validation.size() > 0) {
-                    ValidationResult v = new ValidationResult(epoch, accuracy(validation), validation.size());
+                    ValidationResult v = validate(active, validation, epoch);
                     listeners.forEach(l -> l.onValidation(this, v));
                 }
             }
@@ -219,6 +224,10 @@ public final class Trainer {
             TrainingResult result = new TrainingResult(epochs, stopRequested && epochsCompleted < config.epochs(),
                     (System.nanoTime() - start) / 1e9);
             listeners.forEach(l -> l.onTrainingEnd(this, result));
+            // The trained model holds the averaged weights from here on.
+            if (active.hasWeightAverage()) {
+                NativeCalls.run(active::swapWeightAverage);
+            }
             return result;
         } finally {
             session = null;
@@ -226,40 +235,13 @@ public final class Trainer {
         }
     }
 
-    /**
-     * Restores the training state saved by {@link #saveCheckpoint} (weights included) after checking that it
-     * belongs to a run like this one; returns the epochs that run had completed.
-     */
-    private int resume(NativeTrainer active, Path checkpoint) {
-        Path statePath = Checkpoint.trainingStatePath(checkpoint);
-        String state = statePath.toString();
-        try {
-            // Java's checks first, on the metadata alone; the native load checks options, thread count and every
-            // tensor before it restores anything.
-            JsonNode meta = JsonFields.parseObject(
-                    NativeCalls.callChecked(() -> MerbaNative.readTrainingStateMetadata(state)), "training state metadata");
-            if (!meta.path(CONFIG).asText().equals(model.config().toJson())
-                    || !meta.path(LABELS).asText().equals(model.labels().toJson())) {
-                throw CheckpointException.of(CheckpointException.Reason.CONFIG_MISMATCH, statePath
-                        + ": saved for another model\n  saved: " + meta.path(CONFIG).asText() + " "
-                        + meta.path(LABELS).asText() + "\n  this:  " + model.config().toJson() + " "
-                        + model.labels().toJson(), null);
-            }
-            if (!meta.has(SEED) || Long.parseLong(meta.get(SEED).asText()) != seed) {
-                throw CheckpointException.of(CheckpointException.Reason.STATE_MISMATCH, statePath + " was trained with seed "
-                        + (meta.has(SEED) ? meta.get(SEED).asText() : "(unknown)") + ", this trainer has seed " + seed, null);
-            }
-            NativeCalls.callChecked(() -> active.loadState(state));
-            return Integer.parseInt(meta.get(EPOCHS_COMPLETED).asText());
-        } catch (CheckpointException e) {
-            throw new java.io.UncheckedIOException(e.getMessage(), e);
-        }
-    }
-
     private EpochResult runEpoch(NativeTrainer session, FlowDataset train, int epoch, int batchSize, int batches,
             SplittableRandom shuffle) {
         int[] order = permutation(train.size(), shuffle);
-        int perSample = train.channels() * train.inputSize() * train.inputSize();
+        int channels = train.channels();
+        int perSample = channels * train.inputSize() * train.inputSize();
+        // Centred inputs have their zero level at 0, which the native side assumes when given no levels.
+        boolean zeroLevels = train.centring() == ai.merba.model.InputCentring.NONE;
         long[] stepNanos = new long[batches];
         double lossSum = 0;
         long correct = 0;
@@ -268,27 +250,34 @@ public final class Trainer {
         for (int b = 0; b < batches; b++) {
             int from = b * batchSize, to = Math.min(train.size(), from + batchSize), n = to - from;
             float[] data = new float[n * perSample];
+            float[] levels = new float[zeroLevels ? n * channels : 0];
             long[] targets = new long[n];
             for (int i = 0; i < n; i++) {
                 int index = order[from + i];
                 System.arraycopy(train.features(index), 0, data, i * perSample, perSample);
+                if (zeroLevels) {
+                    System.arraycopy(train.zeroLevel(index), 0, levels, i * channels, channels);
+                }
                 targets[i] = train.label(index);
             }
             long t0 = System.nanoTime();
-            double[] r = new double[5];
-            try (Tensor x = torch.empty(n, train.channels(), train.inputSize(), train.inputSize());
-                    Tensor y = torch.tensor(targets)) {
+            BatchResult batch;
+            try (Tensor x = torch.empty(n, channels, train.inputSize(), train.inputSize());
+                    Tensor y = torch.tensor(targets);
+                    Tensor z = zeroLevels ? torch.empty(n, channels) : new Tensor()) {
                 x.data_ptr_float().put(data);
-                try (Tensor out = NativeCalls.call(() -> session.step(x, y))) {
-                    DoublePointer p = out.data_ptr_double();
-                    p.get(r);
+                if (zeroLevels) {
+                    z.data_ptr_float().put(levels);
+                }
+                try (NativeStepResult r = NativeCalls.call(() -> session.step(x, y, z))) {
+                    stepNanos[b] = System.nanoTime() - t0;
+                    batch = new BatchResult(epoch, b + 1, batches, r.loss(), (int) r.correct(), n, r.learningRate(),
+                            r.gradNorm(), stepNanos[b]);
                 }
             }
-            stepNanos[b] = System.nanoTime() - t0;
-            lossSum += r[0] * n;
-            correct += (long) r[1];
-            lastLr = r[3];
-            BatchResult batch = new BatchResult(epoch, b + 1, batches, r[0], (int) r[1], n, r[3], r[4], stepNanos[b]);
+            lossSum += batch.loss() * n;
+            correct += batch.correct();
+            lastLr = batch.learningRate();
             listeners.forEach(l -> l.onBatchEnd(this, batch));
         }
         double seconds = (System.nanoTime() - epochStart) / 1e9;
@@ -296,6 +285,43 @@ public final class Trainer {
         Arrays.sort(sorted);
         return new EpochResult(epoch, config.epochs(), lossSum / train.size(), (double) correct / train.size(), lastLr,
                 train.size() / seconds, percentile(sorted, 0.5) / 1e6, percentile(sorted, 0.9) / 1e6, train.size());
+    }
+
+    /** Predicts the held-out set with the weights the run would save (the average, when kept). */
+    private ValidationResult validate(NativeTrainer session, FlowDataset validation, int epoch) {
+        int[] predicted = new int[validation.size()];
+        Trainer.<RuntimeException>withAveragedWeights(session, () -> {
+            List<Prediction> predictions = predict(model, validation, config.batchSize());
+            for (int i = 0; i < predicted.length; i++) {
+                predicted[i] = predictions.get(i).fineIndex();
+            }
+        });
+        model.train();
+        long correct = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            correct += predicted[i] == validation.label(i) ? 1 : 0;
+        }
+        return new ValidationResult(epoch, (double) correct / predicted.length, predicted.length, predicted);
+    }
+
+    @FunctionalInterface
+    private interface Action<E extends Exception> {
+        void run() throws E;
+    }
+
+    /** Runs {@code action} with the weight average swapped in (when the run keeps one), and swaps it back. */
+    private static <E extends Exception> void withAveragedWeights(NativeTrainer session, Action<E> action) throws E {
+        boolean swap = session.hasWeightAverage();
+        if (swap) {
+            NativeCalls.run(session::swapWeightAverage);
+        }
+        try {
+            action.run();
+        } finally {
+            if (swap) {
+                NativeCalls.run(session::swapWeightAverage);
+            }
+        }
     }
 
     /** Accuracy of the fine predictions on a dataset (inference semantics), in batches. */
@@ -310,33 +336,25 @@ public final class Trainer {
         return data.size() == 0 ? 0 : (double) correct / data.size();
     }
 
-    /** Predictions for every sample of a dataset, in its order, {@code batchSize} at a time. */
+    /**
+     * Predictions for every sample of a dataset, in its order, {@code batchSize} at a time, with the samples made
+     * into the network's input as the model was trained ({@link MerbaModel#inputCentring()}). Leaves the model in
+     * eval mode.
+     */
     public static List<Prediction> predict(MerbaModel model, FlowDataset data, int batchSize) {
-        int perSample = data.channels() * data.inputSize() * data.inputSize();
-        List<Prediction> all = new ArrayList<>(data.size());
-        for (int from = 0; from < data.size(); from += batchSize) {
-            int n = Math.min(batchSize, data.size() - from);
+        FlowDataset inputs = data.withCentring(model.inputCentring());
+        int perSample = inputs.channels() * inputs.inputSize() * inputs.inputSize();
+        List<Prediction> all = new ArrayList<>(inputs.size());
+        model.eval();
+        for (int from = 0; from < inputs.size(); from += batchSize) {
+            int n = Math.min(batchSize, inputs.size() - from);
             float[] batch = new float[n * perSample];
             for (int i = 0; i < n; i++) {
-                System.arraycopy(data.features(from + i), 0, batch, i * perSample, perSample);
+                System.arraycopy(inputs.features(from + i), 0, batch, i * perSample, perSample);
             }
             all.addAll(model.predict(batch, n));
         }
         return all;
-    }
-
-    private double[] classWeights(FlowDataset train) {
-        if (config.classWeighting() == TrainingConfig.ClassWeighting.NONE) {
-            return null;
-        }
-        int[] counts = train.classCounts();
-        double[] w = new double[counts.length];
-        int present = (int) Arrays.stream(counts).filter(c -> c > 0).count();
-        for (int k = 0; k < counts.length; k++) {
-            // Absent classes get weight 1: they never occur in a batch, and the native side needs w > 0.
-            w[k] = counts[k] == 0 ? 1.0 : (double) train.size() / (present * (double) counts[k]);
-        }
-        return w;
     }
 
     private void checkCompatible(FlowDataset data) {
@@ -349,10 +367,6 @@ public final class Trainer {
             throw new IllegalArgumentException("dataset label scheme '" + data.labels().name() + "' has "
                     + data.labels().numFine() + " classes but the model's has " + model.labels().numFine());
         }
-    }
-
-    private ai.merba.presets.NativeModel nativeModel() {
-        return model.nativeHandle();
     }
 
     private static int[] permutation(int n, SplittableRandom random) {

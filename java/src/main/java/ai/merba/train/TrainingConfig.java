@@ -1,38 +1,66 @@
 package ai.merba.train;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 import ai.merba.internal.JsonFields;
+import ai.merba.model.InputCentring;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 
 /**
- * How to train: optimiser, schedule, augmentation and batching (spec §5 defaults). Immutable; made with
- * {@link #builder()}; JSON via {@link #toJson()} / {@link #fromJson(String)} (snake_case keys, missing keys
- * take the defaults, unknown keys are errors). Invalid values fail in {@code build()} naming the field.
+ * How to train: optimiser, schedule, augmentation, batching and the recipe switches (spec §5 defaults; every
+ * switch off unless set). Immutable; made with {@link #builder()}; JSON via {@link #toJson()} /
+ * {@link #fromJson(String)} (snake_case keys, missing keys take the defaults, unknown keys are errors). Invalid
+ * values fail in {@code build()} naming the field and its bounds (docs/training-config.md).
  */
 public final class TrainingConfig {
-    /** How the flow values are encoded, which decides what a horizontal mirror does to u. */
-    public enum FlowEncoding {
-        /** min-max normalised image flows in [0, 1] (PNG/JPEG): u → 1 − u. */
-        IMAGE,
-        /** signed flow values (.npy): u → −u. */
-        SIGNED
-    }
-
     /** Per-class loss weights. */
     public enum ClassWeighting {
-        NONE,
+        NONE("none"),
         /** weight_k = N / (K · N_k) over the training set: rare classes count as much as common ones. */
-        BALANCED
+        BALANCED("balanced"),
+        /** weight_k = sqrt(N / (K · N_k)): half-way, on a log scale, between none and balanced. */
+        SQRT("sqrt");
+
+        private final String token;
+
+        ClassWeighting(String token) {
+            this.token = token;
+        }
+
+        /** The JSON and command-line spelling. */
+        public String token() {
+            return token;
+        }
+
+        /** The weighting spelled {@code token} (any case, independent of the default locale). */
+        public static ClassWeighting fromToken(String token) {
+            String t = token.toLowerCase(Locale.ROOT);
+            for (ClassWeighting w : values()) {
+                if (w.token.equals(t)) {
+                    return w;
+                }
+            }
+            throw new IllegalArgumentException("unknown class weighting '" + token + "'; expected none, balanced or sqrt");
+        }
     }
 
+    /** Upper bounds that catch typos (an extra zero) before hours of training; documented in docs/training-config.md. */
+    static final int MAX_EPOCHS = 100_000;
+    static final int MAX_BATCH_SIZE = 65_536;
+    static final double MAX_LEARNING_RATE = 1.0;
+    static final int MAX_TRANSLATION = 64;
+
     private static final ObjectMapper JSON = JsonFields.MAPPER;
-    private static final Set<String> KEYS = Set.of("epochs", "batch_size", "learning_rate", "min_learning_rate",
-            "weight_decay", "warmup_epochs", "grad_clip", "flip_probability", "max_translation", "flow_encoding",
-            "sibling_weight", "class_weighting");
+    /** The JSON keys, in the order toJson writes them. */
+    static final List<String> KEYS = List.of("epochs", "batch_size", "learning_rate", "min_learning_rate",
+            "weight_decay", "warmup_epochs", "grad_clip", "flip_probability", "max_translation", "sibling_weight",
+            "class_weighting", "input_centring", "label_smoothing", "mixup_alpha", "ema_decay");
 
     private final int epochs;
     private final int batchSize;
@@ -43,22 +71,38 @@ public final class TrainingConfig {
     private final double gradClip;
     private final double flipProbability;
     private final int maxTranslation;
-    private final FlowEncoding flowEncoding;
     private final double siblingWeight;
     private final ClassWeighting classWeighting;
+    private final InputCentring inputCentring;
+    private final double labelSmoothing;
+    private final double mixupAlpha;
+    private final double emaDecay;
 
     private TrainingConfig(Builder b) {
-        require(b.epochs >= 1, "epochs = " + b.epochs + " must be >= 1");
-        require(b.batchSize >= 1, "batch_size = " + b.batchSize + " must be >= 1");
-        require(b.learningRate > 0, "learning_rate must be > 0");
-        require(b.minLearningRate >= 0 && b.minLearningRate <= b.learningRate,
-                "min_learning_rate must be in [0, learning_rate]");
-        require(b.weightDecay >= 0, "weight_decay must be >= 0");
-        require(b.warmupEpochs >= 0 && b.warmupEpochs <= b.epochs, "warmup_epochs must be in [0, epochs]");
-        require(b.gradClip >= 0, "grad_clip must be >= 0 (0 disables clipping)");
-        require(b.flipProbability >= 0 && b.flipProbability <= 1, "flip_probability must be in [0, 1]");
-        require(b.maxTranslation >= 0, "max_translation must be >= 0");
-        require(b.siblingWeight >= 0, "sibling_weight must be >= 0");
+        checkArgument(b.epochs >= 1 && b.epochs <= MAX_EPOCHS, "epochs = %s must be in 1..%s", b.epochs, MAX_EPOCHS);
+        checkArgument(b.batchSize >= 1 && b.batchSize <= MAX_BATCH_SIZE, "batch_size = %s must be in 1..%s",
+                b.batchSize, MAX_BATCH_SIZE);
+        checkArgument(b.learningRate > 0 && b.learningRate <= MAX_LEARNING_RATE,
+                "learning_rate = %s must be in (0, %s]", b.learningRate, MAX_LEARNING_RATE);
+        checkArgument(b.minLearningRate >= 0 && b.minLearningRate <= b.learningRate,
+                "min_learning_rate = %s must be in [0, learning_rate]", b.minLearningRate);
+        checkArgument(b.weightDecay >= 0 && b.weightDecay <= 1, "weight_decay = %s must be in [0, 1]", b.weightDecay);
+        checkArgument(b.warmupEpochs >= 0 && b.warmupEpochs <= b.epochs, "warmup_epochs = %s must be in [0, epochs]",
+                b.warmupEpochs);
+        checkArgument(b.gradClip >= 0 && Double.isFinite(b.gradClip),
+                "grad_clip = %s must be finite and >= 0 (0 disables clipping)", b.gradClip);
+        checkArgument(b.flipProbability >= 0 && b.flipProbability <= 1, "flip_probability = %s must be in [0, 1]",
+                b.flipProbability);
+        checkArgument(b.maxTranslation >= 0 && b.maxTranslation <= MAX_TRANSLATION,
+                "max_translation = %s must be in 0..%s", b.maxTranslation, MAX_TRANSLATION);
+        checkArgument(b.siblingWeight >= 0 && Double.isFinite(b.siblingWeight),
+                "sibling_weight = %s must be finite and >= 0", b.siblingWeight);
+        checkArgument(b.labelSmoothing >= 0 && b.labelSmoothing < 1, "label_smoothing = %s must be in [0, 1)",
+                b.labelSmoothing);
+        checkArgument(b.mixupAlpha >= 0 && Double.isFinite(b.mixupAlpha),
+                "mixup_alpha = %s must be finite and >= 0 (0 disables mixup)", b.mixupAlpha);
+        checkArgument(b.emaDecay >= 0 && b.emaDecay < 1, "ema_decay = %s must be in [0, 1) (0 disables the average)",
+                b.emaDecay);
         this.epochs = b.epochs;
         this.batchSize = b.batchSize;
         this.learningRate = b.learningRate;
@@ -68,15 +112,12 @@ public final class TrainingConfig {
         this.gradClip = b.gradClip;
         this.flipProbability = b.flipProbability;
         this.maxTranslation = b.maxTranslation;
-        this.flowEncoding = Objects.requireNonNull(b.flowEncoding, "flow_encoding");
         this.siblingWeight = b.siblingWeight;
         this.classWeighting = Objects.requireNonNull(b.classWeighting, "class_weighting");
-    }
-
-    private static void require(boolean condition, String message) {
-        if (!condition) {
-            throw new IllegalArgumentException(message);
-        }
+        this.inputCentring = Objects.requireNonNull(b.inputCentring, "input_centring");
+        this.labelSmoothing = b.labelSmoothing;
+        this.mixupAlpha = b.mixupAlpha;
+        this.emaDecay = b.emaDecay;
     }
 
     public static Builder builder() {
@@ -87,7 +128,8 @@ public final class TrainingConfig {
         return new Builder().optEpochs(epochs).optBatchSize(batchSize).optLearningRate(learningRate)
                 .optMinLearningRate(minLearningRate).optWeightDecay(weightDecay).optWarmupEpochs(warmupEpochs)
                 .optGradClip(gradClip).optFlipProbability(flipProbability).optMaxTranslation(maxTranslation)
-                .optFlowEncoding(flowEncoding).optSiblingWeight(siblingWeight).optClassWeighting(classWeighting);
+                .optSiblingWeight(siblingWeight).optClassWeighting(classWeighting).optInputCentring(inputCentring)
+                .optLabelSmoothing(labelSmoothing).optMixupAlpha(mixupAlpha).optEmaDecay(emaDecay);
     }
 
     public int epochs() { return epochs; }
@@ -99,9 +141,14 @@ public final class TrainingConfig {
     public double gradClip() { return gradClip; }
     public double flipProbability() { return flipProbability; }
     public int maxTranslation() { return maxTranslation; }
-    public FlowEncoding flowEncoding() { return flowEncoding; }
     public double siblingWeight() { return siblingWeight; }
     public ClassWeighting classWeighting() { return classWeighting; }
+    /** What the network is given for each decoded flow (spec §5); the trained model remembers it. */
+    public InputCentring inputCentring() { return inputCentring; }
+    public double labelSmoothing() { return labelSmoothing; }
+    public double mixupAlpha() { return mixupAlpha; }
+    /** Decay of the weights' moving average, evaluated and saved instead of the raw weights; 0 = off. */
+    public double emaDecay() { return emaDecay; }
 
     public String toJson() {
         ObjectNode o = JSON.createObjectNode();
@@ -114,9 +161,12 @@ public final class TrainingConfig {
         o.put("grad_clip", gradClip);
         o.put("flip_probability", flipProbability);
         o.put("max_translation", maxTranslation);
-        o.put("flow_encoding", flowEncoding.name().toLowerCase());
         o.put("sibling_weight", siblingWeight);
-        o.put("class_weighting", classWeighting.name().toLowerCase());
+        o.put("class_weighting", classWeighting.token());
+        o.put("input_centring", inputCentring.token());
+        o.put("label_smoothing", labelSmoothing);
+        o.put("mixup_alpha", mixupAlpha);
+        o.put("ema_decay", emaDecay);
         return o.toString();
     }
 
@@ -126,36 +176,47 @@ public final class TrainingConfig {
         Builder b = builder();
         if (doc.has("epochs")) b.optEpochs(JsonFields.intValue(doc.get("epochs"), "epochs"));
         if (doc.has("batch_size")) b.optBatchSize(JsonFields.intValue(doc.get("batch_size"), "batch_size"));
-        if (doc.has("learning_rate")) b.optLearningRate(JsonFields.doubleValue(doc.get("learning_rate"), "learning_rate"));
-        if (doc.has("min_learning_rate")) {
-            b.optMinLearningRate(JsonFields.doubleValue(doc.get("min_learning_rate"), "min_learning_rate"));
-        }
-        if (doc.has("weight_decay")) b.optWeightDecay(JsonFields.doubleValue(doc.get("weight_decay"), "weight_decay"));
+        if (doc.has("learning_rate")) b.optLearningRate(number(doc, "learning_rate"));
+        if (doc.has("min_learning_rate")) b.optMinLearningRate(number(doc, "min_learning_rate"));
+        if (doc.has("weight_decay")) b.optWeightDecay(number(doc, "weight_decay"));
         if (doc.has("warmup_epochs")) b.optWarmupEpochs(JsonFields.intValue(doc.get("warmup_epochs"), "warmup_epochs"));
-        if (doc.has("grad_clip")) b.optGradClip(JsonFields.doubleValue(doc.get("grad_clip"), "grad_clip"));
-        if (doc.has("flip_probability")) {
-            b.optFlipProbability(JsonFields.doubleValue(doc.get("flip_probability"), "flip_probability"));
-        }
+        if (doc.has("grad_clip")) b.optGradClip(number(doc, "grad_clip"));
+        if (doc.has("flip_probability")) b.optFlipProbability(number(doc, "flip_probability"));
         if (doc.has("max_translation")) {
             b.optMaxTranslation(JsonFields.intValue(doc.get("max_translation"), "max_translation"));
         }
-        if (doc.has("flow_encoding")) b.optFlowEncoding(enumField(doc, "flow_encoding", FlowEncoding.class));
-        if (doc.has("sibling_weight")) b.optSiblingWeight(JsonFields.doubleValue(doc.get("sibling_weight"), "sibling_weight"));
-        if (doc.has("class_weighting")) b.optClassWeighting(enumField(doc, "class_weighting", ClassWeighting.class));
-        return b.build();
-    }
-
-    private static <E extends Enum<E>> E enumField(JsonNode doc, String key, Class<E> type) {
-        String token = JsonFields.textValue(doc.get(key), key);
-        for (E e : type.getEnumConstants()) {
-            if (e.name().equalsIgnoreCase(token)) {
-                return e;
-            }
+        if (doc.has("sibling_weight")) b.optSiblingWeight(number(doc, "sibling_weight"));
+        if (doc.has("class_weighting")) {
+            b.optClassWeighting(token(doc, "class_weighting", ClassWeighting::fromToken));
         }
-        throw new IllegalArgumentException("training config: unknown " + key + " '" + token + "'");
+        if (doc.has("input_centring")) b.optInputCentring(token(doc, "input_centring", InputCentring::fromToken));
+        if (doc.has("label_smoothing")) b.optLabelSmoothing(number(doc, "label_smoothing"));
+        if (doc.has("mixup_alpha")) b.optMixupAlpha(number(doc, "mixup_alpha"));
+        if (doc.has("ema_decay")) b.optEmaDecay(number(doc, "ema_decay"));
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("training config: " + e.getMessage(), e);
+        }
     }
 
-    /** The native step's options for a run of {@code stepsPerEpoch} steps per epoch. */
+    private static double number(JsonNode doc, String key) {
+        return JsonFields.doubleValue(doc.get(key), key);
+    }
+
+    private static <T> T token(JsonNode doc, String key, java.util.function.Function<String, T> parse) {
+        String token = JsonFields.textValue(doc.get(key), key);
+        try {
+            return parse.apply(token);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("training config: " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The native step's options (native/train/training_options.h) for a run of {@code stepsPerEpoch} steps per
+     * epoch with the given class weights (null for none).
+     */
     String toNativeJson(int stepsPerEpoch, double[] classWeights) { // package-private: Trainer and tests
         ObjectNode o = JSON.createObjectNode();
         o.put("learning_rate", learningRate);
@@ -166,8 +227,10 @@ public final class TrainingConfig {
         o.put("grad_clip", gradClip);
         o.put("flip_probability", flipProbability);
         o.put("max_translation", maxTranslation);
-        o.put("flow_encoding", flowEncoding.name().toLowerCase());
         o.put("sibling_weight", siblingWeight);
+        o.put("label_smoothing", labelSmoothing);
+        o.put("mixup_alpha", mixupAlpha);
+        o.put("ema_decay", emaDecay);
         if (classWeights != null) {
             ArrayNode w = o.putArray("class_weights");
             for (double v : classWeights) {
@@ -175,6 +238,29 @@ public final class TrainingConfig {
             }
         }
         return o.toString();
+    }
+
+    /**
+     * Per-class loss weights for a training set with {@code counts} samples per class, or null for
+     * {@link ClassWeighting#NONE}. A class absent from the set gets weight 1 (it never occurs in a batch, and the
+     * native side needs w > 0).
+     */
+    double[] classWeights(int[] counts) { // package-private: Trainer and tests
+        if (classWeighting == ClassWeighting.NONE) {
+            return null;
+        }
+        long total = 0;
+        int present = 0;
+        for (int c : counts) {
+            total += c;
+            present += c > 0 ? 1 : 0;
+        }
+        double[] w = new double[counts.length];
+        for (int k = 0; k < counts.length; k++) {
+            double balanced = counts[k] == 0 ? 1.0 : (double) total / (present * (double) counts[k]);
+            w[k] = classWeighting == ClassWeighting.SQRT ? Math.sqrt(balanced) : balanced;
+        }
+        return w;
     }
 
     @Override
@@ -192,7 +278,7 @@ public final class TrainingConfig {
         return "TrainingConfig" + toJson();
     }
 
-    /** DJL-style builder: every setting is optional and defaults to spec §5. */
+    /** DJL-style builder: every setting is optional and defaults to spec §5, every recipe switch to off. */
     public static final class Builder {
         private int epochs = 100;
         private int batchSize = 32;
@@ -203,9 +289,12 @@ public final class TrainingConfig {
         private double gradClip = 5.0;
         private double flipProbability = 0.5;
         private int maxTranslation = 2;
-        private FlowEncoding flowEncoding = FlowEncoding.IMAGE;
         private double siblingWeight = 1.0;
         private ClassWeighting classWeighting = ClassWeighting.NONE;
+        private InputCentring inputCentring = InputCentring.NONE;
+        private double labelSmoothing = 0;
+        private double mixupAlpha = 0;
+        private double emaDecay = 0;
 
         private Builder() {}
 
@@ -219,16 +308,21 @@ public final class TrainingConfig {
         public Builder optGradClip(double v) { gradClip = v; return this; }
         public Builder optFlipProbability(double v) { flipProbability = v; return this; }
         public Builder optMaxTranslation(int v) { maxTranslation = v; return this; }
-        public Builder optFlowEncoding(FlowEncoding v) { flowEncoding = v; return this; }
         public Builder optSiblingWeight(double v) { siblingWeight = v; return this; }
         public Builder optClassWeighting(ClassWeighting v) { classWeighting = v; return this; }
+        public Builder optInputCentring(InputCentring v) { inputCentring = v; return this; }
+        /** ε: targets (1 − ε)·one-hot + ε spread over the classes (within the true group for the fine head). */
+        public Builder optLabelSmoothing(double v) { labelSmoothing = v; return this; }
+        /** α of mixup's λ ~ Beta(α, α); 0 = no mixup. */
+        public Builder optMixupAlpha(double v) { mixupAlpha = v; return this; }
+        /** Decay of the weights' exponential moving average; 0 = none. */
+        public Builder optEmaDecay(double v) { emaDecay = v; return this; }
 
         public TrainingConfig build() {
-            if (warmupEpochs > epochs) {
+            if (warmupEpochs > epochs && warmupEpochs >= 0 && epochs >= 1) {
                 warmupEpochs = epochs;
             }
             return new TrainingConfig(this);
         }
     }
-
 }

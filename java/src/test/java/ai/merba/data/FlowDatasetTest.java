@@ -64,6 +64,7 @@ class FlowDatasetTest {
     void leaveOneSubjectOutTestsEachSampleExactlyOnce() {
         List<Fold> folds = data.leaveOneSubjectOut();
         assertThat(folds).extracting(Fold::heldOutSubject).containsExactlyElementsOf(data.subjects());
+        assertThat(folds).extracting(Fold::heldOutSubjects).allMatch(s -> s.size() == 1);
         Map<Sample, Integer> tested = new HashMap<>();
         for (Fold f : folds) {
             assertThat(f.index()).isEqualTo(folds.indexOf(f));

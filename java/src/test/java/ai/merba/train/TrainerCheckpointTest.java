@@ -15,7 +15,6 @@ import ai.merba.model.MerbaModel;
 import ai.merba.model.ModelConfig;
 import ai.merba.train.listener.CheckpointListener;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,7 +78,7 @@ class TrainerCheckpointTest {
         assertThat(provenance.has("last_epoch")).isTrue();
 
         try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, 1234)) { // other initial weights: loaded over
-            TrainingResult rest = new Trainer(model, CONFIG, 9).resumeFrom(path).fit(data, null);
+            TrainingResult rest = new Trainer(model, CONFIG, 9).resume(path, data, null);
             assertEquals(List.of(2, 3), rest.epochs().stream().map(EpochResult::epoch).toList());
             List<double[]> resumed = predictions(model);
             for (int i = 0; i < resumed.size(); i++) {
@@ -97,23 +96,22 @@ class TrainerCheckpointTest {
         }
         try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, 4)) {
             List<double[]> before = predictions(model);
-            UncheckedIOException e = assertThrows(UncheckedIOException.class,
-                    () -> new Trainer(model, CONFIG, 10).resumeFrom(path).fit(data, null));
-            assertThat(e.getCause()).isInstanceOf(IncompatibleCheckpointException.class);
-            assertEquals(CheckpointException.Reason.STATE_MISMATCH, ((CheckpointException) e.getCause()).reason());
+            CheckpointException e = assertThrows(IncompatibleCheckpointException.class,
+                    () -> new Trainer(model, CONFIG, 10).resume(path, data, null));
+            assertEquals(CheckpointException.Reason.STATE_MISMATCH, e.reason());
             assertThat(e.getMessage()).contains("seed 9");
 
             TrainingConfig longer = CONFIG.toBuilder().optEpochs(5).build();
-            UncheckedIOException other = assertThrows(UncheckedIOException.class,
-                    () -> new Trainer(model, longer, 9).resumeFrom(path).fit(data, null));
-            assertEquals(CheckpointException.Reason.STATE_MISMATCH, ((CheckpointException) other.getCause()).reason());
+            CheckpointException other = assertThrows(CheckpointException.class,
+                    () -> new Trainer(model, longer, 9).resume(path, data, null));
+            assertEquals(CheckpointException.Reason.STATE_MISMATCH, other.reason());
             assertThat(other.getMessage()).contains("other options");
 
             int threads = torch.get_num_threads();
             torch.set_num_threads(threads + 1);
             try {
-                UncheckedIOException moreThreads = assertThrows(UncheckedIOException.class,
-                        () -> new Trainer(model, CONFIG, 9).resumeFrom(path).fit(data, null));
+                CheckpointException moreThreads = assertThrows(CheckpointException.class,
+                        () -> new Trainer(model, CONFIG, 9).resume(path, data, null));
                 assertThat(moreThreads.getMessage()).contains("native threads");
             } finally {
                 torch.set_num_threads(threads);
@@ -126,9 +124,9 @@ class TrainerCheckpointTest {
             }
         }
         try (MerbaModel other = MerbaModel.create(SMALL.toBuilder().optDims(8, 16, 24).build(), MEGC3, 4)) {
-            UncheckedIOException e = assertThrows(UncheckedIOException.class,
-                    () -> new Trainer(other, CONFIG, 9).resumeFrom(path).fit(data, null));
-            assertEquals(CheckpointException.Reason.CONFIG_MISMATCH, ((CheckpointException) e.getCause()).reason());
+            CheckpointException e = assertThrows(CheckpointException.class,
+                    () -> new Trainer(other, CONFIG, 9).resume(path, data, null));
+            assertEquals(CheckpointException.Reason.CONFIG_MISMATCH, e.reason());
         }
     }
 

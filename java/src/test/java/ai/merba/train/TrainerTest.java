@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.merba.data.FlowDataset;
 import ai.merba.data.Manifest;
+import ai.merba.model.InputCentring;
 import ai.merba.model.LabelScheme;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.ModelConfig;
@@ -113,8 +114,9 @@ class TrainerTest {
 
     @Test
     void configJsonRoundTripsAndRejectsBadValues() {
-        TrainingConfig c = TrainingConfig.builder().optEpochs(7).optClassWeighting(TrainingConfig.ClassWeighting.BALANCED)
-                .optFlowEncoding(TrainingConfig.FlowEncoding.SIGNED).build();
+        TrainingConfig c = TrainingConfig.builder().optEpochs(7).optClassWeighting(TrainingConfig.ClassWeighting.SQRT)
+                .optInputCentring(InputCentring.ZERO_LEVEL).optLabelSmoothing(0.1).optMixupAlpha(0.2).optEmaDecay(0.99)
+                .build();
         assertEquals(c, TrainingConfig.fromJson(c.toJson()));
         assertThat(TrainingConfig.fromJson("{}")).isEqualTo(TrainingConfig.builder().build());
         assertThat(assertThrows(IllegalArgumentException.class, () -> TrainingConfig.fromJson("{\"epoch\": 3}"))

@@ -29,8 +29,20 @@ public class NativeTrainer extends Pointer {
 
     private native void allocate(@ByRef NativeModel model, @StdString String optionsJson, @Cast("long long") long seed);
 
-    /** One optimiser step: float64 {loss, correct, samples, learning rate, gradient norm}. */
-    public native @ByVal Tensor step(@Const @ByRef Tensor inputs, @Const @ByRef Tensor fineTargets);
+    /**
+     * One optimiser step; {@code zeroLevels} (B, C) is each sample's zero-motion level per channel, an undefined
+     * tensor for all zeros.
+     */
+    public native @ByVal NativeStepResult step(@Const @ByRef Tensor inputs, @Const @ByRef Tensor fineTargets,
+            @Const @ByRef Tensor zeroLevels);
+
+    /** Whether this run keeps an average of the weights (ema_decay > 0). */
+    @Name("has_weight_average")
+    public native @Cast("bool") boolean hasWeightAverage();
+
+    /** Exchanges the network's weights with their average; a second call restores them. */
+    @Name("swap_weight_average")
+    public native void swapWeightAverage();
 
     @Name("steps_taken")
     public native @Cast("long long") long stepsTaken();

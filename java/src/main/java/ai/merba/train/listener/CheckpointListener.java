@@ -14,7 +14,7 @@ import java.util.Objects;
  * Saves {@code NAME.safetensors} with its resumable state {@code NAME.train.safetensors} every {@code everyEpochs}
  * epochs and when training ends, overwriting the previous save. Each file is written atomically and the state file
  * holds the weights too, so after a crash the state file is always a complete epoch boundary to resume from, with
- * {@link Trainer#resumeFrom(Path)} on the same path.
+ * {@link Trainer#resume} on the same path.
  *
  * <p>A failed save stops training with an {@link UncheckedIOException}: going on for hours without the
  * checkpoints one asked for would lose work silently.

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.merba.eval.LosoReport.DatasetResult;
-import ai.merba.eval.LosoReport.FoldResult;
+import ai.merba.eval.EvaluationReport.DatasetResult;
+import ai.merba.eval.EvaluationReport.EpochPoint;
+import ai.merba.eval.EvaluationReport.FoldResult;
+import ai.merba.eval.EvaluationReport.HeldOutPoint;
 import ai.merba.model.ModelConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class LosoReportTest {
+class EvaluationReportTest {
     static final List<String> MEGC3 = List.of("negative", "positive", "surprise");
 
     /**
@@ -42,19 +44,42 @@ class LosoReportTest {
         }
     }
 
-    static LosoReport report() {
-        return LosoReport.builder(MEGC3, predictions())
+    /** Two epochs per fold; fold 1 without held-out tracking at epoch 1 is impossible, so all track it. */
+    static List<EpochPoint> curve(int fold) {
+        return List.of(new EpochPoint(1, 1.0 + fold, 0.4, 1e-3, 0.5), new EpochPoint(2, 0.5 + fold, 0.6, 5e-4, 0.25 * fold));
+    }
+
+    /**
+     * Held-out predictions after epoch 1: everything predicted negative (Acc 5/10: negative F1 10/15, others 0;
+     * UF1 = 2/9; UAR = 1/3). After epoch 2: the final predictions.
+     */
+    static EvaluationReport.Builder builder() {
+        EvaluationReport.Builder b = EvaluationReport.builder(MEGC3, predictions())
                 .optModelConfigJson(ModelConfig.preset("composite-28").toJson())
                 .optTrainingConfigJson("{\"epochs\": 200, \"lr\": 5e-4}")
                 .optSeed(42)
                 .optLibraryVersion("0.1.0-test")
                 .optWallTimeSeconds(12.5)
-                .build();
+                .optData("data/manifest.csv");
+        for (int f = 0; f < 3; f++) {
+            b.optFoldCurve(f, curve(f));
+        }
+        List<PredictionRecord> allNegative = new ArrayList<>();
+        for (PredictionRecord p : predictions()) {
+            allNegative.add(new PredictionRecord(p.fold(), p.dataset(), p.subject(), p.sample(), p.truth(), 0));
+        }
+        b.addHeldOutPredictions(1, allNegative.subList(0, 4)).addHeldOutPredictions(1, allNegative.subList(4, 10));
+        b.addHeldOutPredictions(2, predictions());
+        return b;
+    }
+
+    static EvaluationReport report() {
+        return builder().build();
     }
 
     @Test
     void pooledMetrics() {
-        LosoReport r = report();
+        EvaluationReport r = report();
         // Pooled confusion (rows truth):  negative [3 2 0], positive [0 3 0], surprise [1 0 1]; N = 10.
         // Acc = 7/10.
         // negative: TP 3, FP 4-3 = 1, FN 2 -> F1 = 6/9;  recall 3/5
@@ -97,17 +122,35 @@ class LosoReportTest {
         assertThat(folds).extracting(FoldResult::samples).containsExactly(4L, 3L, 3L);
         assertThat(folds).extracting(FoldResult::correct).containsExactly(3L, 2L, 2L);
         assertThat(folds.get(0).accuracy()).isEqualTo(0.75);
+        assertThat(folds.get(2).curve()).isEqualTo(curve(2));
+    }
+
+    @Test
+    void heldOutCurvePoolsEveryFoldAfterEachEpoch() {
+        List<HeldOutPoint> curve = report().heldOutCurve();
+        assertThat(curve).extracting(HeldOutPoint::epoch).containsExactly(1, 2);
+        // Epoch 1, all predicted negative: negative TP 5, FP 5 -> F1 = 10/15; the others 0.
+        assertThat(curve.get(0).metrics().accuracy()).isEqualTo(0.5);
+        assertThat(curve.get(0).metrics().uf1()).isCloseTo(2.0 / 9, within(1e-12));
+        assertThat(curve.get(0).metrics().uar()).isCloseTo(1.0 / 3, within(1e-12));
+        assertThat(curve.get(1).metrics()).isEqualTo(report().pooled());
+        assertThatThrownBy(() -> EvaluationReport.builder(MEGC3, predictions())
+                .addHeldOutPredictions(1, predictions().subList(0, 4)).build())
+                .hasMessageContaining("after epoch 1 cover 4 samples, the report 10");
+        assertThatThrownBy(() -> EvaluationReport.builder(MEGC3, predictions()).optFoldCurve(7, curve(0)).build())
+                .hasMessageContaining("fold 7, which has no predictions");
     }
 
     @Test
     void jsonHasEveryKeyAndEmbedsConfigsAsObjects() throws Exception {
-        LosoReport r = report();
+        EvaluationReport r = report();
         String json = r.toJson();
         assertThat(json).contains("\n  \"classes\""); // pretty-printed
         JsonNode root = new ObjectMapper().readTree(json);
-        assertThat(root.fieldNames()).toIterable().containsExactly("classes", "samples", "pooled", "datasets",
-                "folds", "model_config", "training_config", "seed", "library_version", "wall_time_seconds",
-                "predictions");
+        assertThat(root.fieldNames()).toIterable().containsExactly("protocol", "classes", "samples", "pooled",
+                "datasets", "folds", "held_out_curve", "model_config", "training_config", "seed", "library_version",
+                "wall_time_seconds", "data", "predictions");
+        assertThat(root.get("protocol").asText()).isEqualTo("loso");
         assertThat(root.get("classes").toString()).isEqualTo("[\"negative\",\"positive\",\"surprise\"]");
         assertThat(root.get("samples").asLong()).isEqualTo(10);
         JsonNode pooled = root.get("pooled");
@@ -120,6 +163,11 @@ class LosoReportTest {
         assertThat(root.get("datasets").get(1).get("error").asText()).contains("'surprise'");
         assertThat(root.get("datasets").get(1).has("uf1")).isFalse();
         assertThat(root.get("folds").get(0).get("accuracy").asDouble()).isEqualTo(0.75);
+        JsonNode point = root.get("folds").get(1).get("curve").get(1);
+        assertThat(point.toString()).isEqualTo(
+                "{\"epoch\":2,\"loss\":1.5,\"accuracy\":0.6,\"learning_rate\":5.0E-4,\"held_out_accuracy\":0.25}");
+        assertThat(root.get("held_out_curve").get(0).get("uf1").asDouble()).isCloseTo(2.0 / 9, within(1e-12));
+        assertThat(root.get("data").asText()).isEqualTo("data/manifest.csv");
         assertThat(root.get("model_config").isObject()).isTrue();
         assertThat(root.get("model_config").get("input_size").asInt()).isEqualTo(28);
         assertThat(root.get("training_config").get("epochs").asInt()).isEqualTo(200);
@@ -134,15 +182,18 @@ class LosoReportTest {
 
     @Test
     void missingMetadataIsNull() throws Exception {
-        JsonNode root = new ObjectMapper().readTree(LosoReport.of(MEGC3, predictions()).toJson());
+        JsonNode root = new ObjectMapper().readTree(EvaluationReport.of(MEGC3, predictions()).toJson());
         for (String key : List.of("model_config", "training_config", "seed", "library_version",
-                "wall_time_seconds")) {
+                "wall_time_seconds", "data")) {
             assertThat(root.has(key)).as(key).isTrue();
             assertThat(root.get(key).isNull()).as(key).isTrue();
         }
-        LosoReport r = LosoReport.of(MEGC3, predictions());
+        EvaluationReport r = EvaluationReport.of(MEGC3, predictions());
         assertThat(r.seed()).isEmpty();
         assertThat(r.modelConfigJson()).isEmpty();
+        assertThat(r.heldOutCurve()).isEmpty();
+        assertThat(root.get("held_out_curve")).isEmpty();
+        assertThat(root.get("folds").get(0).get("curve")).isEmpty();
     }
 
     @Test
@@ -155,35 +206,37 @@ class LosoReportTest {
         assertThat(t).contains("undefined: class 'surprise' has no samples");
         assertThat(t).containsPattern("fold\\s+0\\s+s1\\s+n\\s+4\\s+Acc 0.7500");
         assertThat(t).contains("seed 42", "library 0.1.0-test", "wall time 12.5 s");
+        assertThat(t).startsWith("LOSO report: 10 predictions, 3 folds, 3 classes");
+        assertThat(t).containsPattern("epoch\\s+1\\s+Acc 0.5000\\s+UF1 0.2222\\s+UAR 0.3333");
     }
 
     @Test
     void classAbsentFromThePoolFailsTheReport() {
         List<PredictionRecord> p = new ArrayList<>();
         add(p, 0, "smic", "s1", new int[][] {{0, 0}, {1, 2}});
-        assertThatThrownBy(() -> LosoReport.of(MEGC3, p))
+        assertThatThrownBy(() -> EvaluationReport.of(MEGC3, p))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("class 'surprise' has no samples in the truth: UF1/UAR undefined");
     }
 
     @Test
     void invalidInputsAreNamed() {
-        assertThatThrownBy(() -> LosoReport.of(MEGC3, List.of())).hasMessageContaining("predictions must not be empty");
-        assertThatThrownBy(() -> LosoReport.of(List.of("a", "a"), predictions()))
+        assertThatThrownBy(() -> EvaluationReport.of(MEGC3, List.of())).hasMessageContaining("predictions must not be empty");
+        assertThatThrownBy(() -> EvaluationReport.of(List.of("a", "a"), predictions()))
                 .hasMessageContaining("classNames[1] = 'a' repeats classNames[0]");
         List<PredictionRecord> outOfRange = new ArrayList<>(predictions());
         outOfRange.add(new PredictionRecord(3, "smic", "s9", "z", 0, 3));
-        assertThatThrownBy(() -> LosoReport.of(MEGC3, outOfRange))
+        assertThatThrownBy(() -> EvaluationReport.of(MEGC3, outOfRange))
                 .hasMessageContaining("predictions[10].predicted = 3 is out of range 0..2");
         List<PredictionRecord> twice = new ArrayList<>(predictions());
         twice.add(new PredictionRecord(3, "smic", "s1", "s1_0", 0, 0));
-        assertThatThrownBy(() -> LosoReport.of(MEGC3, twice))
+        assertThatThrownBy(() -> EvaluationReport.of(MEGC3, twice))
                 .hasMessageContaining("predictions[10]: sample (smic, s1, s1_0) repeats predictions[0]");
-        assertThatThrownBy(() -> LosoReport.builder(MEGC3, predictions()).optModelConfigJson("[1]").build())
+        assertThatThrownBy(() -> EvaluationReport.builder(MEGC3, predictions()).optModelConfigJson("[1]").build())
                 .hasMessageContaining("modelConfigJson must be a JSON object");
-        assertThatThrownBy(() -> LosoReport.builder(MEGC3, predictions()).optTrainingConfigJson("{oops").build())
+        assertThatThrownBy(() -> EvaluationReport.builder(MEGC3, predictions()).optTrainingConfigJson("{oops").build())
                 .hasMessageContaining("trainingConfigJson is not valid JSON");
-        assertThatThrownBy(() -> LosoReport.builder(MEGC3, predictions()).optWallTimeSeconds(-1).build())
+        assertThatThrownBy(() -> EvaluationReport.builder(MEGC3, predictions()).optWallTimeSeconds(-1).build())
                 .hasMessageContaining("wallTimeSeconds = -1.0");
         assertThatThrownBy(() -> new PredictionRecord(0, "", "s", "x", 0, 0)).hasMessageContaining("dataset");
     }

@@ -1,0 +1,35 @@
+package ai.merba.cli;
+
+import ai.merba.eval.EvaluationReport;
+import ai.merba.eval.EvaluationReportHtml;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Where an evaluating command writes its report: JSON and a self-contained HTML page. */
+final class ReportOptions {
+    @Option(names = "--report", description = "Write the JSON report here.")
+    Path json;
+
+    @Option(names = "--html", description = "Write a self-contained HTML report (curves, confusion heat map, bars) here.")
+    Path html;
+
+    /** Checks before any work that the reports can be written: the folders exist and are writable. */
+    void checkWritable() {
+        OutputPaths.checkWritable(json, "--report");
+        OutputPaths.checkWritable(html, "--html");
+    }
+
+    void write(EvaluationReport report, PrintStream out) throws IOException {
+        if (json != null) {
+            Files.writeString(json, report.toJson());
+            out.println("report: " + json);
+        }
+        if (html != null) {
+            Files.writeString(html, EvaluationReportHtml.render(report));
+            out.println("html report: " + html);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package ai.merba.eval;
+
+import static ai.merba.internal.Preconditions.checkArgument;
+
+import ai.merba.Version;
+import ai.merba.data.FlowDataset;
+import ai.merba.data.Sample;
+import ai.merba.model.MerbaModel;
+import ai.merba.model.ModelConfig;
+import ai.merba.model.Prediction;
+import ai.merba.train.EpochResult;
+import ai.merba.train.Trainer;
+import ai.merba.train.TrainingConfig;
+import ai.merba.train.TrainingListener;
+import ai.merba.train.TrainingResult;
+import ai.merba.train.ValidationResult;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Subject-wise evaluation: for each fold, a fresh model (seeded from the run's seed and the fold) is trained on
+ * the other subjects for the configured epochs and predicts the held-out subjects with its last-epoch weights (the
+ * weight average when the recipe keeps one); predictions of all folds are pooled into one
+ * {@link EvaluationReport}. Reproducible from the seed.
+ *
+ * <ul>
+ *   <li>{@link #loso}: leave-one-subject-out, the final exam (spec §5);
+ *   <li>{@link #crossValidate}: subject-grouped k-fold cross-validation, the place to choose settings — about
+ *       k/40 of the composite LOSO's cost — before a recipe is frozen and run through LOSO once.
+ * </ul>
+ *
+ * <p>With {@link #withHeldOutCurve} the held-out subjects are also predicted after every epoch, for the report's
+ * held-out curve: what cross-validation uses to choose a schedule. A LOSO should not track it: an epoch chosen
+ * by test results is the selection the spec forbids.
+ */
+public final class EvaluationRunner {
+    private final ModelConfig modelConfig;
+    private final TrainingConfig trainingConfig;
+    private final long seed;
+    private Function<FlowDataset.Fold, List<TrainingListener>> listeners = fold -> List.of();
+    private PrintStream progress;
+    private boolean heldOutCurve;
+    private String dataDescription;
+
+    public EvaluationRunner(ModelConfig modelConfig, TrainingConfig trainingConfig, long seed) {
+        this.modelConfig = Objects.requireNonNull(modelConfig, "modelConfig");
+        this.trainingConfig = Objects.requireNonNull(trainingConfig, "trainingConfig");
+        this.seed = seed;
+    }
+
+    /** Training listeners for each fold's trainer (e.g. a progress bar prefixed with the fold). */
+    public EvaluationRunner withListeners(Function<FlowDataset.Fold, List<TrainingListener>> factory) {
+        this.listeners = Objects.requireNonNull(factory, "factory");
+        return this;
+    }
+
+    /** One line per finished fold (accuracy, time, estimated time left) to {@code out}; null for none. */
+    public EvaluationRunner withProgress(PrintStream out) {
+        this.progress = out;
+        return this;
+    }
+
+    /** Whether to predict the held-out subjects after every epoch (default: no). */
+    public EvaluationRunner withHeldOutCurve(boolean track) {
+        this.heldOutCurve = track;
+        return this;
+    }
+
+    /** What data is evaluated, for the report (e.g. the manifest's path). */
+    public EvaluationRunner withDataDescription(String description) {
+        this.dataDescription = description;
+        return this;
+    }
+
+    /** Leave-one-subject-out over {@code data}: one fold per subject. */
+    public EvaluationReport loso(FlowDataset data) {
+        Objects.requireNonNull(data, "data");
+        return run(data, data.leaveOneSubjectOut(), EvaluationReport.LOSO);
+    }
+
+    /**
+     * Subject-grouped {@code k}-fold cross-validation over {@code data} ({@link FlowDataset#subjectKFold}); the
+     * split is drawn from {@code splitSeed}, the training from the runner's seed.
+     */
+    public EvaluationReport crossValidate(FlowDataset data, int k, long splitSeed) {
+        Objects.requireNonNull(data, "data");
+        return run(data, data.subjectKFold(k, splitSeed), "cv-" + k);
+    }
+
+    private EvaluationReport run(FlowDataset data, List<FlowDataset.Fold> folds, String protocol) {
+        // Every class must be in some test set, or the pooled UF1/UAR is undefined: refuse before training.
+        int[] counts = data.classCounts();
+        for (int c = 0; c < counts.length; c++) {
+            checkArgument(counts[c] > 0, "class '%s' has no samples in the data: pooled UF1/UAR would be undefined",
+                    data.labels().classes().get(c).name());
+        }
+        List<String> classNames = data.labels().classes().stream().map(c -> c.name()).toList();
+        List<PredictionRecord> records = new ArrayList<>();
+        List<List<EvaluationReport.EpochPoint>> curves = new ArrayList<>();
+        List<List<List<PredictionRecord>>> heldOut = new ArrayList<>();
+        long start = System.nanoTime();
+        for (FlowDataset.Fold fold : folds) {
+            long foldStart = System.nanoTime();
+            long foldSeed = seed * 1_000_003L + fold.index();
+            FoldRecorder recorder = new FoldRecorder(fold);
+            TrainingResult trained;
+            List<Prediction> predictions;
+            try (MerbaModel model = MerbaModel.create(modelConfig, data.labels(), foldSeed)) {
+                Trainer trainer = new Trainer(model, trainingConfig, foldSeed).addListener(recorder);
+                listeners.apply(fold).forEach(trainer::addListener);
+                trained = trainer.fit(fold.train(), heldOutCurve ? fold.test() : null);
+                predictions = Trainer.predict(model, fold.test(), trainingConfig.batchSize());
+            }
+            int correct = 0;
+            for (int i = 0; i < fold.test().size(); i++) {
+                PredictionRecord record = record(fold, i, predictions.get(i).fineIndex());
+                records.add(record);
+                correct += record.correct() ? 1 : 0;
+            }
+            curves.add(recorder.curve(trained));
+            heldOut.add(recorder.heldOut);
+            if (progress != null) {
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                double left = elapsed / (fold.index() + 1) * (folds.size() - fold.index() - 1);
+                double samplesPerSecond = trained.epochs().stream().mapToDouble(EpochResult::samplesPerSecond)
+                        .average().orElse(0);
+                progress.printf(Locale.ROOT, "fold %d/%d  subject %-8s  %d/%d correct  %.1f s, training %.0f samples/s"
+                                + "  (elapsed %s, about %s left)%n",
+                        fold.index() + 1, folds.size(), fold.heldOutSubject(), correct, fold.test().size(),
+                        (System.nanoTime() - foldStart) / 1e9, samplesPerSecond, minutes(elapsed), minutes(left));
+            }
+        }
+        EvaluationReport.Builder report = EvaluationReport.builder(classNames, records)
+                .optProtocol(protocol)
+                .optModelConfigJson(modelConfig.toJson())
+                .optTrainingConfigJson(trainingConfig.toJson())
+                .optSeed(seed)
+                .optLibraryVersion(Version.get())
+                .optData(dataDescription);
+        for (int f = 0; f < folds.size(); f++) {
+            report.optFoldCurve(folds.get(f).index(), curves.get(f));
+            List<List<PredictionRecord>> epochs = heldOut.get(f);
+            for (int e = 0; e < epochs.size(); e++) {
+                report.addHeldOutPredictions(e + 1, epochs.get(e));
+            }
+        }
+        return report.optWallTimeSeconds((System.nanoTime() - start) / 1e9).build();
+    }
+
+    private static PredictionRecord record(FlowDataset.Fold fold, int i, int predicted) {
+        Sample s = fold.test().sample(i);
+        return new PredictionRecord(fold.index(), s.dataset(), s.subject(), s.sample(), s.label(), predicted);
+    }
+
+    /** Collects a fold's held-out predictions after each epoch, for the curves. */
+    private static final class FoldRecorder implements TrainingListener {
+        private final FlowDataset.Fold fold;
+        private final List<List<PredictionRecord>> heldOut = new ArrayList<>();
+        private final List<Double> heldOutAccuracy = new ArrayList<>();
+
+        FoldRecorder(FlowDataset.Fold fold) {
+            this.fold = fold;
+        }
+
+        @Override
+        public void onValidation(Trainer trainer, ValidationResult v) {
+            List<PredictionRecord> epoch = new ArrayList<>(v.predicted().length);
+            for (int i = 0; i < v.predicted().length; i++) {
+                epoch.add(record(fold, i, v.predicted()[i]));
+            }
+            heldOut.add(epoch);
+            heldOutAccuracy.add(v.accuracy());
+        }
+
+        List<EvaluationReport.EpochPoint> curve(TrainingResult trained) {
+            List<EvaluationReport.EpochPoint> points = new ArrayList<>();
+            for (int e = 0; e < trained.epochs().size(); e++) {
+                EpochResult r = trained.epochs().get(e);
+                double held = e < heldOutAccuracy.size() ? heldOutAccuracy.get(e) : Double.NaN;
+                points.add(new EvaluationReport.EpochPoint(r.epoch(), r.loss(), r.accuracy(), r.learningRate(), held));
+            }
+            return points;
+        }
+    }
+
+    private static String minutes(double seconds) {
+        return String.format(Locale.ROOT, "%d:%02d", (long) seconds / 60, (long) seconds % 60);
+    }
+}
