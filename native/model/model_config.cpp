@@ -1,5 +1,6 @@
 #include "model/model_config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <stdexcept>
@@ -113,15 +114,20 @@ std::string ModelConfig::to_json() const {
 }
 
 void ModelConfig::validate() const {
-  auto at_least = [](const char* name, int64_t value, int64_t min) {
-    if (value < min) invalid(std::string(name) + " = " + std::to_string(value) + " must be >= " + std::to_string(min));
+  auto in_range = [](const std::string& name, int64_t value, int64_t min, int64_t max) {
+    if (value < min || value > max) {
+      invalid(name + " = " + std::to_string(value) + " must be in " + std::to_string(min) + ".." + std::to_string(max));
+    }
   };
-  at_least("in_channels", in_channels, 1);
-  at_least("input_size", input_size, 1);
+  in_range("in_channels", in_channels, 1, kMaxInChannels);
+  in_range("input_size", input_size, 1, kMaxInputSize);
   if (stem_strides.size() != 2) invalid("stem_strides must have 2 entries, got " + std::to_string(stem_strides.size()));
-  for (size_t i = 0; i < 2; ++i) at_least(("stem_strides[" + std::to_string(i) + "]").c_str(), stem_strides[i], 1);
+  for (size_t i = 0; i < 2; ++i) in_range("stem_strides[" + std::to_string(i) + "]", stem_strides[i], 1, kMaxStemStride);
   const size_t S = dims.size();
   if (S == 0) invalid("dims must not be empty");
+  if (static_cast<int64_t>(S) > kMaxStages) {
+    invalid("dims has " + std::to_string(S) + " stages, at most " + std::to_string(kMaxStages) + " are allowed");
+  }
   for (const auto& [name, list] : {std::pair<const char*, const std::vector<int64_t>*>{"depths", &depths},
                                    {"window_sizes", &window_sizes}, {"heads", &heads}}) {
     if (list->size() != S) {
@@ -130,24 +136,31 @@ void ModelConfig::validate() const {
   }
   for (size_t i = 0; i < S; ++i) {
     const std::string at = "[" + std::to_string(i) + "]";
-    at_least(("dims" + at).c_str(), dims[i], 2);
+    in_range("dims" + at, dims[i], 2, kMaxDim);
     if (dims[i] % 2 != 0) invalid("dims" + at + " = " + std::to_string(dims[i]) + " must be even");
-    at_least(("depths" + at).c_str(), depths[i], 1);
-    at_least(("window_sizes" + at).c_str(), window_sizes[i], 1);
-    at_least(("heads" + at).c_str(), heads[i], 1);
+    in_range("depths" + at, depths[i], 1, kMaxDepth);
+    in_range("window_sizes" + at, window_sizes[i], 1, kMaxWindowSize);
+    in_range("heads" + at, heads[i], 1, kMaxHeads);
     if (dims[i] % heads[i] != 0) {
       invalid("heads" + at + " = " + std::to_string(heads[i]) + " does not divide dims" + at + " = " + std::to_string(dims[i]));
     }
   }
   if (scans.empty()) invalid("scans must not be empty");
   if (std::set<ScanOrder>(scans.begin(), scans.end()).size() != scans.size()) invalid("scans must not repeat an order");
-  if (!(mlp_ratio > 0)) invalid("mlp_ratio must be > 0");
-  if (d_state < 1 || d_state > 256) invalid("d_state = " + std::to_string(d_state) + " must be in 1..256");
-  if (d_conv < 1 || d_conv % 2 == 0) invalid("d_conv = " + std::to_string(d_conv) + " must be odd and >= 1");
+  if (!(mlp_ratio > 0 && mlp_ratio <= kMaxMlpRatio)) {
+    invalid("mlp_ratio = " + std::to_string(mlp_ratio) + " must be in (0, " + std::to_string(kMaxMlpRatio) + "]");
+  }
+  in_range("d_state", d_state, 1, kMaxDState);
+  in_range("d_conv", d_conv, 1, kMaxDConv);
+  if (d_conv % 2 == 0) invalid("d_conv = " + std::to_string(d_conv) + " must be odd");
   if (!(dropout >= 0 && dropout < 1)) invalid("dropout must be in [0, 1)");
   if (!(drop_path >= 0 && drop_path < 1)) invalid("drop_path must be in [0, 1)");
-  at_least("num_coarse", num_coarse, 1);
+  in_range("num_coarse", num_coarse, 1, kMaxClasses);
   if (fine_to_coarse.size() < 2) invalid("fine_to_coarse needs at least 2 classes");
+  if (static_cast<int64_t>(fine_to_coarse.size()) > kMaxClasses) {
+    invalid("fine_to_coarse has " + std::to_string(fine_to_coarse.size()) + " classes, at most " +
+            std::to_string(kMaxClasses) + " are allowed");
+  }
   std::vector<int> used(num_coarse, 0);
   for (size_t f = 0; f < fine_to_coarse.size(); ++f) {
     const int64_t g = fine_to_coarse[f];
@@ -160,6 +173,52 @@ void ModelConfig::validate() const {
   for (int64_t g = 0; g < num_coarse; ++g) {
     if (!used[g]) invalid("coarse group " + std::to_string(g) + " has no fine class");
   }
+  // With every field bounded, the closed forms below cannot overflow.
+  if (parameter_count() > kMaxParameters) {
+    invalid("the network would have " + std::to_string(parameter_count()) + " parameters, more than the " +
+            std::to_string(kMaxParameters) + " allowed (dims, depths, mlp_ratio)");
+  }
+  if (activation_bytes_per_sample() > kMaxActivationBytes) {
+    invalid("one sample's activations would take about " + std::to_string(activation_bytes_per_sample() >> 20) +
+            " MiB, more than the " + std::to_string(kMaxActivationBytes >> 20) +
+            " MiB allowed (input_size, stem_strides, dims, window_sizes, mlp_ratio)");
+  }
+}
+
+int64_t ModelConfig::parameter_count() const {
+  auto linear = [](int64_t in, int64_t out, bool bias) { return in * out + (bias ? out : 0); };
+  auto mlp = [&](int64_t C) { return linear(C, mlp_hidden(C), true) + linear(mlp_hidden(C), C, true); };
+  const int64_t half = dims[0] / 2;
+  int64_t n = in_channels * half * 9 + 2 * half + half * dims[0] * 9 + 2 * dims[0];  // stem convs and norms
+  for (int64_t i = 0; i < num_stages(); ++i) {
+    const int64_t C = dims[i], h = C / 2, R = (C + 15) / 16, N = d_state;
+    const int64_t mixer = linear(C, C, false) + 2 * h * d_conv + linear(h, R + 2 * N, false) + linear(R, h, true) +
+                          h * N + h + linear(C, C, false);
+    const int64_t block = 4 * C + static_cast<int64_t>(scans.size()) * mixer + mlp(C);
+    n += depths[i] * block;
+    if (inter_window_attention) {
+      n += 4 * C + linear(C, 3 * C, true) + linear(C, C, true) + mlp(C) + (num_windows(i) > 1 ? num_windows(i) * C : 0);
+    }
+    if (i + 1 < num_stages()) n += C * dims[i + 1] * 9;
+  }
+  const int64_t last = dims.back();
+  n += 2 * last;
+  if (has_coarse_head()) n += linear(last, num_coarse, true);
+  if (has_fine_head()) n += linear(last, num_fine(), true);
+  return n;
+}
+
+int64_t ModelConfig::activation_bytes_per_sample() const {
+  // The stem's first output, then per stage its padded token grid times the widest per-token tensors (the MLP's
+  // hidden layer, the mixers' projections and scan inputs): a generous bound, not a measurement.
+  const int64_t stem = ceil_div(input_size, stem_strides[0]);
+  int64_t largest = stem * stem * dims[0];
+  for (int64_t i = 0; i < num_stages(); ++i) {
+    const int64_t padded = ceil_div(stage_resolution(i), window_sizes[i]) * window_sizes[i];
+    const int64_t per_token = static_cast<int64_t>(std::ceil(dims[i] * (mlp_ratio + 8)));
+    largest = std::max(largest, padded * padded * per_token);
+  }
+  return 4 * largest;
 }
 
 bool ModelConfig::has_coarse_head() const { return dgcm != DgcmMode::FLAT; }

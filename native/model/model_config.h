@@ -38,7 +38,15 @@ struct ModelConfig {
   // naming the field for anything malformed or invalid (Java validated it already; C++ callers may not).
   static ModelConfig from_json(const std::string& json);
   std::string to_json() const;
+  // Every field within the bounds of docs/model-config.md, then the whole network within its parameter and
+  // activation budgets (kMaxParameters, kMaxActivationBytes), so that a config — from a file, a preset
+  // override or a checkpoint's metadata — cannot make the library allocate what it likes.
   void validate() const;
+
+  // Closed forms, computed without building anything: the network's parameters (equal to the built network's
+  // count) and an upper estimate of the float32 activations of one sample's forward pass.
+  int64_t parameter_count() const;
+  int64_t activation_bytes_per_sample() const;
 
   int64_t num_stages() const { return static_cast<int64_t>(dims.size()); }
   int64_t num_fine() const { return static_cast<int64_t>(fine_to_coarse.size()); }
@@ -51,6 +59,23 @@ struct ModelConfig {
   int64_t mlp_hidden(int64_t channels) const;
   int64_t total_blocks() const;
 };
+
+// Bounds on single fields and on the whole network (docs/model-config.md). The Java ModelConfig checks the same
+// field bounds; test-data/model-config/invalid holds the cases both layers must refuse.
+inline constexpr int64_t kMaxInChannels = 16;
+inline constexpr int64_t kMaxInputSize = 1024;
+inline constexpr int64_t kMaxStemStride = 8;
+inline constexpr int64_t kMaxStages = 8;
+inline constexpr int64_t kMaxDim = 2048;
+inline constexpr int64_t kMaxDepth = 64;
+inline constexpr int64_t kMaxWindowSize = 64;
+inline constexpr int64_t kMaxHeads = 64;
+inline constexpr double kMaxMlpRatio = 16;
+inline constexpr int64_t kMaxDState = 256;
+inline constexpr int64_t kMaxDConv = 31;
+inline constexpr int64_t kMaxClasses = 1024;
+inline constexpr int64_t kMaxParameters = 250'000'000;
+inline constexpr int64_t kMaxActivationBytes = int64_t{2} << 30;
 
 // The presets of spec §4, with the megc-3 label scheme.
 ModelConfig composite_28();

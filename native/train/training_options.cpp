@@ -44,16 +44,19 @@ TrainingOptions TrainingOptions::from_json(const std::string& text) {
 }
 
 void TrainingOptions::validate() const {
-  if (!(learning_rate > 0)) invalid("learning_rate must be > 0");
+  // The bounds of docs/training-config.md, shared with the Java TrainingConfig through the cases in
+  // test-data/training-config/invalid.
+  if (!(learning_rate > 0 && learning_rate <= 1)) invalid("learning_rate must be in (0, 1]");
   if (!(min_learning_rate >= 0 && min_learning_rate <= learning_rate)) invalid("min_learning_rate must be in [0, learning_rate]");
-  if (!(weight_decay >= 0)) invalid("weight_decay must be >= 0");
+  if (!(weight_decay >= 0 && weight_decay <= 1)) invalid("weight_decay must be in [0, 1]");
   if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) invalid("beta1 and beta2 must be in [0, 1)");
-  if (!(eps > 0)) invalid("eps must be > 0");
+  if (!(eps > 0 && std::isfinite(eps))) invalid("eps must be finite and > 0");
   if (total_steps < 1) invalid("total_steps must be >= 1");
   if (warmup_steps < 0 || warmup_steps > total_steps) invalid("warmup_steps must be in [0, total_steps]");
+  if (!std::isfinite(grad_clip)) invalid("grad_clip must be finite (<= 0 disables clipping)");
   if (!(flip_probability >= 0 && flip_probability <= 1)) invalid("flip_probability must be in [0, 1]");
-  if (max_translation < 0) invalid("max_translation must be >= 0");
-  if (!(sibling_weight >= 0)) invalid("sibling_weight must be >= 0");
+  if (max_translation < 0 || max_translation > 64) invalid("max_translation must be in 0..64");
+  if (!(sibling_weight >= 0 && std::isfinite(sibling_weight))) invalid("sibling_weight must be finite and >= 0");
   for (double w : class_weights) {
     if (!(w > 0 && std::isfinite(w))) invalid("class_weights must be finite and > 0");
   }

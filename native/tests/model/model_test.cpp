@@ -12,6 +12,8 @@
 #include "model/model_summary.h"
 #include "model/scan_order.h"
 #include "model/window_partition.h"
+#include "support/invalid_cases.h"
+#include <limits>
 #include "reference/selective_scan_reference.h"
 #include "support/tensor_checks.h"
 
@@ -341,6 +343,40 @@ TEST(config_json_round_trip_and_validation) {
   EXPECT_THROWS_WITH(ModelConfig::from_json(R"({"dimz": [1]})"), std::invalid_argument, "unknown key 'dimz'");
   EXPECT_THROWS_WITH(ModelConfig::from_json(R"({"scans": []})"), std::invalid_argument, "scans must not be empty");
   EXPECT_THROWS_WITH(ModelConfig::from_json("{\"dims\": [32, 64"), std::invalid_argument, "JSON");
+}
+
+TEST(every_invalid_config_case_is_refused_naming_its_field) {
+  const auto cases = merba::test::invalid_cases(MERBA_TEST_DATA_DIR "/model-config/invalid");
+  const int ran = merba::test::expect_all_refused(cases, {}, [](const std::string& json) { ModelConfig::from_json(json); });
+  EXPECT_EQ(ran, static_cast<int>(cases.size()));
+  EXPECT_TRUE(ran >= 25);
+  // What JSON cannot carry: an infinite ratio (C++ accepted it before the shared bounds).
+  ModelConfig c = composite_28();
+  c.mlp_ratio = std::numeric_limits<double>::infinity();
+  EXPECT_THROWS_WITH(c.validate(), std::invalid_argument, "mlp_ratio");
+}
+
+TEST(the_closed_form_parameter_count_is_the_built_networks) {
+  std::vector<ModelConfig> configs{composite_28(), paper_224(), casme2_5(composite_28())};
+  ModelConfig variant = casme2_5(paper_224());
+  variant.scans = {ScanOrder::H_PLUS, ScanOrder::H_MINUS, ScanOrder::V_PLUS};
+  variant.inter_window_attention = false;
+  variant.d_conv = 5;
+  variant.d_state = 16;
+  variant.mlp_ratio = 2.5;
+  configs.push_back(variant);
+  ModelConfig flat = composite_28();
+  flat.dgcm = DgcmMode::FLAT;
+  flat.window_sizes = {14, 7, 7};
+  configs.push_back(flat);
+  for (const ModelConfig& c : configs) {
+    MerbaNet net(c);
+    int64_t built = 0;
+    for (const auto& p : net->parameters()) built += p.numel();
+    EXPECT_EQ(c.parameter_count(), built);
+  }
+  EXPECT_EQ(composite_28().parameter_count(), int64_t(629587));
+  EXPECT_TRUE(paper_224().activation_bytes_per_sample() < kMaxActivationBytes / 10);
 }
 
 TEST(summary_counts_every_parameter) {

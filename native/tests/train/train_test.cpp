@@ -8,6 +8,7 @@
 #include <set>
 
 #include "model/merba_net.h"
+#include "support/invalid_cases.h"
 #include "support/tensor_checks.h"
 #include <torch/optim/adamw.h>
 
@@ -124,6 +125,19 @@ TEST(one_pass_adamw_shares_state_with_libtorch_and_falls_back) {
   p.mutable_grad() = grads[0].clone();
   train::adamw_step(optimizer);
   EXPECT_THROWS_WITH(loss.backward(), c10::Error, "modified by an inplace operation");
+}
+
+TEST(every_invalid_training_case_in_the_native_keys_is_refused_naming_its_field) {
+  const auto cases = merba::test::invalid_cases(MERBA_TEST_DATA_DIR "/training-config/invalid");
+  const std::set<std::string> native_keys{
+      "learning_rate", "min_learning_rate", "weight_decay", "beta1", "beta2", "eps", "warmup_steps", "total_steps",
+      "grad_clip", "flip_probability", "max_translation", "sibling_weight", "class_weights", "label_smoothing",
+      "mixup_alpha", "ema_decay"};
+  const int ran = merba::test::expect_all_refused(cases, native_keys,
+                                                  [](const std::string& json) { TrainingOptions::from_json(json); });
+  EXPECT_EQ(ran, 15);
+  // The unknown key is refused by name as well.
+  EXPECT_THROWS_WITH(TrainingOptions::from_json(R"({"learning_rat": 1e-3})"), std::invalid_argument, "learning_rat");
 }
 
 TEST(parameter_groups_hold_exactly_the_no_decay_names) {

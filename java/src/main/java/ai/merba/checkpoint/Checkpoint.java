@@ -98,7 +98,15 @@ public final class Checkpoint {
     public static MerbaModel load(Path path, String device, boolean allowUnexpectedTensors) throws CheckpointException {
         Objects.requireNonNull(device, "device");
         CheckpointMetadata metadata = readMetadata(path);
-        MerbaModel model = MerbaModel.createForLoading(metadata.config(), metadata.labels());
+        MerbaModel model;
+        try {
+            model = MerbaModel.createForLoading(metadata.config(), metadata.labels());
+        } catch (IllegalArgumentException e) {
+            // A config within every field's bounds whose network is still too large (parameters, activations):
+            // refused natively before anything is allocated, and as what it is, bad metadata.
+            throw CheckpointException.of(Reason.BAD_METADATA,
+                    path + ": __metadata__." + CheckpointMetadata.CONFIG + " is invalid: " + e.getMessage(), e);
+        }
         model.setInputCentring(metadata.inputCentring());
         try {
             String file = path.toString();

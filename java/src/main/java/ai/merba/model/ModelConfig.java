@@ -1,5 +1,7 @@
 package ai.merba.model;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 import ai.merba.internal.JsonFields;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -380,85 +382,89 @@ public final class ModelConfig {
         }
     }
 
-    // ---- validation: the rules of docs/model-config.md, in its key order ----
+    // ---- validation: the rules and bounds of docs/model-config.md, in its key order. The native ModelConfig
+    // checks the same bounds (native/model/model_config.h) and, beyond them, the whole network's parameter and
+    // activation budgets; test-data/model-config/invalid holds the cases both must refuse. ----
+
+    static final int MAX_IN_CHANNELS = 16;
+    static final int MAX_INPUT_SIZE = 1024;
+    static final int MAX_STEM_STRIDE = 8;
+    static final int MAX_STAGES = 8;
+    static final int MAX_DIM = 2048;
+    static final int MAX_DEPTH = 64;
+    static final int MAX_WINDOW_SIZE = 64;
+    static final int MAX_HEADS = 64;
+    static final double MAX_MLP_RATIO = 16;
+    static final int MAX_D_CONV = 31;
 
     private static void validate(Builder b) {
-        check(b.inChannels >= 1, IN_CHANNELS + " = " + b.inChannels + " must be >= 1");
-        check(b.inputSize >= 1, INPUT_SIZE + " = " + b.inputSize + " must be >= 1");
+        checkInRange(b.inChannels, IN_CHANNELS, 1, MAX_IN_CHANNELS);
+        checkInRange(b.inputSize, INPUT_SIZE, 1, MAX_INPUT_SIZE);
 
         checkNoNulls(b.stemStrides, STEM_STRIDES);
-        check(b.stemStrides.size() == 2,
-                STEM_STRIDES + " must have 2 entries (s1, s2), got " + b.stemStrides.size());
+        checkArgument(b.stemStrides.size() == 2, "%s must have 2 entries (s1, s2), got %s", STEM_STRIDES,
+                b.stemStrides.size());
         for (int i = 0; i < 2; i++) {
-            checkAtLeastOne(b.stemStrides, STEM_STRIDES, i);
+            checkInRange(b.stemStrides.get(i), STEM_STRIDES + "[" + i + "]", 1, MAX_STEM_STRIDE);
         }
 
         checkNoNulls(b.dims, DIMS);
-        check(!b.dims.isEmpty(), DIMS + " must not be empty");
+        checkArgument(!b.dims.isEmpty(), "%s must not be empty", DIMS);
         int stages = b.dims.size();
+        checkArgument(stages <= MAX_STAGES, "%s has %s stages, at most %s are allowed", DIMS, stages, MAX_STAGES);
         for (int i = 0; i < stages; i++) {
             int c = b.dims.get(i);
-            check(c >= 2, DIMS + "[" + i + "] = " + c + " must be >= 2");
-            check(c % 2 == 0, DIMS + "[" + i + "] = " + c + " must be even (the mixer splits channels in halves)");
+            checkInRange(c, DIMS + "[" + i + "]", 2, MAX_DIM);
+            checkArgument(c % 2 == 0, "%s[%s] = %s must be even (the mixer splits channels in halves)", DIMS, i, c);
         }
 
-        checkStageList(b.depths, DEPTHS, stages);
-        checkStageList(b.windowSizes, WINDOW_SIZES, stages);
-        checkStageList(b.heads, HEADS, stages);
+        checkStageList(b.depths, DEPTHS, stages, MAX_DEPTH);
+        checkStageList(b.windowSizes, WINDOW_SIZES, stages, MAX_WINDOW_SIZE);
+        checkStageList(b.heads, HEADS, stages, MAX_HEADS);
         for (int i = 0; i < stages; i++) {
             int h = b.heads.get(i);
             int c = b.dims.get(i);
-            check(c % h == 0, HEADS + "[" + i + "] = " + h + " does not divide " + DIMS + "[" + i + "] = " + c);
+            checkArgument(c % h == 0, "%s[%s] = %s does not divide %s[%s] = %s", HEADS, i, h, DIMS, i, c);
         }
 
         checkNoNulls(b.scans, SCANS);
-        check(!b.scans.isEmpty(), SCANS + " must not be empty");
+        checkArgument(!b.scans.isEmpty(), "%s must not be empty", SCANS);
         for (int i = 0; i < b.scans.size(); i++) {
             int first = b.scans.indexOf(b.scans.get(i));
-            check(first == i, SCANS + "[" + i + "] = '" + b.scans.get(i).token() + "' repeats "
-                    + SCANS + "[" + first + "]");
+            checkArgument(first == i, "%s[%s] = '%s' repeats %s[%s]", SCANS, i, b.scans.get(i).token(), SCANS, first);
         }
 
-        check(b.dgcm != null, DGCM + " must not be null");
-        check(Double.isFinite(b.mlpRatio) && b.mlpRatio > 0,
-                MLP_RATIO + " = " + b.mlpRatio + " must be a finite number > 0");
-        check(b.dState >= 1 && b.dState <= MAX_D_STATE,
-                D_STATE + " = " + b.dState + " must be in 1.." + MAX_D_STATE);
-        check(b.dConv >= 1, D_CONV + " = " + b.dConv + " must be >= 1");
-        check(b.dConv % 2 == 1, D_CONV + " = " + b.dConv + " must be odd (so the convolution keeps the length)");
+        checkArgument(b.dgcm != null, "%s must not be null", DGCM);
+        checkArgument(b.mlpRatio > 0 && b.mlpRatio <= MAX_MLP_RATIO, "%s = %s must be in (0, %s]", MLP_RATIO,
+                b.mlpRatio, MAX_MLP_RATIO);
+        checkInRange(b.dState, D_STATE, 1, MAX_D_STATE);
+        checkInRange(b.dConv, D_CONV, 1, MAX_D_CONV);
+        checkArgument(b.dConv % 2 == 1, "%s = %s must be odd (so the convolution keeps the length)", D_CONV, b.dConv);
         checkProbability(b.dropout, DROPOUT);
         checkProbability(b.dropPath, DROP_PATH);
     }
 
-    private static void checkStageList(List<Integer> values, String field, int stages) {
+    private static void checkInRange(int value, String field, int min, int max) {
+        checkArgument(value >= min && value <= max, "%s = %s must be in %s..%s", field, value, min, max);
+    }
+
+    private static void checkStageList(List<Integer> values, String field, int stages, int max) {
         checkNoNulls(values, field);
-        check(values.size() == stages,
-                field + " has " + values.size() + " entries but " + DIMS + " has " + stages);
+        checkArgument(values.size() == stages, "%s has %s entries but %s has %s", field, values.size(), DIMS, stages);
         for (int i = 0; i < stages; i++) {
-            checkAtLeastOne(values, field, i);
+            checkInRange(values.get(i), field + "[" + i + "]", 1, max);
         }
     }
 
-    private static void checkAtLeastOne(List<Integer> values, String field, int i) {
-        int v = values.get(i);
-        check(v >= 1, field + "[" + i + "] = " + v + " must be >= 1");
-    }
-
     private static void checkNoNulls(List<?> values, String field) {
-        check(values != null, field + " must not be null");
+        checkArgument(values != null, "%s must not be null", field);
         for (int i = 0; i < values.size(); i++) {
-            check(values.get(i) != null, field + "[" + i + "] must not be null");
+            checkArgument(values.get(i) != null, "%s[%s] must not be null", field, i);
         }
     }
 
     private static void checkProbability(double p, String field) {
-        check(p >= 0 && p < 1, field + " = " + p + " must be in [0, 1)");
-    }
-
-    private static void check(boolean ok, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException(message);
-        }
+        checkArgument(p >= 0 && p < 1, "%s = %s must be in [0, 1)", field, p);
     }
 
     @Override
