@@ -4,14 +4,14 @@
 
 namespace merba::model {
 
-InterWindowAttentionImpl::InterWindowAttentionImpl(const ModelConfig& c, int64_t channels, int64_t heads,
-                                                   int64_t num_windows)
-    : num_windows_(num_windows) {
+InterWindowAttentionImpl::InterWindowAttentionImpl(const InterWindowAttentionOptions& o)
+    : num_windows_(o.num_windows()) {
   using namespace torch::nn;
+  const int64_t channels = o.channels(), num_windows = o.num_windows();
   norm1 = register_module("norm1", LayerNorm(LayerNormOptions({channels}).eps(1e-5)));
-  attn = register_module("attn", Attention(channels, heads));
+  attn = register_module("attn", Attention(channels, o.heads()));
   norm2 = register_module("norm2", LayerNorm(LayerNormOptions({channels}).eps(1e-5)));
-  mlp = register_module("mlp", Mlp(channels, c.mlp_hidden(channels)));
+  mlp = register_module("mlp", Mlp(channels, mlp_hidden(channels, o.mlp_ratio())));
   if (num_windows > 1) pos_embed = register_parameter("pos_embed", at::zeros({num_windows, channels}));
 }
 

@@ -5,15 +5,17 @@
 
 namespace merba::model {
 
-LocalExtractorBlockImpl::LocalExtractorBlockImpl(const ModelConfig& c, int64_t channels, int64_t window_size,
-                                                 double drop_path)
-    : scans_(c.scans), window_size_(window_size), drop_path_(drop_path) {
+LocalExtractorBlockImpl::LocalExtractorBlockImpl(const LocalExtractorBlockOptions& o)
+    : scans_(o.scans()), window_size_(o.window_size()), drop_path_(o.drop_path()) {
   using namespace torch::nn;
+  const int64_t channels = o.channels();
   norm1 = register_module("norm1", LayerNorm(LayerNormOptions({channels}).eps(1e-5)));
   mixers = register_module("mixers", ModuleList());
-  for (size_t k = 0; k < scans_.size(); ++k) mixers->push_back(Mixer(channels, c.d_state, c.d_conv));
+  for (size_t k = 0; k < scans_.size(); ++k) {
+    mixers->push_back(Mixer(MixerOptions(channels).d_state(o.d_state()).d_conv(o.d_conv())));
+  }
   norm2 = register_module("norm2", LayerNorm(LayerNormOptions({channels}).eps(1e-5)));
-  mlp = register_module("mlp", Mlp(channels, c.mlp_hidden(channels)));
+  mlp = register_module("mlp", Mlp(channels, mlp_hidden(channels, o.mlp_ratio())));
 }
 
 at::Tensor LocalExtractorBlockImpl::multi_scan(const at::Tensor& x) {

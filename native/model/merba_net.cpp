@@ -16,11 +16,7 @@ MerbaNetImpl::MerbaNetImpl(ModelConfig config) : config_(std::move(config)) {
   runtime::configure_blas_threads();
   stem = register_module("stem", Stem(config_));
   stages = register_module("stages", torch::nn::ModuleList());
-  int64_t first_block = 0;
-  for (int64_t i = 0; i < config_.num_stages(); ++i) {
-    stages->push_back(Stage(config_, i, first_block));
-    first_block += config_.depths[i];
-  }
+  for (int64_t i = 0; i < config_.num_stages(); ++i) stages->push_back(Stage(stage_options(config_, i)));
   const int64_t last = config_.dims.back();
   norm = register_module("norm", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(last).eps(1e-5)));
   head = register_module("head", DualGranularityHead(config_, last));

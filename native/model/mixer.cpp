@@ -7,9 +7,10 @@
 
 namespace merba::model {
 
-MixerImpl::MixerImpl(int64_t channels, int64_t d_state, int64_t d_conv)
-    : channels_(channels), inner_(channels / 2), dt_rank_((channels + 15) / 16), d_state_(d_state) {
+MixerImpl::MixerImpl(const MixerOptions& o)
+    : channels_(o.channels()), inner_(o.channels() / 2), dt_rank_((o.channels() + 15) / 16), d_state_(o.d_state()) {
   using namespace torch::nn;
+  const int64_t channels = o.channels(), d_state = o.d_state(), d_conv = o.d_conv();
   in_proj = register_module("in_proj", Linear(LinearOptions(channels, channels).bias(false)));
   auto depthwise = [&] {
     return Conv1d(Conv1dOptions(inner_, inner_, d_conv).groups(inner_).padding((d_conv - 1) / 2).bias(false));

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "model/model_config.h"
+#include <torch/arg.h>
+
 #include "model/nn.h"
 
 namespace merba::model {
@@ -8,9 +9,16 @@ namespace merba::model {
 // The MambaVision mixer over a token sequence (N, L, C) (spec §2, "Mixer"): in_proj, the x/z halves each
 // through a depthwise conv1d + SiLU, the selective scan on x, z concatenated (not a gate), out_proj.
 // Parameter names are part of the checkpoint format.
+struct MixerOptions {
+  explicit MixerOptions(int64_t channels) : channels_(channels) {}
+  TORCH_ARG(int64_t, channels);     // C; the inner width h = C/2 and dt_rank R = ceil(C/16) follow from it
+  TORCH_ARG(int64_t, d_state) = 8;  // N of the selective scan
+  TORCH_ARG(int64_t, d_conv) = 3;   // kernel of the depthwise convolutions (odd)
+};
+
 class MixerImpl : public torch::nn::Module {
  public:
-  MixerImpl(int64_t channels, int64_t d_state, int64_t d_conv);
+  explicit MixerImpl(const MixerOptions& options);
   at::Tensor forward(const at::Tensor& x);
 
   int64_t channels() const { return channels_; }

@@ -4,6 +4,9 @@
 
 namespace merba::model {
 
+// The hidden width of an MLP over `channels` with ratio `mlp_ratio`: round(channels · ratio).
+int64_t mlp_hidden(int64_t channels, double mlp_ratio);
+
 // fc1 (C → hidden, bias) → exact GELU → fc2 (hidden → C, bias).
 class MlpImpl : public torch::nn::Module {
  public:

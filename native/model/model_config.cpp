@@ -5,6 +5,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "model/mlp.h"
 #include "util/json.h"
 
 namespace merba::model {
@@ -236,9 +237,7 @@ int64_t ModelConfig::num_windows(int64_t stage) const {
   return per_side * per_side;
 }
 
-int64_t ModelConfig::mlp_hidden(int64_t channels) const {
-  return static_cast<int64_t>(std::llround(static_cast<double>(channels) * mlp_ratio));
-}
+int64_t ModelConfig::mlp_hidden(int64_t channels) const { return model::mlp_hidden(channels, mlp_ratio); }
 
 int64_t ModelConfig::total_blocks() const {
   int64_t total = 0;

@@ -11,22 +11,40 @@
 
 namespace merba::model {
 
-StageImpl::StageImpl(const ModelConfig& c, int64_t i, int64_t first_block) : window_size_(c.window_sizes[i]) {
-  const int64_t channels = c.dims[i];
-  blocks = register_module("blocks", torch::nn::ModuleList());
+StageOptions stage_options(const ModelConfig& c, int64_t i) {
+  int64_t first_block = 0;
+  for (int64_t s = 0; s < i; ++s) first_block += c.depths[s];
   const int64_t total = c.total_blocks();
+  std::vector<double> rates;
   for (int64_t j = 0; j < c.depths[i]; ++j) {
     // Stochastic depth grows linearly over all blocks of the network, 0 → drop_path.
     const int64_t global = first_block + j;
-    const double rate = total > 1 ? c.drop_path * static_cast<double>(global) / static_cast<double>(total - 1) : 0.0;
-    blocks->push_back(LocalExtractorBlock(c, channels, window_size_, rate));
+    rates.push_back(total > 1 ? c.drop_path * static_cast<double>(global) / static_cast<double>(total - 1) : 0.0);
   }
-  if (c.inter_window_attention) {
-    iwa = register_module("iwa", InterWindowAttention(c, channels, c.heads[i], c.num_windows(i)));
+  return StageOptions(LocalExtractorBlockOptions(c.dims[i], c.window_sizes[i])
+                          .scans(c.scans)
+                          .d_state(c.d_state)
+                          .d_conv(c.d_conv)
+                          .mlp_ratio(c.mlp_ratio),
+                      std::move(rates))
+      .heads(c.heads[i])
+      .num_windows(c.num_windows(i))
+      .inter_window_attention(c.inter_window_attention)
+      .out_channels(i + 1 < c.num_stages() ? c.dims[i + 1] : 0);
+}
+
+StageImpl::StageImpl(const StageOptions& o) : window_size_(o.block().window_size()) {
+  const int64_t channels = o.block().channels();
+  blocks = register_module("blocks", torch::nn::ModuleList());
+  for (double rate : o.block_drop_paths()) blocks->push_back(LocalExtractorBlock(LocalExtractorBlockOptions(o.block()).drop_path(rate)));
+  if (o.inter_window_attention()) {
+    iwa = register_module("iwa", InterWindowAttention(InterWindowAttentionOptions(channels, o.heads(), o.num_windows())
+                                                          .mlp_ratio(o.block().mlp_ratio())));
   }
-  if (i + 1 < c.num_stages()) {
+  if (o.out_channels() > 0) {
     downsample = register_module(
-        "downsample", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, c.dims[i + 1], 3).stride(2).padding(1).bias(false)));
+        "downsample",
+        torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, o.out_channels(), 3).stride(2).padding(1).bias(false)));
   }
 }
 

@@ -116,7 +116,7 @@ TEST(scan_orders_and_their_inverses) {
 
 TEST(mixer_matches_the_spec_written_with_plain_ops) {
   // The spec's mixer pseudo-code with LibTorch's conv1d and the plain-ops scan reference.
-  Mixer mixer(32, 8, 3);
+  Mixer mixer(MixerOptions(32).d_state(8).d_conv(3));
   auto p = mixer->named_parameters();
   const at::Tensor x = at::randn({3, 49, 32});
   const auto xz = at::linear(x, p["in_proj.weight"]).transpose(1, 2).split(16, 1);
@@ -134,26 +134,37 @@ TEST(mixer_matches_the_spec_written_with_plain_ops) {
 }
 
 TEST(ams_with_one_scan_is_that_scans_mixer) {
-  ModelConfig c = composite_28();
-  c.scans = {ScanOrder::V_PLUS};
-  LocalExtractorBlock block(c, 32, 7, 0.0);
+  LocalExtractorBlock block(LocalExtractorBlockOptions(32, 7).scans({ScanOrder::V_PLUS}));
   const at::Tensor x = at::randn({3, 49, 32});
   const at::Tensor expected = from_scan_order(block->mixer(0)->forward(to_scan_order(x, ScanOrder::V_PLUS, 7)),
                                               ScanOrder::V_PLUS, 7);
   EXPECT_CLOSE(block->multi_scan(x), expected, 0.0, "single-scan AMS");
 
-  c.scans = {ScanOrder::H_PLUS, ScanOrder::V_MINUS};
-  LocalExtractorBlock two(c, 32, 7, 0.0);
+  LocalExtractorBlock two(LocalExtractorBlockOptions(32, 7).scans({ScanOrder::H_PLUS, ScanOrder::V_MINUS}));
   const at::Tensor mean = (two->mixer(0)->forward(x) +
                            from_scan_order(two->mixer(1)->forward(to_scan_order(x, ScanOrder::V_MINUS, 7)),
                                            ScanOrder::V_MINUS, 7)) / 2;
   EXPECT_CLOSE(two->multi_scan(x), mean, 1e-6, "two-scan AMS is the mean");
 }
 
+TEST(stage_options_spread_drop_path_over_all_blocks) {
+  // paper-224: 9 blocks over depths 1, 2, 4, 2; block j of all J uses drop_path · j / (J − 1).
+  const ModelConfig c = paper_224();
+  const StageOptions first = stage_options(c, 0);
+  EXPECT_EQ(first.block_drop_paths().size(), size_t(1));
+  EXPECT_EQ(first.block_drop_paths()[0], 0.0);
+  const std::vector<double> third = stage_options(c, 2).block_drop_paths();
+  EXPECT_EQ(third.size(), size_t(4));
+  for (size_t j = 0; j < 4; ++j) EXPECT_TRUE(std::abs(third[j] - 0.1 * double(3 + j) / 8.0) < 1e-15);
+  const StageOptions second = stage_options(c, 1), last = stage_options(c, 3);
+  EXPECT_EQ(last.out_channels(), int64_t(0));
+  EXPECT_EQ(second.out_channels(), int64_t(256));
+  EXPECT_EQ(second.num_windows(), int64_t(16));  // 224 / 4 = 56 at stage 0, 28 at stage 1: 4×4 windows of 7
+}
+
 TEST(global_attention_when_one_window) {
   // nWin = 1: x + attn(norm1(x)), then + mlp(norm2(·)); attention written out with matmuls here.
-  ModelConfig c = composite_28();
-  InterWindowAttention iwa(c, 8, 2, 1);
+  InterWindowAttention iwa(InterWindowAttentionOptions(8, 2, 1));
   const at::Tensor x = at::randn({2, 5, 8});
   auto p = iwa->named_parameters();
   auto layer_norm = [&](const at::Tensor& t, const std::string& n) {
@@ -171,8 +182,7 @@ TEST(global_attention_when_one_window) {
 }
 
 TEST(inter_window_attention_moves_windows_by_their_summary_change) {
-  ModelConfig c = composite_28();
-  InterWindowAttention iwa(c, 8, 2, 4);
+  InterWindowAttention iwa(InterWindowAttentionOptions(8, 2, 4));
   const at::Tensor windows = at::randn({2 * 4, 9, 8});
   const at::Tensor out = iwa->forward(windows, 2);
   const at::Tensor shift = out - windows;  // the same for every token of a window

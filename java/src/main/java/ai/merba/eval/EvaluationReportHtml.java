@@ -62,7 +62,7 @@ public final class EvaluationReportHtml {
         classTable(h, r);
         datasetTable(h, r);
 
-        h.append("<h2>Per subject</h2>\n<figure class=\"wide\">").append(subjectBars(r).svg()).append("</figure>\n");
+        h.append("<h2>Per subject</h2>\n<figure>").append(subjectBars(r).svg()).append("</figure>\n");
 
         h.append("<h2>Recipe and provenance</h2>\n<div class=\"row\">");
         r.trainingConfig().ifPresent(c -> keyValues(h, "Training config", c));
@@ -255,8 +255,7 @@ public final class EvaluationReportHtml {
             .card .value{font-size:26px;font-weight:600}
             .row{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start}
             figure{margin:0;background:#fff;border:1px solid #e2e2e2;border-radius:8px;padding:6px}
-            figure.wide svg{width:640px}
-            svg.chart{width:460px;height:auto;font-size:11px}svg.heat{width:300px}svg.bars{width:470px}
+            svg.chart{width:460px;height:auto;font-size:11px}svg.heat{width:300px}svg.bars{font-size:11px}
             .title{font-weight:600;font-size:12px}.tick,.legend,.value,.label{fill:#444}.grid{stroke:#eee}\
             .axis{stroke:#999}
             .line{fill:none;stroke-width:1.8}.band{opacity:.18;stroke:none}.count{font-size:15px;font-weight:600}\

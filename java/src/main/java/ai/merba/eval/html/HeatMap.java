@@ -48,7 +48,7 @@ public final class HeatMap {
             }
         }
         s.append("<text class=\"label\" x=\"").append(LEFT).append("\" y=\"").append(height - 8)
-                .append("\">rows: truth · columns: prediction · shade: share of the row</text>");
+                .append("\">rows: truth, columns: prediction</text>");
         return s.append("</svg>").toString();
     }
 
