@@ -29,6 +29,7 @@ const char* kind_name(CheckpointErrorKind kind) {
     case CheckpointErrorKind::Truncated: return "TRUNCATED";
     case CheckpointErrorKind::BadHeader: return "BAD_HEADER";
     case CheckpointErrorKind::BadOffsets: return "BAD_OFFSETS";
+    case CheckpointErrorKind::NonFinite: return "NON_FINITE";
     case CheckpointErrorKind::NotMerba: return "NOT_MERBA";
     case CheckpointErrorKind::UnsupportedVersion: return "UNSUPPORTED_VERSION";
     case CheckpointErrorKind::MissingKey: return "MISSING_KEY";
@@ -105,7 +106,14 @@ void load_tensors(SafetensorsFile& file, const NamedTensors& destinations, bool 
   // tensor concerned; the reads happen first so that such a failure leaves the destinations as they were.
   std::vector<at::Tensor> sources;
   sources.reserve(destinations.size());
-  for (const auto& [name, destination] : destinations) sources.push_back(file.read(*file.find(name)));
+  for (const auto& [name, destination] : destinations) {
+    sources.push_back(file.read(*file.find(name)));
+    const at::Tensor& t = sources.back();
+    if (at::isFloatingType(t.scalar_type()) && t.numel() > 0 && !at::isfinite(t).all().item<bool>()) {
+      throw CheckpointError(CheckpointErrorKind::NonFinite, file.path() + ": tensor '" + name +
+                                                                "' holds NaN or infinite values");
+    }
+  }
   at::NoGradGuard no_grad;
   for (size_t i = 0; i < destinations.size(); ++i) destinations[i].second.copy_(sources[i]);
 }

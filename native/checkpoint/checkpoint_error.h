@@ -13,7 +13,8 @@ enum class CheckpointErrorKind {
   Io,                  // reading or writing failed (permissions, disk full, ...)
   Truncated,           // shorter than its header says
   BadHeader,           // header length, JSON or entry fields malformed
-  BadOffsets,          // a tensor's byte range lies outside the data, overlaps another or has the wrong size
+  BadOffsets,          // byte ranges outside the data, overlapping, of the wrong size, or not covering the data
+  NonFinite,           // a floating-point tensor holds NaN or ±Inf (weights that would predict garbage)
   NotMerba,            // a safetensors file, but not of the expected format (__metadata__.format)
   UnsupportedVersion,  // format_version newer (or other) than this library reads
   MissingKey,          // a tensor the model (or training state) needs is absent

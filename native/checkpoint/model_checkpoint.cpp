@@ -2,6 +2,8 @@
 
 #include <torch/nn/module.h>
 
+#include <algorithm>
+
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/checkpoint_error.h"
 
@@ -26,8 +28,13 @@ void load_model(const std::string& path, torch::nn::Module& module, bool allow_u
   for (const auto& [name, destination] : destinations) {
     const TensorEntry* entry = file.find(name);
     const bool head = name.rfind("head.", 0) == 0;
-    if (head && entry != nullptr && !entry->shape.empty() && destination.dim() > 0 &&
-        entry->shape[0] != destination.size(0)) {
+    // Only a head that is right but for its number of rows says "another label scheme"; anything else about
+    // it (dtype, rank, other dimensions) is load_tensors' wrong dtype or shape.
+    const bool only_rows_differ = entry != nullptr && entry->dtype == destination.scalar_type() &&
+                                  static_cast<int64_t>(entry->shape.size()) == destination.dim() &&
+                                  destination.dim() > 0 && entry->shape[0] != destination.size(0) &&
+                                  std::equal(entry->shape.begin() + 1, entry->shape.end(), destination.sizes().begin() + 1);
+    if (head && only_rows_differ) {
       throw CheckpointError(CheckpointErrorKind::LabelsMismatch,
                             path + ": '" + name + "' has " + std::to_string(entry->shape[0]) +
                                 " classes in the weights but the label scheme gives it " +

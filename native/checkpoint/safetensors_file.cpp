@@ -241,17 +241,29 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     }
     file.entries_.push_back(std::move(entry));
   }
-  // No two tensors may share bytes (empty tensors occupy none).
+  // The tensors tile the data section exactly, as the safetensors crate requires: no two share bytes (empty
+  // tensors occupy none), no gap lies between them, and nothing follows the last.
   std::vector<const TensorEntry*> by_offset;
   for (const auto& e : file.entries_) {
     if (e.end > e.begin) by_offset.push_back(&e);
   }
   std::sort(by_offset.begin(), by_offset.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
-  for (size_t i = 1; i < by_offset.size(); ++i) {
-    if (by_offset[i]->begin < by_offset[i - 1]->end) {
+  uint64_t covered = 0;
+  for (size_t i = 0; i < by_offset.size(); ++i) {
+    if (by_offset[i]->begin < covered) {
       fail(CheckpointErrorKind::BadOffsets, path,
            "tensors '" + by_offset[i - 1]->name + "' and '" + by_offset[i]->name + "' overlap");
     }
+    if (by_offset[i]->begin > covered) {
+      fail(CheckpointErrorKind::BadOffsets, path,
+           "data bytes " + std::to_string(covered) + " to " + std::to_string(by_offset[i]->begin) +
+               " belong to no tensor (before '" + by_offset[i]->name + "')");
+    }
+    covered = by_offset[i]->end;
+  }
+  if (covered != data_size) {
+    fail(CheckpointErrorKind::BadOffsets, path,
+         std::to_string(data_size - covered) + " bytes after the last tensor's data belong to no tensor");
   }
   return file;
 }

@@ -2,7 +2,6 @@
 
 #include "checkpoint/model_checkpoint.h"
 #include "jni/error_translation.h"
-#include "jni/metadata_json.h"
 #include "ops/selective_scan.h"
 #include "runtime/native_heap.h"
 
@@ -26,8 +25,8 @@ std::vector<at::Tensor> selective_scan(const at::Tensor& u, const at::Tensor& de
   });
 }
 
-std::string read_checkpoint_metadata(const std::string& path) {
-  return translate_errors([&] { return metadata_to_json(checkpoint::read_model_metadata(path)); });
+checkpoint::Metadata read_checkpoint_metadata(const std::string& path) {
+  return translate_errors([&] { return checkpoint::read_model_metadata(path); });
 }
 
 long long native_heap_bytes() { return runtime::native_heap_bytes(); }

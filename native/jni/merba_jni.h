@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint/safetensors_file.h"
+
 namespace torch {
 using at::Tensor;  // JavaCPP's TensorVector peer names std::vector<torch::Tensor>.
 }
@@ -26,8 +28,9 @@ std::vector<at::Tensor> selective_scan(const at::Tensor& u, const at::Tensor& de
                                        const at::Tensor& z, const at::Tensor& delta_bias, bool delta_softplus,
                                        bool return_last_state);
 
-// The validated __metadata__ of a model checkpoint (format and version checked) as a JSON object of strings.
-std::string read_checkpoint_metadata(const std::string& path);
+// The validated __metadata__ of a model checkpoint (format and version checked): a std::map<string, string>, bound
+// to Java as org.bytedeco.pytorch.StringStringMap.
+checkpoint::Metadata read_checkpoint_metadata(const std::string& path);
 
 // Bytes allocated through malloc in this process (see runtime/native_heap.h).
 long long native_heap_bytes();

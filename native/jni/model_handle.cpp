@@ -5,7 +5,6 @@
 
 #include "checkpoint/model_checkpoint.h"
 #include "jni/error_translation.h"
-#include "jni/metadata_json.h"
 #include "model/dgcm_loss.h"
 #include "model/merba_net.h"
 #include "model/model_summary.h"
@@ -122,9 +121,9 @@ std::string ModelHandle::summary_json() const {
   return guarded([&] { return model::summary_json(*impl_->net); });
 }
 
-void ModelHandle::save(const std::string& path, const std::string& metadata_json) {
+void ModelHandle::save(const std::string& path, const checkpoint::Metadata& metadata) {
   guarded([&] {
-    checkpoint::save_model(path, *impl_->net, metadata_from_json(metadata_json));
+    checkpoint::save_model(path, *impl_->net, metadata);
     return 0;
   });
 }
@@ -138,6 +137,5 @@ void ModelHandle::load(const std::string& path, bool allow_unexpected) {
 
 model::MerbaNet& ModelHandle::net() { return impl_->net; }
 
-std::string ModelHandle::config_json() const { return impl_->net->config().to_json(); }
 
 }  // namespace merba::jni

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint/safetensors_file.h"
+
 namespace torch {
 using at::Tensor;  // JavaCPP's TensorVector peer names std::vector<torch::Tensor>.
 }
@@ -46,13 +48,12 @@ class ModelHandle {
   std::vector<at::Tensor> parameters() const;
   std::string summary_json() const;
 
-  // Writes NAME.safetensors (spec §7, atomically); metadata_json: an object of strings (config, labels,
-  // training) to which the format and its version are added.
-  void save(const std::string& path, const std::string& metadata_json);
+  // Writes NAME.safetensors (spec §7, atomically) with `metadata` (config, labels, input_centring, training),
+  // to which the format and its version are added.
+  void save(const std::string& path, const checkpoint::Metadata& metadata);
   // Loads parameters and buffers from a checkpoint of this architecture; checks every tensor before
   // changing any (see checkpoint::load_tensors).
   void load(const std::string& path, bool allow_unexpected);
-  std::string config_json() const;
 
   // For other native handles (training); not bound to Java.
   model::MerbaNet& net();

@@ -5,7 +5,6 @@
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/checkpoint_error.h"
 #include "jni/error_translation.h"
-#include "jni/metadata_json.h"
 #include "model/merba_net.h"
 #include "train/train_session.h"
 
@@ -52,9 +51,9 @@ void TrainHandle::swap_weight_average() {
   });
 }
 
-void TrainHandle::save_state(const std::string& path, const std::string& metadata_json) {
+void TrainHandle::save_state(const std::string& path, const checkpoint::Metadata& saved) {
   translate_errors([&] {
-    checkpoint::Metadata metadata = metadata_from_json(metadata_json);
+    checkpoint::Metadata metadata = saved;
     metadata[kOptionsKey] = impl_->options_json;
     metadata[kStepKey] = std::to_string(impl_->session->steps_taken());
     metadata[kThreadsKey] = std::to_string(at::get_num_threads());
@@ -63,7 +62,7 @@ void TrainHandle::save_state(const std::string& path, const std::string& metadat
   });
 }
 
-std::string TrainHandle::load_state(const std::string& path) {
+checkpoint::Metadata TrainHandle::load_state(const std::string& path) {
   return translate_errors([&] {
     checkpoint::SafetensorsFile file = checkpoint::open_checkpoint(path, checkpoint::kTrainingStateFormat);
     const auto options = file.metadata().find(kOptionsKey);
@@ -86,14 +85,12 @@ std::string TrainHandle::load_state(const std::string& path) {
     const checkpoint::NamedTensors state = impl_->session->state_template();
     checkpoint::load_tensors(file, state, /*allow_unexpected=*/false);
     impl_->session->restore_state(state);
-    return metadata_to_json(file.metadata());
+    return file.metadata();
   });
 }
 
-std::string read_training_state_metadata(const std::string& path) {
-  return translate_errors([&] {
-    return metadata_to_json(checkpoint::open_checkpoint(path, checkpoint::kTrainingStateFormat).metadata());
-  });
+checkpoint::Metadata read_training_state_metadata(const std::string& path) {
+  return translate_errors([&] { return checkpoint::open_checkpoint(path, checkpoint::kTrainingStateFormat).metadata(); });
 }
 
 double learning_rate_at(const std::string& options_json, long long step) {

@@ -29,12 +29,11 @@ class TrainHandle {
   void swap_weight_average();
 
   // Writes NAME.train.safetensors: weights, optimiser moments, step, generator state (TrainSession::state), and
-  // metadata_json's strings plus "options" (this session's options) and "step".
-  void save_state(const std::string& path, const std::string& metadata_json);
+  // `metadata` plus "options" (this session's options), "step" and "threads".
+  void save_state(const std::string& path, const checkpoint::Metadata& metadata);
   // Restores a state (weights included) saved by a session with the same options and thread count
-  // (StateMismatch otherwise), all checked before anything changes; returns its metadata as a JSON object of
-  // strings.
-  std::string load_state(const std::string& path);
+  // (StateMismatch otherwise), all checked before anything changes; returns its metadata.
+  checkpoint::Metadata load_state(const std::string& path);
 
  private:
   struct Impl;
@@ -42,7 +41,7 @@ class TrainHandle {
 };
 
 // The validated metadata of a training-state file, without loading it.
-std::string read_training_state_metadata(const std::string& path);
+checkpoint::Metadata read_training_state_metadata(const std::string& path);
 
 // The learning rate of the schedule at a step, for the Java side's reports and tests.
 double learning_rate_at(const std::string& options_json, long long step);

@@ -1,8 +1,10 @@
 #include "util/json.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <string_view>
 #include <stdexcept>
 
 namespace merba::util {
@@ -62,7 +64,7 @@ class Parser {
     else if (literal("true")) result = Json(true);
     else if (literal("false")) result = Json(false);
     else if (literal("null")) result = Json(nullptr);
-    else result = Json(number());
+    else result = number();
     --depth_;
     return result;
   }
@@ -93,18 +95,88 @@ class Parser {
     return Json(std::move(items));
   }
 
+  unsigned hex4() {
+    if (pos_ + 4 > s_.size()) fail("\\u escape needs four hex digits");
+    unsigned code = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char h = s_[pos_++];
+      unsigned digit;
+      if (h >= '0' && h <= '9') digit = static_cast<unsigned>(h - '0');
+      else if (h >= 'a' && h <= 'f') digit = static_cast<unsigned>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F') digit = static_cast<unsigned>(h - 'A' + 10);
+      else fail("\\u escape needs four hex digits");
+      code = code * 16 + digit;
+    }
+    return code;
+  }
+
+  static void append_utf8(std::string& out, unsigned code) {
+    if (code < 0x80) {
+      out += static_cast<char>(code);
+    } else if (code < 0x800) {
+      out += static_cast<char>(0xC0 | (code >> 6));
+      out += static_cast<char>(0x80 | (code & 0x3F));
+    } else if (code < 0x10000) {
+      out += static_cast<char>(0xE0 | (code >> 12));
+      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (code & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (code >> 18));
+      out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (code & 0x3F));
+    }
+  }
+
+  // One UTF-8 encoded code point starting at pos_, copied to `out`; fails on malformed or overlong sequences
+  // and encoded surrogates.
+  void copy_utf8(std::string& out) {
+    const auto byte = [&](size_t i) { return static_cast<unsigned char>(s_[i]); };
+    const unsigned char lead = byte(pos_);
+    size_t length;
+    unsigned code;
+    if (lead < 0x80) {
+      out += s_[pos_++];
+      return;
+    } else if ((lead & 0xE0) == 0xC0) {
+      length = 2;
+      code = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3;
+      code = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4;
+      code = lead & 0x07;
+    } else {
+      fail("invalid UTF-8");
+    }
+    if (pos_ + length > s_.size()) fail("invalid UTF-8");
+    for (size_t i = 1; i < length; ++i) {
+      if ((byte(pos_ + i) & 0xC0) != 0x80) fail("invalid UTF-8");
+      code = (code << 6) | (byte(pos_ + i) & 0x3F);
+    }
+    static constexpr unsigned kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kMinimum[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) fail("invalid UTF-8");
+    out.append(s_, pos_, length);
+    pos_ += length;
+  }
+
   std::string string() {
     ++pos_;  // opening quote
     std::string out;
     while (true) {
       if (pos_ >= s_.size()) fail("unterminated string");
-      const char c = s_[pos_++];
-      if (c == '"') return out;
+      const char c = s_[pos_];
+      if (c == '"') {
+        ++pos_;
+        return out;
+      }
+      if (static_cast<unsigned char>(c) < 0x20) fail("control character in a string");
       if (c != '\\') {
-        out += c;
+        copy_utf8(out);
         continue;
       }
-      if (pos_ >= s_.size()) fail("unterminated escape");
+      if (++pos_ >= s_.size()) fail("unterminated escape");
       const char e = s_[pos_++];
       switch (e) {
         case '"': out += '"'; break;
@@ -116,19 +188,16 @@ class Parser {
         case 'r': out += '\r'; break;
         case 't': out += '\t'; break;
         case 'u': {
-          if (pos_ + 4 > s_.size()) fail("bad \\u escape");
-          const unsigned code = std::stoul(s_.substr(pos_, 4), nullptr, 16);
-          pos_ += 4;
-          // Encode the code unit as UTF-8 (surrogate pairs are not needed by our documents).
-          if (code < 0x80) out += static_cast<char>(code);
-          else if (code < 0x800) {
-            out += static_cast<char>(0xC0 | (code >> 6));
-            out += static_cast<char>(0x80 | (code & 0x3F));
-          } else {
-            out += static_cast<char>(0xE0 | (code >> 12));
-            out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (code & 0x3F));
+          unsigned code = hex4();
+          if (code >= 0xDC00 && code <= 0xDFFF) fail("lone trailing surrogate in a \\u escape");
+          if (code >= 0xD800 && code <= 0xDBFF) {
+            if (s_.compare(pos_, 2, "\\u") != 0) fail("lone leading surrogate in a \\u escape");
+            pos_ += 2;
+            const unsigned low = hex4();
+            if (low < 0xDC00 || low > 0xDFFF) fail("lone leading surrogate in a \\u escape");
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
           }
+          append_utf8(out, code);
           break;
         }
         default: fail(std::string("bad escape \\") + e);
@@ -136,23 +205,50 @@ class Parser {
     }
   }
 
-  double number() {
+  // JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?. Integers that fit in 64 bits stay
+  // exact; everything else is a double.
+  Json number() {
     const size_t start = pos_;
-    if (pos_ < s_.size() && (s_[pos_] == '-' || s_[pos_] == '+')) ++pos_;
-    while (pos_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '.' ||
-                                s_[pos_] == 'e' || s_[pos_] == 'E' || s_[pos_] == '-' || s_[pos_] == '+')) {
-      ++pos_;
-    }
-    if (start == pos_) fail("unexpected character");
-    try {
-      size_t used = 0;
-      const double d = std::stod(s_.substr(start, pos_ - start), &used);
-      if (used != pos_ - start) fail("malformed number");
-      return d;
-    } catch (const std::logic_error&) {
+    const auto digits = [&] {
+      const size_t from = pos_;
+      while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+      return pos_ - from;
+    };
+    if (pos_ < s_.size() && s_[pos_] == '-') ++pos_;
+    if (pos_ >= s_.size() || !std::isdigit(static_cast<unsigned char>(s_[pos_]))) {
       pos_ = start;
-      fail("malformed number");
+      fail("unexpected character");
     }
+    if (s_[pos_] == '0') {
+      if (++pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) fail("leading zero in a number");
+    } else {
+      digits();
+    }
+    bool integral = true;
+    if (pos_ < s_.size() && s_[pos_] == '.') {
+      ++pos_;
+      integral = false;
+      if (digits() == 0) fail("malformed number");
+    }
+    if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+      ++pos_;
+      integral = false;
+      if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
+      if (digits() == 0) fail("malformed number");
+    }
+    const std::string text = s_.substr(start, pos_ - start);
+    if (integral) {
+      int64_t value = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (error == std::errc() && end == text.data() + text.size()) return Json(value);
+    }
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
+      pos_ = start;
+      fail("number out of range");
+    }
+    return Json(value);
   }
 
   const std::string& s_;
@@ -182,8 +278,6 @@ void dump_string(std::ostringstream& out, const std::string& s) {
   out << '"';
 }
 
-void dump_value(std::ostringstream& out, const Json& v);
-
 }  // namespace
 
 Json Json::parse(const std::string& text) { return Parser(text).document(); }
@@ -195,12 +289,15 @@ bool Json::as_bool(const std::string& what) const {
 
 double Json::as_double(const std::string& what) const {
   if (const double* d = std::get_if<double>(&value_)) return *d;
+  if (const int64_t* i = std::get_if<int64_t>(&value_)) return static_cast<double>(*i);
   throw std::invalid_argument(what + " must be a number");
 }
 
 int64_t Json::as_int(const std::string& what) const {
+  if (const int64_t* i = std::get_if<int64_t>(&value_)) return *i;
   const double d = as_double(what);
-  if (std::floor(d) != d || std::fabs(d) > 9.0e15) throw std::invalid_argument(what + " must be an integer");
+  // A double is an integer only where it is exact: |d| < 2^53.
+  if (std::floor(d) != d || std::fabs(d) >= 9007199254740992.0) throw std::invalid_argument(what + " must be an integer");
   return static_cast<int64_t>(d);
 }
 
@@ -228,60 +325,50 @@ const Json& Json::at(const std::string& key) const {
 
 bool Json::contains(const std::string& key) const { return is_object() && as_object("").count(key) > 0; }
 
-namespace {
+// Writes values by visiting the variant: one case per type, no probing with exceptions.
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::ostringstream& out) : out_(out) {}
 
-void dump_value(std::ostringstream& out, const Json& v) {
-  if (v.is_null()) {
-    out << "null";
-  } else if (v.is_object()) {
-    out << '{';
-    bool first = true;
-    for (const auto& [key, member] : v.as_object("")) {
-      if (!first) out << ',';
-      first = false;
-      dump_string(out, key);
-      out << ':';
-      dump_value(out, member);
-    }
-    out << '}';
-  } else {
-    try {
-      const auto& items = v.as_array("");
-      out << '[';
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (i) out << ',';
-        dump_value(out, items[i]);
-      }
-      out << ']';
-      return;
-    } catch (const std::invalid_argument&) {
-    }
-    try {
-      out << (v.as_bool("") ? "true" : "false");
-      return;
-    } catch (const std::invalid_argument&) {
-    }
-    try {
-      dump_string(out, v.as_string(""));
-      return;
-    } catch (const std::invalid_argument&) {
-    }
-    const double d = v.as_double("");
-    if (std::floor(d) == d && std::fabs(d) < 9.0e15) {
-      out << static_cast<int64_t>(d);
-    } else {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.9g", d);
-      out << buf;
-    }
+  void write(const Json& v) { std::visit(*this, v.value_); }
+
+  void operator()(std::nullptr_t) { out_ << "null"; }
+  void operator()(bool b) { out_ << (b ? "true" : "false"); }
+  void operator()(int64_t i) { out_ << i; }
+  void operator()(double d) {
+    char buf[32];  // the shortest text that reads back as the same double
+    const auto [end, error] = std::to_chars(buf, buf + sizeof buf, d);
+    out_ << std::string_view(buf, error == std::errc() ? static_cast<size_t>(end - buf) : 0);
   }
-}
+  void operator()(const std::string& s) { dump_string(out_, s); }
+  void operator()(const std::shared_ptr<Json::Array>& items) {
+    out_ << '[';
+    for (size_t i = 0; i < items->size(); ++i) {
+      if (i) out_ << ',';
+      write((*items)[i]);
+    }
+    out_ << ']';
+  }
+  void operator()(const std::shared_ptr<Json::Object>& members) {
+    out_ << '{';
+    bool first = true;
+    for (const auto& [key, member] : *members) {
+      if (!first) out_ << ',';
+      first = false;
+      dump_string(out_, key);
+      out_ << ':';
+      write(member);
+    }
+    out_ << '}';
+  }
 
-}  // namespace
+ private:
+  std::ostringstream& out_;
+};
 
 std::string Json::dump() const {
   std::ostringstream out;
-  dump_value(out, *this);
+  JsonWriter(out).write(*this);
   return out.str();
 }
 

@@ -1,6 +1,8 @@
-// A small JSON reader/writer for the documents that cross the JNI boundary (model spec, summaries).
-// Java validates and writes them with Jackson; the C++ side only needs to read well-formed JSON and fail
-// clearly on anything else, so this stays small and dependency-free.
+// A small, strict JSON reader/writer (RFC 8259) for the documents the core reads: the JNI crossing documents
+// (model spec, training options) and the safetensors header, which may come from anywhere. It accepts exactly
+// what a strict parser such as the safetensors crate's serde_json accepts — valid UTF-8, \u escapes of four hex
+// digits with surrogates paired, no control characters in strings, numbers in JSON's grammar — keeps integers
+// exact in 64 bits, and fails with the offset of the first error.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +24,8 @@ class Json {
   Json(std::nullptr_t) : value_(nullptr) {}
   Json(bool b) : value_(b) {}
   Json(double d) : value_(d) {}
-  Json(int64_t i) : value_(static_cast<double>(i)) {}
-  Json(int i) : value_(static_cast<double>(i)) {}
+  Json(int64_t i) : value_(i) {}
+  Json(int i) : value_(static_cast<int64_t>(i)) {}
   Json(std::string s) : value_(std::move(s)) {}
   Json(const char* s) : value_(std::string(s)) {}
   Json(Array a) : value_(std::make_shared<Array>(std::move(a))) {}
@@ -35,8 +37,11 @@ class Json {
 
   bool is_null() const { return std::holds_alternative<std::nullptr_t>(value_); }
   bool is_object() const { return std::holds_alternative<std::shared_ptr<Object>>(value_); }
+  // A number written without fraction or exponent that fits in 64 bits (kept exact).
+  bool is_integer() const { return std::holds_alternative<int64_t>(value_); }
 
-  // Typed access; `what` names the value in error messages (e.g. "dims[1]").
+  // Typed access; `what` names the value in error messages (e.g. "dims[1]"). as_double takes any number;
+  // as_int an exact integer (or a double holding one exactly, e.g. 1e3).
   bool as_bool(const std::string& what) const;
   double as_double(const std::string& what) const;
   int64_t as_int(const std::string& what) const;
@@ -49,7 +54,9 @@ class Json {
   bool contains(const std::string& key) const;
 
  private:
-  std::variant<std::nullptr_t, bool, double, std::string, std::shared_ptr<Array>, std::shared_ptr<Object>> value_;
+  friend class JsonWriter;
+  std::variant<std::nullptr_t, bool, int64_t, double, std::string, std::shared_ptr<Array>, std::shared_ptr<Object>>
+      value_;
 };
 
 // Convenience readers for object members.

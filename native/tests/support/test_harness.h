@@ -33,7 +33,29 @@ struct Failure : std::runtime_error {
   throw Failure(s.str());
 }
 
+// Runs `check` on every case of a table (each with a `name`), collecting failures, then fails once listing them
+// all: a broken row does not hide the rows after it.
+template <typename Case, typename Check>
+void for_each_case(const char* file, int line, const std::vector<Case>& cases, Check check) {
+  std::vector<std::string> failures;
+  for (const Case& c : cases) {
+    try {
+      check(c);
+    } catch (const Failure& f) {
+      failures.push_back("[" + c.name + "] " + f.what());
+    } catch (const std::exception& e) {
+      failures.push_back("[" + c.name + "] unexpected exception: " + e.what());
+    }
+  }
+  if (failures.empty()) return;
+  std::string message = std::to_string(failures.size()) + " of " + std::to_string(cases.size()) + " cases failed:";
+  for (const auto& f : failures) message += "\n           " + f;
+  fail(file, line, message);
+}
+
 }  // namespace merba::test
+
+#define FOR_EACH_CASE(cases, check) ::merba::test::for_each_case(__FILE__, __LINE__, cases, check)
 
 #define MERBA_CONCAT_INNER(a, b) a##b
 #define MERBA_CONCAT(a, b) MERBA_CONCAT_INNER(a, b)

@@ -3,6 +3,7 @@ package ai.merba.checkpoint;
 import ai.merba.checkpoint.CheckpointException.Reason;
 import ai.merba.internal.JsonFields;
 import ai.merba.internal.NativeCalls;
+import ai.merba.internal.NativeMaps;
 import ai.merba.model.InputCentring;
 import ai.merba.model.LabelScheme;
 import ai.merba.model.MerbaModel;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.bytedeco.pytorch.StringStringMap;
 
 /**
  * MERba checkpoints: one {@code .safetensors} file per model (spec §7), readable by Python's {@code safetensors}.
@@ -59,19 +61,17 @@ public final class Checkpoint {
             }
             metadata.put(CheckpointMetadata.TRAINING, JsonFields.write(training));
         }
-        String json = metadataJson(metadata);
         String file = path.toString();
-        NativeCalls.runChecked(() -> model.nativeHandle().save(file, json));
+        try (StringStringMap entries = NativeMaps.toNative(metadata)) {
+            NativeCalls.runChecked(() -> model.nativeHandle().save(file, entries));
+        }
     }
 
     /** Reads and validates a checkpoint's metadata (layout, format, version, config, labels) without its tensors. */
     public static CheckpointMetadata readMetadata(Path path) throws CheckpointException {
         Objects.requireNonNull(path, "path");
         String file = path.toString();
-        String json = NativeCalls.callChecked(() -> MerbaNative.readCheckpointMetadata(file));
-        Map<String, String> raw = new LinkedHashMap<>();
-        JsonFields.parseObject(json, "checkpoint metadata").fields()
-                .forEachRemaining(e -> raw.put(e.getKey(), e.getValue().asText()));
+        Map<String, String> raw = NativeMaps.toJava(NativeCalls.callChecked(() -> MerbaNative.readCheckpointMetadata(file)));
         ModelConfig config = parse(path, raw, CheckpointMetadata.CONFIG, ModelConfig::fromJson);
         LabelScheme labels = parse(path, raw, CheckpointMetadata.LABELS, LabelScheme::fromJson);
         String training = raw.get(CheckpointMetadata.TRAINING);
@@ -143,12 +143,6 @@ public final class Checkpoint {
         String name = checkpoint.getFileName().toString();
         String base = name.endsWith(EXTENSION) ? name.substring(0, name.length() - EXTENSION.length()) : name;
         return checkpoint.resolveSibling(base + TRAINING_STATE_EXTENSION);
-    }
-
-    static String metadataJson(Map<String, String> metadata) {
-        ObjectNode node = JsonFields.MAPPER.createObjectNode();
-        metadata.forEach(node::put);
-        return JsonFields.write(node);
     }
 
     private interface Parser<T> {

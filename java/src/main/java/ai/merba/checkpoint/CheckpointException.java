@@ -9,7 +9,8 @@ import java.io.IOException;
  *
  * <ul>
  *   <li>{@link CheckpointNotFoundException}: no such file, or a directory;
- *   <li>{@link CorruptCheckpointException}: truncated, damaged header, bad byte ranges, bad metadata;
+ *   <li>{@link CorruptCheckpointException}: truncated, damaged header, bad byte ranges, bad metadata, weights that
+ *       are NaN or infinite;
  *   <li>{@link UnsupportedCheckpointException}: not a MERba checkpoint, or a format version this library
  *       does not read;
  *   <li>{@link IncompatibleCheckpointException}: a valid checkpoint that does not fit the model or training run
@@ -23,7 +24,7 @@ public class CheckpointException extends IOException {
     /** What exactly went wrong. The names match the native core's error kinds. */
     public enum Reason {
         NOT_FOUND, NOT_A_FILE, IO,
-        TRUNCATED, BAD_HEADER, BAD_OFFSETS, BAD_METADATA,
+        TRUNCATED, BAD_HEADER, BAD_OFFSETS, BAD_METADATA, NON_FINITE,
         NOT_MERBA, UNSUPPORTED_VERSION,
         MISSING_KEY, UNEXPECTED_KEY, WRONG_SHAPE, WRONG_DTYPE, LABELS_MISMATCH, CONFIG_MISMATCH, STATE_MISMATCH
     }
@@ -43,7 +44,8 @@ public class CheckpointException extends IOException {
     public static CheckpointException of(Reason reason, String message, Throwable cause) {
         return switch (reason) {
             case NOT_FOUND, NOT_A_FILE -> new CheckpointNotFoundException(reason, message, cause);
-            case TRUNCATED, BAD_HEADER, BAD_OFFSETS, BAD_METADATA -> new CorruptCheckpointException(reason, message, cause);
+            case TRUNCATED, BAD_HEADER, BAD_OFFSETS, BAD_METADATA, NON_FINITE ->
+                    new CorruptCheckpointException(reason, message, cause);
             case NOT_MERBA, UNSUPPORTED_VERSION -> new UnsupportedCheckpointException(reason, message, cause);
             case MISSING_KEY, UNEXPECTED_KEY, WRONG_SHAPE, WRONG_DTYPE, LABELS_MISMATCH, CONFIG_MISMATCH,
                     STATE_MISMATCH -> new IncompatibleCheckpointException(reason, message, cause);

@@ -3,14 +3,15 @@ package ai.merba.train;
 import ai.merba.checkpoint.Checkpoint;
 import ai.merba.checkpoint.CheckpointException;
 import ai.merba.checkpoint.CheckpointException.Reason;
-import ai.merba.internal.JsonFields;
 import ai.merba.internal.NativeCalls;
+import ai.merba.internal.NativeMaps;
 import ai.merba.model.MerbaModel;
 import ai.merba.presets.MerbaNative;
 import ai.merba.presets.NativeTrainer;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.pytorch.StringStringMap;
 
 /**
  * The resumable state of a training run, {@code NAME.train.safetensors} beside {@code NAME.safetensors}: the native
@@ -29,14 +30,15 @@ final class TrainingStateFile {
     /** Writes the state of {@code session}, which trains {@code model}, to {@code statePath}. */
     static void write(NativeTrainer session, Path statePath, MerbaModel model, long seed, int epochsCompleted)
             throws CheckpointException {
-        ObjectNode meta = JsonFields.MAPPER.createObjectNode();
+        Map<String, String> meta = new LinkedHashMap<>();
         meta.put(EPOCHS_COMPLETED, Integer.toString(epochsCompleted));
         meta.put(SEED, Long.toString(seed));
         meta.put(CONFIG, model.config().toJson());
         meta.put(LABELS, model.labels().toJson());
-        String metaJson = JsonFields.write(meta);
         String state = statePath.toString();
-        NativeCalls.runChecked(() -> session.saveState(state, metaJson));
+        try (StringStringMap entries = NativeMaps.toNative(meta)) {
+            NativeCalls.runChecked(() -> session.saveState(state, entries));
+        }
     }
 
     /**
@@ -52,8 +54,8 @@ final class TrainingStateFile {
         String state = statePath.toString();
         // Java's checks first, on the metadata alone; the native load checks options, thread count and every
         // tensor before it restores anything.
-        JsonNode meta = JsonFields.parseObject(
-                NativeCalls.callChecked(() -> MerbaNative.readTrainingStateMetadata(state)), "training state metadata");
+        Map<String, String> meta =
+                NativeMaps.toJava(NativeCalls.callChecked(() -> MerbaNative.readTrainingStateMetadata(state)));
         String config = text(meta, CONFIG, statePath);
         String labels = text(meta, LABELS, statePath);
         if (!config.equals(model.config().toJson()) || !labels.equals(model.labels().toJson())) {
@@ -71,19 +73,19 @@ final class TrainingStateFile {
             throw CheckpointException.of(Reason.STATE_MISMATCH, statePath + " has " + completed
                     + " epochs completed, more than the " + epochs + " this run trains", null);
         }
-        NativeCalls.callChecked(() -> session.loadState(state));
+        NativeMaps.toJava(NativeCalls.callChecked(() -> session.loadState(state)));
         return (int) completed;
     }
 
-    private static String text(JsonNode meta, String key, Path statePath) throws CheckpointException {
-        JsonNode value = meta.get(key);
-        if (value == null || !value.isTextual()) {
+    private static String text(Map<String, String> meta, String key, Path statePath) throws CheckpointException {
+        String value = meta.get(key);
+        if (value == null) {
             throw CheckpointException.of(Reason.BAD_METADATA, statePath + ": __metadata__ has no '" + key + "'", null);
         }
-        return value.asText();
+        return value;
     }
 
-    private static long number(JsonNode meta, String key, Path statePath, long min, long max)
+    private static long number(Map<String, String> meta, String key, Path statePath, long min, long max)
             throws CheckpointException {
         String text = text(meta, key, statePath);
         try {

@@ -46,6 +46,32 @@ record SafetensorsLayout(ObjectNode header, byte[] data) {
         Files.write(file, out.array());
     }
 
+    /**
+     * A valid file without tensor {@code name}: its entry and its bytes removed and the later tensors' offsets
+     * moved down (the data must stay exactly covered by the tensors, as the safetensors format requires).
+     */
+    SafetensorsLayout without(String name) {
+        ObjectNode h = header.deepCopy();
+        long begin = h.get(name).get("data_offsets").get(0).asLong();
+        long end = h.get(name).get("data_offsets").get(1).asLong();
+        h.remove(name);
+        h.fields().forEachRemaining(e -> {
+            if (e.getKey().equals("__metadata__")) {
+                return;
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode offsets =
+                    (com.fasterxml.jackson.databind.node.ArrayNode) e.getValue().get("data_offsets");
+            if (offsets.get(0).asLong() >= end) {
+                offsets.set(0, offsets.get(0).asLong() - (end - begin));
+                offsets.set(1, offsets.get(1).asLong() - (end - begin));
+            }
+        });
+        byte[] d = new byte[data.length - (int) (end - begin)];
+        System.arraycopy(data, 0, d, 0, (int) begin);
+        System.arraycopy(data, (int) end, d, (int) begin, data.length - (int) end);
+        return new SafetensorsLayout(h, d);
+    }
+
     SafetensorsLayout copy() {
         return new SafetensorsLayout(header.deepCopy(), data.clone());
     }

@@ -9,6 +9,7 @@ import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Namespace;
 import org.bytedeco.javacpp.annotation.Properties;
 import org.bytedeco.javacpp.annotation.StdString;
+import org.bytedeco.pytorch.StringStringMap;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
@@ -54,13 +55,13 @@ public final class MerbaNative {
     @Name("learning_rate_at")
     public static native double learningRateAt(@StdString String optionsJson, @Cast("long long") long step);
 
-    /** The validated {@code __metadata__} of a model checkpoint as a JSON object of strings. */
+    /** The validated {@code __metadata__} of a model checkpoint. */
     @Name("read_checkpoint_metadata")
-    public static native @StdString String readCheckpointMetadata(@StdString String path);
+    public static native @ByVal StringStringMap readCheckpointMetadata(@StdString String path);
 
     /** The validated {@code __metadata__} of a training-state file (NAME.train.safetensors), without loading it. */
     @Name("read_training_state_metadata")
-    public static native @StdString String readTrainingStateMetadata(@StdString String path);
+    public static native @ByVal StringStringMap readTrainingStateMetadata(@StdString String path);
 
     /** Bytes allocated through malloc in this process (native tensors and objects; not the Java heap). */
     @Name("native_heap_bytes")

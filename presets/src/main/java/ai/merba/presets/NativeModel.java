@@ -8,6 +8,7 @@ import org.bytedeco.javacpp.annotation.Const;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Properties;
 import org.bytedeco.javacpp.annotation.StdString;
+import org.bytedeco.pytorch.StringStringMap;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
@@ -65,12 +66,9 @@ public class NativeModel extends Pointer {
     @Name("summary_json")
     public native @StdString String summaryJson();
 
-    /** Writes a checkpoint (atomically); metadata: a JSON object of strings. */
-    public native void save(@StdString String path, @StdString String metadataJson);
+    /** Writes a checkpoint (atomically) with its {@code __metadata__} entries. */
+    public native void save(@StdString String path, @Const @ByRef StringStringMap metadata);
 
     /** Loads parameters and buffers from a checkpoint, all checked before any is changed. */
     public native void load(@StdString String path, @Cast("bool") boolean allowUnexpected);
-
-    @Name("config_json")
-    public native @StdString String configJson();
 }

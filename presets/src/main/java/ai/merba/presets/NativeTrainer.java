@@ -8,6 +8,7 @@ import org.bytedeco.javacpp.annotation.Const;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Properties;
 import org.bytedeco.javacpp.annotation.StdString;
+import org.bytedeco.pytorch.StringStringMap;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -47,11 +48,11 @@ public class NativeTrainer extends Pointer {
     @Name("steps_taken")
     public native @Cast("long long") long stepsTaken();
 
-    /** Writes the resumable state (weights, optimiser moments, step, generator) with metadata, a JSON object of strings. */
+    /** Writes the resumable state (weights, optimiser moments, step, generator, average) with metadata entries. */
     @Name("save_state")
-    public native void saveState(@StdString String path, @StdString String metadataJson);
+    public native void saveState(@StdString String path, @Const @ByRef StringStringMap metadata);
 
-    /** Restores a saved state (weights included), all checked first; returns its metadata as a JSON object of strings. */
+    /** Restores a saved state (weights included), all checked first; returns its metadata. */
     @Name("load_state")
-    public native @StdString String loadState(@StdString String path);
+    public native @ByVal StringStringMap loadState(@StdString String path);
 }
