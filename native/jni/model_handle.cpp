@@ -48,9 +48,16 @@ std::vector<at::Tensor> ModelHandle::forward(const at::Tensor& input) {
   });
 }
 
-std::vector<at::Tensor> ModelHandle::predict(const at::Tensor& input) {
+std::vector<at::Tensor> ModelHandle::predict(const at::Tensor& input, bool allow_non_finite) {
   return guarded([&] {
     at::NoGradGuard no_grad;
+    impl_->net->check_input(input);
+    if (!allow_non_finite) {
+      // One NaN makes a confident-looking prediction of garbage: refuse it, naming the sample.
+      const at::Tensor finite = at::isfinite(input).flatten(1).all(1);
+      TORCH_CHECK_VALUE(finite.all().item<bool>(), "input sample ", (~finite).nonzero()[0][0].item<int64_t>(),
+                        " holds NaN or infinite values");
+    }
     // In eval mode nothing is written, so concurrent predictions on one network in eval mode are safe (the
     // Predictor relies on it). A network in training mode switches to eval for this call and back: that
     // writes the modules' flags, so such calls must not overlap with each other or with training.

@@ -33,8 +33,9 @@ class ModelHandle {
   // {coarse logits, fine logits}; an absent head gives an undefined tensor. Differentiable.
   std::vector<at::Tensor> forward(const at::Tensor& input);
   // Inference (eval-mode semantics whatever the mode, no autograd):
-  // {coarse probs (B, Kc), fine probs (B, Kf), coarse index (B), fine index (B)}.
-  std::vector<at::Tensor> predict(const at::Tensor& input);
+  // {coarse probs (B, Kc), fine probs (B, Kf), coarse index (B), fine index (B)}. Samples holding NaN or ±Inf are
+  // refused (std::invalid_argument naming the first) unless allow_non_finite.
+  std::vector<at::Tensor> predict(const at::Tensor& input, bool allow_non_finite);
   // The DGCM training loss for fine-class targets (B) int64.
   at::Tensor loss(const at::Tensor& input, const at::Tensor& fine_targets);
 

@@ -31,6 +31,7 @@ void MerbaNetImpl::check_input(const at::Tensor& x) const {
   TORCH_CHECK_VALUE(x.size(2) == config_.input_size && x.size(3) == config_.input_size, "MERba input must be ",
                     config_.input_size, "x", config_.input_size, " (the config's input_size), got shape ", x.sizes());
   TORCH_CHECK_VALUE(x.scalar_type() == at::kFloat, "MERba input must be float32, got ", x.scalar_type());
+  TORCH_CHECK_VALUE(x.size(0) > 0, "MERba input holds no samples (batch size 0)");
 }
 
 at::Tensor MerbaNetImpl::features(const at::Tensor& x) {

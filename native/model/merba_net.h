@@ -24,8 +24,10 @@ class MerbaNetImpl : public torch::nn::Module {
   torch::nn::BatchNorm2d norm{nullptr};
   DualGranularityHead head{nullptr};
 
- private:
+  // Throws c10::ValueError unless x is a non-empty float32 batch (B, C_in, S, S) of this config.
   void check_input(const at::Tensor& x) const;
+
+ private:
   ModelConfig config_;
 };
 TORCH_MODULE(MerbaNet);

@@ -1,5 +1,6 @@
 package ai.merba.cli;
 
+import ai.merba.NativeThreads;
 import ai.merba.model.LabelScheme;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.ModelConfig;
@@ -33,7 +34,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (threads != null) {
-            org.bytedeco.pytorch.global.torch.set_num_threads(threads);
+            NativeThreads.set(threads, "--threads");
         }
         ModelConfig config = model.modelConfig();
         LabelScheme labels = model.labelScheme();

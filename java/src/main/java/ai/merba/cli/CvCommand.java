@@ -48,7 +48,7 @@ final class CvCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        reports.checkWritable();
+        reports.checkWritable(manifest, model.config, training.file, model.labelsFile());
         training.applyThreads();
         ModelConfig config = model.modelConfig();
         LabelScheme labels = model.labelScheme();

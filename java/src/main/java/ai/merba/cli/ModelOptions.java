@@ -28,7 +28,27 @@ final class ModelOptions {
     }
 
     ModelConfig modelConfig() throws IOException {
-        return config != null ? ModelConfig.fromJson(config) : ModelConfig.preset(preset);
+        if (config == null) {
+            return ModelConfig.preset(preset);
+        }
+        requireFile(config, "--config");
+        return ModelConfig.fromJson(config);
+    }
+
+    /** The label scheme's file, when --labels names one rather than a built-in scheme; else null. */
+    Path labelsFile() {
+        Path file = Path.of(labels);
+        return labels.endsWith(".json") || Files.isRegularFile(file) ? file : null;
+    }
+
+    /** Refuses a missing file or a folder with a message that names the option (not just the path). */
+    static void requireFile(Path file, String option) {
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException(option + " " + file + ": no such file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(option + " " + file + ": not a regular file");
+        }
     }
 
     /** The samples of a manifest, checked and decoded for this model's input. */
@@ -37,7 +57,11 @@ final class ModelOptions {
     }
 
     LabelScheme labelScheme() throws IOException {
-        Path file = Path.of(labels);
-        return labels.endsWith(".json") || Files.isRegularFile(file) ? LabelScheme.fromJson(file) : LabelScheme.builtIn(labels);
+        Path file = labelsFile();
+        if (file == null) {
+            return LabelScheme.builtIn(labels);
+        }
+        requireFile(file, "--labels");
+        return LabelScheme.fromJson(file);
     }
 }

@@ -1,5 +1,6 @@
 package ai.merba.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -25,5 +26,29 @@ final class OutputPaths {
         if (Files.isDirectory(output)) {
             throw new IllegalArgumentException(option + " " + output + " is a folder, not a file");
         }
+    }
+
+    /** Refuses an output that is one of the command's inputs: writing it would destroy what it reads. */
+    static void checkNotInput(Path output, String option, Path... inputs) {
+        if (output == null) {
+            return;
+        }
+        for (Path input : inputs) {
+            if (input != null && same(output, input)) {
+                throw new IllegalArgumentException(option + " " + output + " is an input of this command (" + input
+                        + "); writing it would overwrite it");
+            }
+        }
+    }
+
+    private static boolean same(Path a, Path b) {
+        if (Files.exists(a) && Files.exists(b)) {
+            try {
+                return Files.isSameFile(a, b);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 }

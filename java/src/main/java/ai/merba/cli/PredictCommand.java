@@ -59,6 +59,16 @@ final class PredictCommand implements Callable<Integer> {
         if (!Files.exists(input)) {
             throw new NoSuchFileException(input.toString(), null, "no such file or folder");
         }
+        OutputPaths.checkWritable(output, "--output");
+        OutputPaths.checkNotInput(output, "--output", checkpoint, input,
+                ai.merba.checkpoint.Checkpoint.trainingStatePath(checkpoint));
+        if (output != null && Files.isDirectory(input)) {
+            try (Stream<Path> files = Files.list(input)) {
+                for (Path f : files.toList()) {
+                    OutputPaths.checkNotInput(output, "--output", f);
+                }
+            }
+        }
         try (Predictor predictor = Predictor.load(checkpoint)) {
             List<Item> items = items(predictor);
             if (items.isEmpty()) {

@@ -16,10 +16,15 @@ final class ReportOptions {
     @Option(names = "--html", description = "Write a self-contained HTML report (curves, confusion heat map, bars) here.")
     Path html;
 
-    /** Checks before any work that the reports can be written: the folders exist and are writable. */
-    void checkWritable() {
+    /**
+     * Checks before any work that the reports can be written (the folders exist and are writable) and overwrite
+     * none of the command's inputs.
+     */
+    void checkWritable(Path... inputs) {
         OutputPaths.checkWritable(json, "--report");
         OutputPaths.checkWritable(html, "--html");
+        OutputPaths.checkNotInput(json, "--report", inputs);
+        OutputPaths.checkNotInput(html, "--html", inputs);
     }
 
     void write(EvaluationReport report, PrintStream out) throws IOException {

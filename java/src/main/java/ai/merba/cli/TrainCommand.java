@@ -57,6 +57,11 @@ final class TrainCommand implements Callable<Integer> {
         Path checkpoint = output != null ? output : resume != null ? resume : Path.of("merba.safetensors");
         OutputPaths.checkWritable(checkpoint, "--output");
         OutputPaths.checkWritable(report, "--report");
+        Path[] inputs = {manifest, validation, model.config, training.file, model.labelsFile()};
+        OutputPaths.checkNotInput(checkpoint, "--output", inputs);
+        OutputPaths.checkNotInput(ai.merba.checkpoint.Checkpoint.trainingStatePath(checkpoint), "--output's training state",
+                inputs);
+        OutputPaths.checkNotInput(report, "--report", inputs);
         training.applyThreads();
         ModelConfig config = model.modelConfig();
         LabelScheme labels = model.labelScheme();

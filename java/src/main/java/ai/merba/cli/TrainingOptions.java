@@ -1,5 +1,6 @@
 package ai.merba.cli;
 
+import ai.merba.NativeThreads;
 import ai.merba.internal.JsonFields;
 import ai.merba.model.InputCentring;
 import ai.merba.train.TrainingConfig;
@@ -48,6 +49,9 @@ final class TrainingOptions {
     Integer threads;
 
     TrainingConfig trainingConfig() throws IOException {
+        if (file != null) {
+            ModelOptions.requireFile(file, "--training-config");
+        }
         TrainingConfig.Builder b = file != null
                 ? JsonFields.readFile(file, TrainingConfig::fromJson).toBuilder() : TrainingConfig.builder();
         if (epochs != null) b.optEpochs(epochs);
@@ -64,10 +68,7 @@ final class TrainingOptions {
 
     void applyThreads() {
         if (threads != null) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("--threads must be >= 1");
-            }
-            org.bytedeco.pytorch.global.torch.set_num_threads(threads);
+            NativeThreads.set(threads, "--threads");
         }
     }
 }

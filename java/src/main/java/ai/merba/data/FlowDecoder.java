@@ -11,11 +11,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Reads one flow file into the float layout the model takes: channel-major (C, H, W). Two formats (spec §6):
@@ -87,7 +90,9 @@ public final class FlowDecoder {
     /** As {@link #decode(Path, int, int)}, naming the file {@code name} in messages (the manifest's spelling). */
     static float[] decode(Path file, String name, int channels, int size) {
         checkShape(channels, size);
-        return switch (encodingOf(file, name)) {
+        FlowEncoding encoding = encodingOf(file, name);
+        checkReadable(file, name, encoding == FlowEncoding.SIGNED ? maxNpyBytes(channels, size) : MAX_IMAGE_BYTES);
+        return switch (encoding) {
             case SIGNED -> decodeNpy(file, name, channels, size);
             case MIN_MAX -> decodeImage(file, name, channels, size);
         };
@@ -106,17 +111,65 @@ public final class FlowDecoder {
         }
     }
 
+    /** The largest image file read (flow images are a few kB; this only stops a forged or wrong file early). */
+    static final long MAX_IMAGE_BYTES = 64L << 20;
+
+    /** The largest .npy file of a (C, S, S) float32 array: the data plus room for the header. */
+    static long maxNpyBytes(int channels, int size) {
+        return 4L * channels * size * size + 65_536;
+    }
+
+    /**
+     * Refuses what cannot be a flow file before reading a byte of it: a missing path, a folder, a FIFO or device
+     * (reading one blocks forever or never ends: {@code /dev/zero}), or a file larger than its format allows.
+     */
+    private static void checkReadable(Path file, String name, long maxBytes) {
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException(name + ": no such file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(name + ": not a regular file (a folder, FIFO or device)");
+        }
+        long bytes;
+        try {
+            bytes = Files.size(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(name + ": cannot read: " + describe(e), e);
+        }
+        if (bytes > maxBytes) {
+            throw new IllegalArgumentException(name + ": " + bytes + " bytes, more than the " + maxBytes
+                    + " a flow file of this shape can have");
+        }
+    }
+
     // ---- images ----
 
     private static float[] decodeImage(Path file, String name, int channels, int size) {
         BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IllegalArgumentException(name + ": cannot decode image: no image reader accepts its content");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                // The declared size first: a forged header (20000 × 20000) must not make us decode it.
+                int width = reader.getWidth(0), height = reader.getHeight(0);
+                if (width != size || height != size) {
+                    throw new IllegalArgumentException(name + ": is " + width + "×" + height
+                            + " (width × height), expected " + size + "×" + size);
+                }
+                image = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
         } catch (IOException | RuntimeException e) {
+            if (e instanceof IllegalArgumentException mine && mine.getMessage() != null
+                    && mine.getMessage().startsWith(name + ": ")) {
+                throw mine;
+            }
             throw new IllegalArgumentException(name + ": cannot decode image: " + describe(e), e);
-        }
-        if (image == null) {
-            throw new IllegalArgumentException(name + ": cannot decode image: no image reader accepts its content");
         }
         ColorModel colors = image.getColorModel();
         boolean palette = colors instanceof IndexColorModel;
@@ -264,8 +317,16 @@ public final class FlowDecoder {
         return trimmed.length() > 120 ? trimmed.substring(0, 120) + "…" : trimmed;
     }
 
-    private static String describe(Exception e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    /** The messages of an exception and its causes, e.g. ImageIO's "Caught exception during read: " plus why. */
+    private static String describe(Throwable e) {
+        StringBuilder s = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName() : t.getMessage().strip();
+            if (s.indexOf(m) < 0) {
+                s.append(s.length() == 0 ? "" : s.charAt(s.length() - 1) == ':' ? " " : ": ").append(m);
+            }
+        }
+        return s.toString();
     }
 
     /**

@@ -43,6 +43,7 @@ public final class Predictor implements AutoCloseable {
     private final boolean ownsModel;
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
+    private volatile boolean allowNonFinite;
 
     private Predictor(MerbaModel model, boolean ownsModel) {
         this.model = model;
@@ -68,6 +69,15 @@ public final class Predictor implements AutoCloseable {
         return new Predictor(Objects.requireNonNull(model, "model"), false);
     }
 
+    /**
+     * Whether samples holding NaN or ±Inf are predicted (probabilities NaN) rather than refused with an
+     * {@link IllegalArgumentException} naming the sample (the default). Set it before sharing the predictor.
+     */
+    public Predictor withNonFiniteInputs(boolean allow) {
+        this.allowNonFinite = allow;
+        return this;
+    }
+
     public ModelConfig config() {
         return model.config();
     }
@@ -88,17 +98,17 @@ public final class Predictor implements AutoCloseable {
 
     /** {@code batch} samples in (B, C_in, S, S) row-major order. */
     public List<Prediction> predict(float[] samples, int batch) {
-        return guarded(() -> model.predict(samples, batch));
+        return guarded(() -> model.predict(samples, batch, allowNonFinite));
     }
 
     /** One sample as [channel][row][column]. */
     public Prediction predict(float[][][] sample) {
-        return guarded(() -> model.predict(sample));
+        return guarded(() -> model.predict(sample, allowNonFinite));
     }
 
     /** A batch tensor (B, C_in, S, S) float32 on the model's device; the caller keeps the tensor. */
     public List<Prediction> predict(Tensor batch) {
-        return guarded(() -> model.predict(batch));
+        return guarded(() -> model.predict(batch, allowNonFinite));
     }
 
     /** A flow file as the dataset reads it (PNG/JPEG flow image or .npy); see {@link FlowDecoder}. */

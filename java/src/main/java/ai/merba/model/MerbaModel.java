@@ -106,10 +106,21 @@ public final class MerbaModel implements AutoCloseable {
      * Predictions for a batch (B, C_in, S, S), with inference semantics whatever the mode (running BatchNorm
      * statistics, no dropout, no autograd). Hard DGCM picks the coarse group first and the fine class within it;
      * soft picks the fine class of largest joint probability; see {@link Prediction}.
+     *
+     * @throws IllegalArgumentException for an empty batch, a wrong shape or dtype, or a sample holding NaN or ±Inf
+     *     (naming the first such sample)
      */
     public List<Prediction> predict(Tensor input) {
+        return predict(input, false);
+    }
+
+    /**
+     * As {@link #predict(Tensor)}; with {@code allowNonFinite} samples holding NaN or ±Inf are predicted too
+     * (their probabilities are then NaN) instead of refused.
+     */
+    public List<Prediction> predict(Tensor input, boolean allowNonFinite) {
         Objects.requireNonNull(input, "input");
-        try (TensorVector out = NativeCalls.call(() -> open().predict(input))) {
+        try (TensorVector out = NativeCalls.call(() -> open().predict(input, allowNonFinite))) {
             double[] coarse = doubles(out.get(0));
             double[] fine = doubles(out.get(1));
             long[] coarseIndex = longs(out.get(2));
@@ -132,6 +143,11 @@ public final class MerbaModel implements AutoCloseable {
      * layout of a PyTorch tensor or a stack of CHW images).
      */
     public List<Prediction> predict(float[] samples, int batch) {
+        return predict(samples, batch, false);
+    }
+
+    /** As {@link #predict(float[], int)}, accepting non-finite samples when {@code allowNonFinite}. */
+    public List<Prediction> predict(float[] samples, int batch, boolean allowNonFinite) {
         Objects.requireNonNull(samples, "samples");
         long perSample = (long) config.inChannels() * config.inputSize() * config.inputSize();
         if (batch < 1 || samples.length != batch * perSample) {
@@ -141,12 +157,17 @@ public final class MerbaModel implements AutoCloseable {
         }
         try (Tensor input = torch.empty(batch, config.inChannels(), config.inputSize(), config.inputSize())) {
             input.data_ptr_float().put(samples);
-            return predict(input);
+            return predict(input, allowNonFinite);
         }
     }
 
     /** One sample as [channel][row][column]. */
     public Prediction predict(float[][][] sample) {
+        return predict(sample, false);
+    }
+
+    /** As {@link #predict(float[][][])}, accepting a non-finite sample when {@code allowNonFinite}. */
+    public Prediction predict(float[][][] sample, boolean allowNonFinite) {
         Objects.requireNonNull(sample, "sample");
         int c = config.inChannels(), s = config.inputSize();
         if (sample.length != c) {
@@ -165,7 +186,7 @@ public final class MerbaModel implements AutoCloseable {
                 System.arraycopy(sample[ch][r], 0, flat, (ch * s + r) * s, s);
             }
         }
-        return predict(flat, 1).get(0);
+        return predict(flat, 1, allowNonFinite).get(0);
     }
 
     /**

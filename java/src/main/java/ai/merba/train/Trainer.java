@@ -42,6 +42,9 @@ import org.bytedeco.pytorch.global.torch;
  * {@link #resume} continues such a run, giving the weights an uninterrupted run would have (same config, data and
  * seed).
  *
+ * <p>A step whose loss or gradient norm is NaN or infinite stops training with a {@link TrainingDivergedException}
+ * (no listener saves after it, so the last checkpoint is the last good one).
+ *
  * <p>Native memory: each batch's tensors are closed in the loop that made them.
  */
 public final class Trainer {
@@ -274,6 +277,13 @@ public final class Trainer {
                     batch = new BatchResult(epoch, b + 1, batches, r.loss(), (int) r.correct(), n, r.learningRate(),
                             r.gradNorm(), stepNanos[b]);
                 }
+            }
+            if (!Double.isFinite(batch.loss()) || !Double.isFinite(batch.gradNorm())) {
+                throw new TrainingDivergedException(String.format(java.util.Locale.ROOT,
+                        "training diverged at epoch %d, batch %d: loss %s, gradient norm %s at learning rate %.3g; the "
+                                + "weights are no longer usable (checkpoints of earlier epochs are kept). Lower the "
+                                + "learning rate, or check the inputs.", epoch, b + 1, batch.loss(), batch.gradNorm(),
+                        batch.learningRate()), epoch, b + 1);
             }
             lossSum += batch.loss() * n;
             correct += batch.correct();

@@ -14,10 +14,10 @@ import java.util.Arrays;
  * An independent reader and editor of the safetensors layout for tests: Jackson over the header, raw byte reads
  * for the data. Shares no code with the library's reader (which is C++).
  */
-record SafetensorsLayout(ObjectNode header, byte[] data) {
+public record SafetensorsLayout(ObjectNode header, byte[] data) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static SafetensorsLayout read(Path file) throws IOException {
+    public static SafetensorsLayout read(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         long n = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         ObjectNode header = (ObjectNode) JSON.readTree(new String(bytes, 8, (int) n, StandardCharsets.UTF_8));
@@ -25,7 +25,7 @@ record SafetensorsLayout(ObjectNode header, byte[] data) {
     }
 
     /** The float32 values of a tensor, read at its data_offsets. */
-    float[] floats(String name) {
+    public float[] floats(String name) {
         long begin = header.get(name).get("data_offsets").get(0).asLong();
         long end = header.get(name).get("data_offsets").get(1).asLong();
         ByteBuffer b = ByteBuffer.wrap(data, (int) begin, (int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
@@ -34,12 +34,12 @@ record SafetensorsLayout(ObjectNode header, byte[] data) {
         return values;
     }
 
-    String metadata(String key) {
+    public String metadata(String key) {
         return header.get("__metadata__").get(key).asText();
     }
 
     /** Writes this header (as edited) and data in the safetensors layout. */
-    void write(Path file) throws IOException {
+    public void write(Path file) throws IOException {
         byte[] text = JSON.writeValueAsBytes(header);
         ByteBuffer out = ByteBuffer.allocate(8 + text.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(text.length).put(text).put(data);
@@ -50,7 +50,7 @@ record SafetensorsLayout(ObjectNode header, byte[] data) {
      * A valid file without tensor {@code name}: its entry and its bytes removed and the later tensors' offsets
      * moved down (the data must stay exactly covered by the tensors, as the safetensors format requires).
      */
-    SafetensorsLayout without(String name) {
+    public SafetensorsLayout without(String name) {
         ObjectNode h = header.deepCopy();
         long begin = h.get(name).get("data_offsets").get(0).asLong();
         long end = h.get(name).get("data_offsets").get(1).asLong();
@@ -72,7 +72,7 @@ record SafetensorsLayout(ObjectNode header, byte[] data) {
         return new SafetensorsLayout(h, d);
     }
 
-    SafetensorsLayout copy() {
+    public SafetensorsLayout copy() {
         return new SafetensorsLayout(header.deepCopy(), data.clone());
     }
 }
