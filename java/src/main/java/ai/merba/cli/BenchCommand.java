@@ -25,11 +25,22 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Native threads (default: the number of cores).")
     Integer threads;
 
-    enum Suite { PREDICTION, CHECKPOINT, SERVING }
+    enum Suite { PREDICTION, CHECKPOINT, SERVING, SOAK }
 
     @Option(names = "--suite", defaultValue = "prediction",
-            description = "prediction, checkpoint or serving (default: ${DEFAULT-VALUE}).")
+            description = "prediction, checkpoint, serving or soak (default: ${DEFAULT-VALUE}).")
     Suite suite;
+
+    @Option(names = "--clients", defaultValue = "4", description = "soak: client threads (default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(names = "--predictions", defaultValue = "2000",
+            description = "soak: predictions per client (default: ${DEFAULT-VALUE}).")
+    int predictions;
+
+    @Option(names = "--reload-every", defaultValue = "200",
+            description = "soak: predictions between two model reloads (default: ${DEFAULT-VALUE}).")
+    int reloadEvery;
 
     @Override
     public Integer call() throws Exception {
@@ -46,6 +57,12 @@ final class BenchCommand implements Callable<Integer> {
         if (suite == Suite.SERVING) {
             ServingBench.run(config, labels, seconds);
             return MerbaCli.EXIT_OK;
+        }
+        if (suite == Suite.SOAK) {
+            if (clients < 1 || predictions < 1 || reloadEvery < 1) {
+                throw new IllegalArgumentException("--clients, --predictions and --reload-every must be >= 1");
+            }
+            return SoakBench.run(config, labels, clients, predictions, reloadEvery) ? MerbaCli.EXIT_OK : MerbaCli.EXIT_FAILURE;
         }
         try (MerbaModel m = MerbaModel.create(config, labels, 0)) {
             m.eval();
