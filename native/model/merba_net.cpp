@@ -8,12 +8,14 @@
 
 #include "model/training_context.h"
 #include "runtime/blas_threads.h"
+#include "runtime/nnpack.h"
 
 namespace merba::model {
 
 MerbaNetImpl::MerbaNetImpl(ModelConfig config) : config_(std::move(config)) {
   config_.validate();
   runtime::configure_blas_threads();
+  runtime::configure_nnpack();
   stem = register_module("stem", Stem(config_));
   stages = register_module("stages", torch::nn::ModuleList());
   for (int64_t i = 0; i < config_.num_stages(); ++i) stages->push_back(Stage(stage_options(config_, i)));

@@ -1,0 +1,93 @@
+package ai.merba.cli;
+
+import ai.merba.data.FlowDataset;
+import ai.merba.eval.TrainingHistory;
+import ai.merba.model.LabelScheme;
+import ai.merba.model.MerbaModel;
+import ai.merba.model.ModelConfig;
+import ai.merba.train.Trainer;
+import ai.merba.train.listener.CheckpointListener;
+import ai.merba.train.listener.ProgressBar;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a model on a manifest, report its training accuracy per epoch and save it as a checkpoint"
+                + " (NAME.safetensors; while training also NAME.train.safetensors, to resume an interrupted run).",
+                "Example: merba train --manifest data/manifest.csv --epochs 40 --output merba.safetensors"})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--manifest", required = true, description = "Manifest CSV (dataset,subject,sample,label,file).")
+    Path manifest;
+
+    @Option(names = "--validation", description = "A second manifest to evaluate after every epoch.")
+    Path validation;
+
+    @Option(names = "--output", description = "Checkpoint to write (default: merba.safetensors, or the --resume path).")
+    Path output;
+
+    @Option(names = "--checkpoint-every", defaultValue = "1",
+            description = "Save every N epochs, with the state to resume from (default: ${DEFAULT-VALUE}; 0: only at the end).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue the run saved at this checkpoint (same data, config and seed).")
+    Path resume;
+
+    @Option(names = "--log-every", defaultValue = "1", description = "Log every N epochs (default: ${DEFAULT-VALUE}).")
+    int logEvery;
+
+    @Option(names = "--report", description = "Write the training curve (and validation metrics) as JSON here.")
+    Path report;
+
+    @Mixin
+    ModelOptions model;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Override
+    public Integer call() throws Exception {
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
+        }
+        Path checkpoint = output != null ? output : resume != null ? resume : Path.of("merba.safetensors");
+        OutputPaths.checkWritable(checkpoint, "--output");
+        OutputPaths.checkWritable(report, "--report");
+        Path[] inputs = {manifest, validation, model.config, training.file, model.labelsFile()};
+        OutputPaths.checkNotInput(checkpoint, "--output", inputs);
+        OutputPaths.checkNotInput(ai.merba.checkpoint.Checkpoint.trainingStatePath(checkpoint), "--output's training state",
+                inputs);
+        OutputPaths.checkNotInput(report, "--report", inputs);
+        training.applyThreads();
+        ModelConfig config = model.modelConfig();
+        LabelScheme labels = model.labelScheme();
+        FlowDataset train = ModelOptions.dataset(manifest, config, labels);
+        FlowDataset held = validation == null ? null : ModelOptions.dataset(validation, config, labels);
+        try (MerbaModel m = MerbaModel.create(config, labels, training.seed)) {
+            TrainingHistory history = new TrainingHistory(held);
+            String data = manifest.toAbsolutePath().normalize().toString();
+            Trainer trainer = new Trainer(m, training.trainingConfig(), training.seed)
+                    .optDataDescription(data)
+                    .addListener(new ProgressBar())
+                    .addListener(new ConsoleLog(System.out, logEvery))
+                    .addListener(history)
+                    .addListener(checkpointEvery > 0 ? new CheckpointListener(checkpoint, checkpointEvery)
+                            : new CheckpointListener(checkpoint));
+            if (resume != null) {
+                trainer.resume(resume, train, held);
+            } else {
+                trainer.fit(train, held);
+            }
+            System.out.printf("training accuracy (inference mode): %.3f%n", trainer.accuracy(train));
+            System.out.println("saved " + checkpoint);
+            if (report != null) {
+                Files.writeString(report, history.toJson(trainer, training.seed, data));
+                System.out.println("report: " + report);
+            }
+        }
+        return MerbaCli.EXIT_OK;
+    }
+}

@@ -1,0 +1,139 @@
+package ai.merba.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The command-line tool in-process: help, exit codes and a short LOSO run. */
+class MerbaCliTest {
+    private static final Path SYNTHETIC = Path.of(System.getProperty("merba.testData", "../../test-data"), "synthetic",
+            "manifest.csv");
+
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"loso", "train", "predict", "info", "bench", "synth"})
+    void everyCommandHasHelp(String command) {
+        CliRun r = run(command, "--help");
+        assertEquals(0, r.exitCode());
+        assertThat(r.out()).contains("Usage: merba " + command).contains("--help");
+    }
+
+    @Test
+    void topLevelHelpListsTheCommands() {
+        CliRun r = run("--help");
+        assertEquals(0, r.exitCode());
+        assertThat(r.out()).contains("loso").contains("train").contains("predict").contains("info").contains("bench").contains("synth");
+    }
+
+    @Test
+    void badUsageExitsWithTwo() {
+        assertEquals(MerbaCli.EXIT_INVALID_INPUT, run("loso").exitCode());  // --manifest is required
+        assertEquals(MerbaCli.EXIT_INVALID_INPUT, run("info", "--preset", "tiny-9").exitCode());
+        CliRun r = run("train", "--manifest", "does/not/exist.csv");
+        assertEquals(MerbaCli.EXIT_INVALID_INPUT, r.exitCode());
+        assertThat(r.err()).contains("does/not/exist.csv");
+        assertEquals(MerbaCli.EXIT_INVALID_INPUT, run("nonsense").exitCode());
+    }
+
+    @Test
+    void infoPrintsTheSummary() {
+        CliRun r = run("info", "--labels", "casme2-5", "--parameters");
+        assertEquals(0, r.exitCode(), r.err());
+        assertThat(r.out()).contains("\"dims\":[32,64,128]").contains("casme2-5").contains("stages.0")
+                .contains("head.fine.weight [5, 128]");
+    }
+
+    @Test
+    void shortLosoRunPrintsMetricsAndWritesTheReport(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("report.json");
+        CliRun r = run("loso", "--manifest", SYNTHETIC.toString(), "--epochs", "1", "--warmup-epochs", "0",
+                "--report", report.toString(), "--seed", "3");
+        assertEquals(0, r.exitCode(), r.err());
+        assertThat(r.out()).contains("fold 8/8").contains("UF1").contains("UAR");
+        JsonNode json = new ObjectMapper().readTree(Files.readString(report));
+        assertEquals(96, json.get("samples").asInt());
+        assertEquals(3, json.get("seed").asLong());
+        assertThat(json.get("model_config").get("dims").toString()).isEqualTo("[32,64,128]");
+        assertThat(json.get("folds")).hasSize(8);
+    }
+
+    @Test
+    void synthWritesALoadableDataset(@TempDir Path dir) {
+        CliRun r = run("synth", dir.toString(), "--subjects", "2", "--per-class", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        assertThat(dir.resolve("manifest.csv")).exists();
+        CliRun train = run("train", "--manifest", dir.resolve("manifest.csv").toString(), "--epochs", "1",
+                "--warmup-epochs", "0", "--output", dir.resolve("m.safetensors").toString());
+        assertEquals(0, train.exitCode(), train.err());
+        assertThat(train.out()).contains("epoch   1/1").contains("training accuracy");
+    }
+
+    @Test
+    void trainThenPredictRoundTrip(@TempDir Path dir) throws Exception {
+        Path checkpoint = dir.resolve("synthetic.safetensors");
+        CliRun train = run("train", "--manifest", SYNTHETIC.toString(), "--epochs", "2", "--warmup-epochs", "0",
+                "--preset", "composite-28", "--output", checkpoint.toString(), "--seed", "5");
+        assertEquals(0, train.exitCode(), train.err());
+        assertThat(train.out()).contains("saved " + checkpoint);
+        assertThat(checkpoint).exists();
+        assertThat(Path.of(checkpoint.toString().replace(".safetensors", ".train.safetensors"))).doesNotExist();
+
+        // A manifest: predictions with the truth, and metrics.
+        CliRun manifest = run("predict", "--checkpoint", checkpoint.toString(), "--format", "csv", SYNTHETIC.toString());
+        assertEquals(0, manifest.exitCode(), manifest.err());
+        String[] lines = manifest.out().strip().split("\n");
+        assertEquals("sample,coarse,coarse_probability,fine,fine_probability,truth", lines[0]);
+        assertEquals(1 + 96, lines.length);
+        assertThat(manifest.err()).contains("96 samples: Acc").contains("UF1");
+
+        // A folder and a single file give the same prediction for the same flow file.
+        Path flows = SYNTHETIC.resolveSibling("flows");
+        CliRun folder = run("predict", "--checkpoint", checkpoint.toString(), "--format", "json", flows.toString());
+        assertEquals(0, folder.exitCode(), folder.err());
+        JsonNode all = new ObjectMapper().readTree(folder.out());
+        assertEquals(96, all.size());
+        JsonNode first = all.get(0);
+        CliRun one = run("predict", "--checkpoint", checkpoint.toString(), "--format", "json",
+                flows.resolve(first.get("sample").asText()).toString());
+        assertEquals(0, one.exitCode(), one.err());
+        JsonNode single = new ObjectMapper().readTree(one.out()).get(0);
+        assertEquals(first.get("fine").asText(), single.get("fine").asText());
+        assertEquals(first.get("fine_probability").asDouble(), single.get("fine_probability").asDouble(), 1e-6);
+
+        // info describes the checkpoint: metadata and the model.
+        CliRun info = run("info", "--checkpoint", checkpoint.toString());
+        assertEquals(0, info.exitCode(), info.err());
+        assertThat(info.out()).contains("format merba, version 1").contains("\"epochs_completed\":2")
+                .contains("\"dims\":[32,64,128]").contains("megc-3");
+    }
+
+    @Test
+    void checkpointsThatCannotBeUsedExitWithTwo(@TempDir Path dir) throws Exception {
+        CliRun missing = run("predict", "--checkpoint", dir.resolve("absent.safetensors").toString(), SYNTHETIC.toString());
+        assertEquals(MerbaCli.EXIT_INVALID_INPUT, missing.exitCode());
+        assertThat(missing.err()).contains("absent.safetensors").contains("no such file");
+        Path garbage = dir.resolve("garbage.safetensors");
+        Files.writeString(garbage, "not a checkpoint at all");
+        CliRun corrupt = run("info", "--checkpoint", garbage.toString());
+        assertEquals(MerbaCli.EXIT_INVALID_INPUT, corrupt.exitCode());
+        assertThat(corrupt.err()).contains("garbage.safetensors");
+    }
+
+    @Test
+    void csvFieldsAreQuotedWhenNeeded() {
+        assertEquals("plain", PredictCommand.csv("plain"));
+        assertEquals("\"a,b\"", PredictCommand.csv("a,b"));
+        assertEquals("\"say \"\"hi\"\"\"", PredictCommand.csv("say \"hi\""));
+    }
+}
