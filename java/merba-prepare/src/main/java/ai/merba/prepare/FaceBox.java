@@ -1,17 +1,15 @@
 package ai.merba.prepare;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 /**
  * A face box in frame pixels: top-left corner and size. Both frames of a sample are cropped to the same box,
  * so the flow sees the face's motion and not a change of framing.
  */
 public record FaceBox(int x, int y, int width, int height) {
     public FaceBox {
-        if (x < 0 || y < 0) {
-            throw new IllegalArgumentException("face box corner (" + x + ", " + y + ") must not be negative");
-        }
-        if (width < 2 || height < 2) {
-            throw new IllegalArgumentException("face box " + width + "×" + height + " must be at least 2×2");
-        }
+        checkArgument(x >= 0 && y >= 0, "face box corner (%s, %s) must not be negative", x, y);
+        checkArgument(width >= 2 && height >= 2, "face box %s×%s must be at least 2×2", width, height);
     }
 
     /**
@@ -32,10 +30,8 @@ public record FaceBox(int x, int y, int width, int height) {
 
     /** @throws IllegalArgumentException if the box reaches outside a frame of the given size */
     public void requireInside(int frameWidth, int frameHeight) {
-        if ((long) x + width > frameWidth || (long) y + height > frameHeight) {
-            throw new IllegalArgumentException("face box " + this + " reaches outside the " + frameWidth + "×"
-                    + frameHeight + " frame");
-        }
+        checkArgument((long) x + width <= frameWidth && (long) y + height <= frameHeight,
+                "face box %s reaches outside the %s×%s frame", this, frameWidth, frameHeight);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package ai.merba.prepare;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 /**
  * The settings of OpenCV's {@code calcOpticalFlowFarneback}, named as there; {@link #DEFAULTS} are the values of
  * OpenCV's own samples (pyramid ½, 3 levels, window 15, 3 iterations, poly_n 5, σ 1.2).
@@ -17,17 +19,12 @@ public record FarnebackParameters(double pyrScale, int levels, int windowSize, i
     public static final FarnebackParameters DEFAULTS = new FarnebackParameters(0.5, 3, 15, 3, 5, 1.2, false);
 
     public FarnebackParameters {
-        require(pyrScale > 0 && pyrScale < 1, "pyr_scale", pyrScale, "in (0, 1)");
-        require(levels >= 1, "levels", levels, ">= 1");
-        require(windowSize >= 3, "window_size", windowSize, ">= 3");
-        require(iterations >= 1, "iterations", iterations, ">= 1");
-        require(polyN == 5 || polyN == 7, "poly_n", polyN, "5 or 7");
-        require(polySigma > 0, "poly_sigma", polySigma, "> 0");
+        checkArgument(pyrScale > 0 && pyrScale < 1, "farneback.%s = %s must be %s", "pyr_scale", pyrScale, "in (0, 1)");
+        checkArgument(levels >= 1, "farneback.%s = %s must be %s", "levels", levels, ">= 1");
+        checkArgument(windowSize >= 3, "farneback.%s = %s must be %s", "window_size", windowSize, ">= 3");
+        checkArgument(iterations >= 1, "farneback.%s = %s must be %s", "iterations", iterations, ">= 1");
+        checkArgument(polyN == 5 || polyN == 7, "farneback.%s = %s must be %s", "poly_n", polyN, "5 or 7");
+        checkArgument(polySigma > 0, "farneback.%s = %s must be %s", "poly_sigma", polySigma, "> 0");
     }
 
-    private static void require(boolean ok, String field, Object value, String rule) {
-        if (!ok) {
-            throw new IllegalArgumentException("farneback." + field + " = " + value + " must be " + rule);
-        }
-    }
 }

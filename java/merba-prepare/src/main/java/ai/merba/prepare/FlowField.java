@@ -1,19 +1,17 @@
 package ai.merba.prepare;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 /**
  * A dense displacement field from the onset to the apex frame: at pixel (x, y) of the onset frame, the motion
  * (u, v) in pixels, u to the right and v downwards (OpenCV's convention). Planes are row-major.
  */
 public record FlowField(int width, int height, float[] u, float[] v) {
     public FlowField {
-        if (width < 1 || height < 1) {
-            throw new IllegalArgumentException("flow size " + width + "×" + height + " must be positive");
-        }
+        checkArgument(width >= 1 && height >= 1, "flow size %s×%s must be positive", width, height);
         long n = (long) width * height;
-        if (u == null || v == null || u.length != n || v.length != n) {
-            throw new IllegalArgumentException("a " + width + "×" + height + " flow needs u and v of " + n
-                    + " values");
-        }
+        checkArgument(u != null && v != null && u.length == n && v.length == n,
+                "a %s×%s flow needs u and v of %s values", width, height, n);
     }
 
     /** The mean of u over the pixels whose distance to every border is at least {@code border}. */
@@ -27,10 +25,8 @@ public record FlowField(int width, int height, float[] u, float[] v) {
     }
 
     private double mean(float[] plane, int border) {
-        if (border < 0 || 2 * border >= width || 2 * border >= height) {
-            throw new IllegalArgumentException("border " + border + " leaves nothing of a " + width + "×" + height
-                    + " field");
-        }
+        checkArgument(border >= 0 && 2 * border < width && 2 * border < height,
+                "border %s leaves nothing of a %s×%s field", border, width, height);
         double sum = 0;
         for (int y = border; y < height - border; y++) {
             for (int x = border; x < width - border; x++) {

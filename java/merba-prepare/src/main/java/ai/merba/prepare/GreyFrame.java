@@ -1,18 +1,17 @@
 package ai.merba.prepare;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 /**
  * An 8-bit grey image, row-major, one byte per pixel (0–255, read unsigned). Java-side, so frames can be made
  * and inspected without native memory; the estimator copies them into OpenCV for the duration of a call.
  */
 public record GreyFrame(int width, int height, byte[] pixels) {
     public GreyFrame {
-        if (width < 1 || height < 1) {
-            throw new IllegalArgumentException("frame size " + width + "×" + height + " must be positive");
-        }
-        if (pixels == null || pixels.length != (long) width * height) {
-            throw new IllegalArgumentException("a " + width + "×" + height + " frame needs " + (long) width * height
-                    + " pixels, got " + (pixels == null ? "null" : pixels.length));
-        }
+        checkArgument(width >= 1 && height >= 1, "frame size %s×%s must be positive", width, height);
+        checkArgument(pixels != null && pixels.length == (long) width * height,
+                "a %s×%s frame needs %s pixels, got %s", width, height, (long) width * height,
+                pixels == null ? "null" : pixels.length);
     }
 
     /** The grey level at (x, y), 0–255. */

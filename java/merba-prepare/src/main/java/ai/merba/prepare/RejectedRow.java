@@ -1,5 +1,7 @@
 package ai.merba.prepare;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 /**
  * A sheet row that gave no sample, and why. Rows are never dropped silently: every one that cannot be used
  * ends up in the report with its line.
@@ -11,14 +13,10 @@ package ai.merba.prepare;
  */
 public record RejectedRow(int line, String subject, String sample, String reason) {
     public RejectedRow {
-        if (line < 1) {
-            throw new IllegalArgumentException("line = " + line + " must be >= 1");
-        }
+        checkArgument(line >= 1, "line = %s must be >= 1", line);
         subject = subject == null ? "" : subject;
         sample = sample == null ? "" : sample;
-        if (reason == null || reason.isEmpty()) {
-            throw new IllegalArgumentException("reason must not be empty");
-        }
+        checkArgument(!(reason == null || reason.isEmpty()), "reason must not be empty");
     }
 
     @Override

@@ -1,5 +1,7 @@
 package ai.merba.prepare;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 /**
  * The settings of OpenCV's {@code DualTVL1OpticalFlow}, named as there; {@link #DEFAULTS} are OpenCV's own
  * defaults, which the published MER pipelines (STSTNet, HTNet, the MEGC 2019 baselines) call it with.
@@ -21,23 +23,18 @@ public record TvL1Parameters(double tau, double lambda, double theta, int scales
     public static final TvL1Parameters DEFAULTS = new TvL1Parameters(0.25, 0.15, 0.3, 5, 5, 0.01, 30, 10, 0.8, 0.0, 5);
 
     public TvL1Parameters {
-        require(tau > 0 && tau <= 0.25, "tau", tau, "in (0, 0.25]");
-        require(lambda > 0, "lambda", lambda, "> 0");
-        require(theta > 0, "theta", theta, "> 0");
-        require(scales >= 1, "scales", scales, ">= 1");
-        require(warps >= 1, "warps", warps, ">= 1");
-        require(epsilon > 0, "epsilon", epsilon, "> 0");
-        require(innerIterations >= 1, "inner_iterations", innerIterations, ">= 1");
-        require(outerIterations >= 1, "outer_iterations", outerIterations, ">= 1");
-        require(scaleStep > 0 && scaleStep < 1, "scale_step", scaleStep, "in (0, 1)");
-        require(gamma >= 0, "gamma", gamma, ">= 0");
-        require(medianFiltering >= 1 && medianFiltering % 2 == 1, "median_filtering", medianFiltering,
+        checkArgument(tau > 0 && tau <= 0.25, "tv_l1.%s = %s must be %s", "tau", tau, "in (0, 0.25]");
+        checkArgument(lambda > 0, "tv_l1.%s = %s must be %s", "lambda", lambda, "> 0");
+        checkArgument(theta > 0, "tv_l1.%s = %s must be %s", "theta", theta, "> 0");
+        checkArgument(scales >= 1, "tv_l1.%s = %s must be %s", "scales", scales, ">= 1");
+        checkArgument(warps >= 1, "tv_l1.%s = %s must be %s", "warps", warps, ">= 1");
+        checkArgument(epsilon > 0, "tv_l1.%s = %s must be %s", "epsilon", epsilon, "> 0");
+        checkArgument(innerIterations >= 1, "tv_l1.%s = %s must be %s", "inner_iterations", innerIterations, ">= 1");
+        checkArgument(outerIterations >= 1, "tv_l1.%s = %s must be %s", "outer_iterations", outerIterations, ">= 1");
+        checkArgument(scaleStep > 0 && scaleStep < 1, "tv_l1.%s = %s must be %s", "scale_step", scaleStep, "in (0, 1)");
+        checkArgument(gamma >= 0, "tv_l1.%s = %s must be %s", "gamma", gamma, ">= 0");
+        checkArgument(medianFiltering >= 1 && medianFiltering % 2 == 1, "tv_l1.%s = %s must be %s", "median_filtering", medianFiltering,
                 "odd and >= 1");
     }
 
-    private static void require(boolean ok, String field, Object value, String rule) {
-        if (!ok) {
-            throw new IllegalArgumentException("tv_l1." + field + " = " + value + " must be " + rule);
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package ai.merba.data;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 import ai.merba.model.InputCentring;
 import ai.merba.model.LabelScheme;
 import java.util.ArrayList;
@@ -63,9 +65,7 @@ public final class FlowDataset {
 
     /** The samples of {@code manifest}, with the flows it decoded while checking its rows. */
     public static FlowDataset load(Manifest manifest) {
-        if (manifest == null) {
-            throw new IllegalArgumentException("manifest must not be null");
-        }
+        checkArgument(manifest != null, "manifest must not be null");
         Sample[] samples = manifest.samples().toArray(new Sample[0]);
         DecodedFlow[] flows = new DecodedFlow[samples.length];
         float[][] features = new float[samples.length][];
@@ -162,10 +162,8 @@ public final class FlowDataset {
         float[][] f = new float[indices.length][];
         for (int k = 0; k < indices.length; k++) {
             int i = indices[k];
-            if (i < 0 || i >= samples.length) {
-                throw new IllegalArgumentException("indices[" + k + "] = " + i + " is out of range 0.."
-                        + (samples.length - 1));
-            }
+            checkArgument(i >= 0 && i < samples.length, "indices[%s] = %s is out of range 0..%s",
+                    k, i, (samples.length - 1));
             s[k] = samples[i];
             d[k] = flows[i];
             f[k] = features[i];
@@ -203,10 +201,8 @@ public final class FlowDataset {
      */
     public List<Fold> leaveOneSubjectOut() {
         List<String> subjects = subjects();
-        if (subjects.size() < 2) {
-            throw new IllegalArgumentException("leave-one-subject-out needs at least two subjects, the dataset has "
-                    + subjects.size());
-        }
+        checkArgument(subjects.size() >= 2, "leave-one-subject-out needs at least two subjects, the dataset has %s",
+                subjects.size());
         List<List<String>> groups = new ArrayList<>();
         for (String s : subjects) {
             groups.add(List.of(s));

@@ -1,5 +1,7 @@
 package ai.merba.data;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 import java.nio.file.Path;
 
 /**
@@ -15,23 +17,15 @@ import java.nio.file.Path;
  */
 public record Sample(int line, String dataset, String subject, String sample, int label, Path file) {
     public Sample {
-        if (line < 1) {
-            throw new IllegalArgumentException("line = " + line + " must be >= 1");
-        }
+        checkArgument(line >= 1, "line = %s must be >= 1", line);
         requireText(dataset, "dataset");
         requireText(subject, "subject");
         requireText(sample, "sample");
-        if (label < 0) {
-            throw new IllegalArgumentException("label = " + label + " must be >= 0");
-        }
-        if (file == null) {
-            throw new IllegalArgumentException("file must not be null");
-        }
+        checkArgument(label >= 0, "label = %s must be >= 0", label);
+        checkArgument(file != null, "file must not be null");
     }
 
     private static void requireText(String value, String field) {
-        if (value == null || value.isEmpty()) {
-            throw new IllegalArgumentException(field + " must not be empty");
-        }
+        checkArgument(value != null && !value.isEmpty(), "%s must not be empty", field);
     }
 }

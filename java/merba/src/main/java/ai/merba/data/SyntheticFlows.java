@@ -1,5 +1,7 @@
 package ai.merba.data;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 import ai.merba.model.LabelScheme;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -60,16 +62,10 @@ public final class SyntheticFlows {
      * @throws UncheckedIOException if a file cannot be written
      */
     public static Path write(Path dir, int subjects, int samplesPerClassPerSubject, long seed) {
-        if (dir == null) {
-            throw new IllegalArgumentException("dir must not be null");
-        }
-        if (subjects < 1) {
-            throw new IllegalArgumentException("subjects = " + subjects + " must be >= 1");
-        }
-        if (samplesPerClassPerSubject < 1) {
-            throw new IllegalArgumentException("samplesPerClassPerSubject = " + samplesPerClassPerSubject
-                    + " must be >= 1");
-        }
+        checkArgument(dir != null, "dir must not be null");
+        checkArgument(subjects >= 1, "subjects = %s must be >= 1", subjects);
+        checkArgument(samplesPerClassPerSubject >= 1, "samplesPerClassPerSubject = %s must be >= 1",
+                samplesPerClassPerSubject);
         List<LabelScheme.FineClass> classes = LabelScheme.builtIn(LABEL_SCHEME).classes();
         String subjectFormat = "sub%0" + Math.max(2, digits(subjects)) + "d";
         String sampleFormat = "%s_%s_%0" + Math.max(2, digits(samplesPerClassPerSubject)) + "d";

@@ -1,5 +1,7 @@
 package ai.merba.eval;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,10 +29,8 @@ public record ClassMetrics(double accuracy, double uf1, double uar, double[] f1P
     public ClassMetrics {
         Objects.requireNonNull(f1PerClass, "f1PerClass");
         Objects.requireNonNull(recallPerClass, "recallPerClass");
-        if (f1PerClass.length != recallPerClass.length) {
-            throw new IllegalArgumentException("f1PerClass has " + f1PerClass.length + " entries but recallPerClass has "
-                    + recallPerClass.length);
-        }
+        checkArgument(f1PerClass.length == recallPerClass.length, "f1PerClass has %s entries but recallPerClass has %s",
+                f1PerClass.length, recallPerClass.length);
         f1PerClass = f1PerClass.clone();
         recallPerClass = recallPerClass.clone();
     }
@@ -70,13 +70,10 @@ public record ClassMetrics(double accuracy, double uf1, double uar, double[] f1P
      * @throws IllegalArgumentException if the matrix is null or the names do not match its size
      */
     public static Optional<String> undefinedReason(ConfusionMatrix m, List<String> classNames) {
-        if (m == null) {
-            throw new IllegalArgumentException("confusion matrix must not be null");
-        }
-        if (classNames == null || classNames.size() != m.numClasses()) {
-            throw new IllegalArgumentException("classNames has " + (classNames == null ? 0 : classNames.size())
-                    + " entries but the confusion matrix has " + m.numClasses() + " classes");
-        }
+        checkArgument(m != null, "confusion matrix must not be null");
+        checkArgument(classNames != null && classNames.size() == m.numClasses(),
+                "classNames has %s entries but the confusion matrix has %s classes",
+                (classNames == null ? 0 : classNames.size()), m.numClasses());
         if (m.total() == 0) {
             return Optional.of("the confusion matrix is empty: no predictions to score");
         }

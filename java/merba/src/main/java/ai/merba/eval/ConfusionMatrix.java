@@ -1,5 +1,7 @@
 package ai.merba.eval;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 import java.util.Arrays;
 
 /**
@@ -17,9 +19,7 @@ public final class ConfusionMatrix {
      * @throws IllegalArgumentException unless k ≥ 1
      */
     public ConfusionMatrix(int k) {
-        if (k < 1) {
-            throw new IllegalArgumentException("k = " + k + " must be >= 1");
-        }
+        checkArgument(k >= 1, "k = %s must be >= 1", k);
         this.counts = new long[k][k];
     }
 
@@ -29,19 +29,13 @@ public final class ConfusionMatrix {
      * @throws IllegalArgumentException unless it is square, non-empty and non-negative
      */
     public static ConfusionMatrix of(long[][] counts) {
-        if (counts == null || counts.length == 0) {
-            throw new IllegalArgumentException("counts must have at least one row");
-        }
+        checkArgument(counts != null && counts.length != 0, "counts must have at least one row");
         ConfusionMatrix m = new ConfusionMatrix(counts.length);
         for (int t = 0; t < counts.length; t++) {
-            if (counts[t] == null || counts[t].length != counts.length) {
-                throw new IllegalArgumentException("counts[" + t + "] must have " + counts.length + " entries");
-            }
+            checkArgument(counts[t] != null && counts[t].length == counts.length, "counts[%s] must have %s entries",
+                    t, counts.length);
             for (int p = 0; p < counts.length; p++) {
-                if (counts[t][p] < 0) {
-                    throw new IllegalArgumentException("counts[" + t + "][" + p + "] = " + counts[t][p]
-                            + " must be >= 0");
-                }
+                checkArgument(counts[t][p] >= 0, "counts[%s][%s] = %s must be >= 0", t, p, counts[t][p]);
                 m.counts[t][p] = counts[t][p];
             }
         }
@@ -108,13 +102,9 @@ public final class ConfusionMatrix {
      * @throws IllegalArgumentException if the class counts differ
      */
     public ConfusionMatrix plus(ConfusionMatrix other) {
-        if (other == null) {
-            throw new IllegalArgumentException("other must not be null");
-        }
-        if (other.numClasses() != numClasses()) {
-            throw new IllegalArgumentException("other has " + other.numClasses() + " classes, this has "
-                    + numClasses());
-        }
+        checkArgument(other != null, "other must not be null");
+        checkArgument(other.numClasses() == numClasses(), "other has %s classes, this has %s",
+                other.numClasses(), numClasses());
         ConfusionMatrix sum = copy();
         for (int t = 0; t < counts.length; t++) {
             for (int p = 0; p < counts.length; p++) {
@@ -139,9 +129,7 @@ public final class ConfusionMatrix {
     }
 
     private void checkClass(int c, String field) {
-        if (c < 0 || c >= counts.length) {
-            throw new IllegalArgumentException(field + " = " + c + " is out of range 0.." + (counts.length - 1));
-        }
+        checkArgument(c >= 0 && c < counts.length, "%s = %s is out of range 0..%s", field, c, (counts.length - 1));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package ai.merba.eval;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 /**
  * One test prediction of a LOSO run, with enough of its manifest row to group it by dataset, subject and fold
  * and to trace it back to its sample.
@@ -13,18 +15,12 @@ package ai.merba.eval;
  */
 public record PredictionRecord(int fold, String dataset, String subject, String sample, int truth, int predicted) {
     public PredictionRecord {
-        if (fold < 0) {
-            throw new IllegalArgumentException("fold = " + fold + " must be >= 0");
-        }
+        checkArgument(fold >= 0, "fold = %s must be >= 0", fold);
         requireText(dataset, "dataset");
         requireText(subject, "subject");
         requireText(sample, "sample");
-        if (truth < 0) {
-            throw new IllegalArgumentException("truth = " + truth + " must be >= 0");
-        }
-        if (predicted < 0) {
-            throw new IllegalArgumentException("predicted = " + predicted + " must be >= 0");
-        }
+        checkArgument(truth >= 0, "truth = %s must be >= 0", truth);
+        checkArgument(predicted >= 0, "predicted = %s must be >= 0", predicted);
     }
 
     /** Whether the prediction is right. */
@@ -33,8 +29,6 @@ public record PredictionRecord(int fold, String dataset, String subject, String 
     }
 
     private static void requireText(String value, String field) {
-        if (value == null || value.isEmpty()) {
-            throw new IllegalArgumentException(field + " must not be empty");
-        }
+        checkArgument(value != null && !value.isEmpty(), "%s must not be empty", field);
     }
 }

@@ -1,5 +1,7 @@
 package ai.merba.model;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 import ai.merba.internal.JsonFields;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -278,25 +280,19 @@ public final class LabelScheme {
     }
 
     private static void validate(String name, List<FineClass> classes) {
-        check(name != null && !name.isEmpty(), NAME + " must not be empty");
-        check(classes != null, CLASSES + " must not be null");
-        check(classes.size() >= 2, CLASSES + " has " + classes.size()
+        checkArgument(name != null && !name.isEmpty(), "%s must not be empty", NAME);
+        checkArgument(classes != null, "%s must not be null", CLASSES);
+        checkArgument(classes.size() >= 2, CLASSES + " has " + classes.size()
                 + (classes.size() == 1 ? " entry" : " entries") + "; a label scheme needs at least two");
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < classes.size(); i++) {
             String at = CLASSES + "[" + i + "]";
             FineClass c = classes.get(i);
-            check(c != null, at + " must not be null");
-            check(c.name() != null && !c.name().isEmpty(), at + "." + NAME + " must not be empty");
+            checkArgument(c != null, "%s must not be null", at);
+            checkArgument(c.name() != null && !c.name().isEmpty(), "%s.%s must not be empty", at, NAME);
             Integer first = seen.putIfAbsent(c.name(), i);
-            check(first == null, at + "." + NAME + " = '" + c.name() + "' repeats " + CLASSES + "[" + first + "]");
-            check(c.group() != null && !c.group().isEmpty(), at + "." + GROUP + " must not be empty");
-        }
-    }
-
-    private static void check(boolean ok, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException(message);
+            checkArgument(first == null, "%s.%s = '%s' repeats %s[%s]", at, NAME, c.name(), CLASSES, first);
+            checkArgument(c.group() != null && !c.group().isEmpty(), "%s.%s must not be empty", at, GROUP);
         }
     }
 

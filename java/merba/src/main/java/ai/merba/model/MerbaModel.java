@@ -1,5 +1,7 @@
 package ai.merba.model;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 import ai.merba.internal.NativeCalls;
 import ai.merba.presets.NativeModel;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -150,11 +152,9 @@ public final class MerbaModel implements AutoCloseable {
     public List<Prediction> predict(float[] samples, int batch, boolean allowNonFinite) {
         Objects.requireNonNull(samples, "samples");
         long perSample = (long) config.inChannels() * config.inputSize() * config.inputSize();
-        if (batch < 1 || samples.length != batch * perSample) {
-            throw new IllegalArgumentException("samples must hold batch × " + config.inChannels() + " × "
-                    + config.inputSize() + " × " + config.inputSize() + " = " + (batch * perSample)
-                    + " floats for batch = " + batch + ", got " + samples.length);
-        }
+        checkArgument(batch >= 1 && samples.length == batch * perSample,
+                "samples must hold batch × %s × %s × %s = %s floats for batch = %s, got %s", config.inChannels(),
+                config.inputSize(), config.inputSize(), (batch * perSample), batch, samples.length);
         try (Tensor input = torch.empty(batch, config.inChannels(), config.inputSize(), config.inputSize())) {
             input.data_ptr_float().put(samples);
             return predict(input, allowNonFinite);
@@ -170,19 +170,13 @@ public final class MerbaModel implements AutoCloseable {
     public Prediction predict(float[][][] sample, boolean allowNonFinite) {
         Objects.requireNonNull(sample, "sample");
         int c = config.inChannels(), s = config.inputSize();
-        if (sample.length != c) {
-            throw new IllegalArgumentException("sample must have " + c + " channels, got " + sample.length);
-        }
+        checkArgument(sample.length == c, "sample must have %s channels, got %s", c, sample.length);
         float[] flat = new float[c * s * s];
         for (int ch = 0; ch < c; ch++) {
-            if (sample[ch].length != s) {
-                throw new IllegalArgumentException("sample[" + ch + "] must have " + s + " rows, got " + sample[ch].length);
-            }
+            checkArgument(sample[ch].length == s, "sample[%s] must have %s rows, got %s", ch, s, sample[ch].length);
             for (int r = 0; r < s; r++) {
-                if (sample[ch][r].length != s) {
-                    throw new IllegalArgumentException(
-                            "sample[" + ch + "][" + r + "] must have " + s + " columns, got " + sample[ch][r].length);
-                }
+                checkArgument(sample[ch][r].length == s, "sample[%s][%s] must have %s columns, got %s",
+                        ch, r, s, sample[ch][r].length);
                 System.arraycopy(sample[ch][r], 0, flat, (ch * s + r) * s, s);
             }
         }

@@ -1,5 +1,7 @@
 package ai.merba.train;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 import ai.merba.Version;
 import ai.merba.checkpoint.Checkpoint;
 import ai.merba.checkpoint.CheckpointException;
@@ -373,10 +375,9 @@ public final class Trainer {
                     + data.inputSize() + " but the model takes " + model.config().inChannels() + "×"
                     + model.config().inputSize() + "×" + model.config().inputSize());
         }
-        if (data.labels().numFine() != model.labels().numFine()) {
-            throw new IllegalArgumentException("dataset label scheme '" + data.labels().name() + "' has "
-                    + data.labels().numFine() + " classes but the model's has " + model.labels().numFine());
-        }
+        checkArgument(data.labels().numFine() == model.labels().numFine(),
+                "dataset label scheme '%s' has %s classes but the model's has %s", data.labels().name(),
+                data.labels().numFine(), model.labels().numFine());
     }
 
     private static int[] permutation(int n, SplittableRandom random) {
