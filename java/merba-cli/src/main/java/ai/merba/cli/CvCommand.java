@@ -1,15 +1,6 @@
 package ai.merba.cli;
 
-import ai.merba.data.FlowDataset;
-import ai.merba.eval.EvaluationReport;
-import ai.merba.eval.EvaluationRunner;
-import ai.merba.model.LabelScheme;
-import ai.merba.model.ModelConfig;
-import ai.merba.train.TrainingConfig;
-import ai.merba.train.TrainingListener;
-import ai.merba.train.listener.ProgressBar;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,24 +39,7 @@ final class CvCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        reports.checkWritable(manifest, model.config, training.file, model.labelsFile());
-        training.applyThreads();
-        ModelConfig config = model.modelConfig();
-        LabelScheme labels = model.labelScheme();
-        TrainingConfig trainingConfig = training.trainingConfig();
-        FlowDataset data = ModelOptions.dataset(manifest, config, labels);
-        System.out.printf("%d-fold subject-grouped CV on %s: %d samples, %d subjects, %s; model %s; %d epochs%n", folds,
-                manifest, data.size(), data.subjects().size(), labels.name(), model.describe(), trainingConfig.epochs());
-        EvaluationReport result = new EvaluationRunner(config, trainingConfig, training.seed)
-                .withProgress(System.out)
-                .withHeldOutCurve(heldOutCurve)
-                .withDataDescription(manifest.toAbsolutePath().normalize().toString())
-                .withListeners(fold -> List.<TrainingListener>of(
-                        new ProgressBar().withPrefix("fold " + (fold.index() + 1) + " ")))
-                .crossValidate(data, folds, splitSeed);
-        System.out.println();
-        System.out.print(result.table());
-        reports.write(result, System.out);
-        return MerbaCli.EXIT_OK;
+        return EvaluationCommands.run(folds + "-fold subject-grouped CV", manifest, heldOutCurve, model, training,
+                reports, (runner, data) -> runner.crossValidate(data, folds, splitSeed));
     }
 }

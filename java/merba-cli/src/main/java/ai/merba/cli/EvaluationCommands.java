@@ -1,0 +1,48 @@
+package ai.merba.cli;
+
+import ai.merba.data.FlowDataset;
+import ai.merba.eval.EvaluationReport;
+import ai.merba.eval.EvaluationRunner;
+import ai.merba.model.LabelScheme;
+import ai.merba.model.ModelConfig;
+import ai.merba.train.TrainingConfig;
+import ai.merba.train.TrainingListener;
+import ai.merba.train.listener.ProgressBar;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.BiFunction;
+
+/** What {@code cv} and {@code loso} share: checks, the data, the runner with its progress, the reports. */
+final class EvaluationCommands {
+    private EvaluationCommands() {}
+
+    /**
+     * Runs an evaluation of {@code manifest} and prints and writes its report.
+     *
+     * @param title the first words of the header line, e.g. "LOSO"
+     * @param protocol the protocol to run on the configured runner and the data
+     */
+    static int run(String title, Path manifest, boolean heldOutCurve, ModelOptions model, TrainingOptions training,
+            ReportOptions reports, BiFunction<EvaluationRunner, FlowDataset, EvaluationReport> protocol)
+            throws Exception {
+        reports.checkWritable(manifest, model.config, training.file, model.labelsFile());
+        training.applyThreads();
+        ModelConfig config = model.modelConfig();
+        LabelScheme labels = model.labelScheme();
+        TrainingConfig trainingConfig = training.trainingConfig();
+        FlowDataset data = ModelOptions.dataset(manifest, config, labels);
+        System.out.printf("%s on %s: %d samples, %d subjects, %s; model %s; %d epochs%n", title, manifest, data.size(),
+                data.subjects().size(), labels.name(), model.describe(), trainingConfig.epochs());
+        EvaluationRunner runner = new EvaluationRunner(config, trainingConfig, training.seed)
+                .withProgress(System.out)
+                .withHeldOutCurve(heldOutCurve)
+                .withDataDescription(manifest.toAbsolutePath().normalize().toString())
+                .withListeners(fold -> List.<TrainingListener>of(
+                        new ProgressBar().withPrefix("fold " + (fold.index() + 1) + " ")));
+        EvaluationReport result = protocol.apply(runner, data);
+        System.out.println();
+        System.out.print(result.table());
+        reports.write(result, System.out);
+        return MerbaCli.EXIT_OK;
+    }
+}
