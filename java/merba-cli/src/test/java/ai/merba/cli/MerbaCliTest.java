@@ -22,7 +22,7 @@ class MerbaCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"loso", "train", "predict", "info", "bench", "synth"})
+    @ValueSource(strings = {"cv", "loso", "train", "predict", "info", "bench", "synth", "prepare"})
     void everyCommandHasHelp(String command) {
         CliRun r = run(command, "--help");
         assertEquals(0, r.exitCode());
@@ -66,6 +66,24 @@ class MerbaCliTest {
         assertEquals(3, json.get("seed").asLong());
         assertThat(json.get("model_config").get("dims").toString()).isEqualTo("[32,64,128]");
         assertThat(json.get("folds")).hasSize(8);
+    }
+
+    @Test
+    void shortCvRunWritesJsonAndHtmlWithTheSameNumbers(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("cv.json"), html = dir.resolve("cv.html"), recipe = dir.resolve("recipe.json");
+        Files.writeString(recipe, "{\"epochs\": 2, \"warmup_epochs\": 1, \"input_centring\": \"zero_level\"}");
+        CliRun r = run("cv", "--manifest", SYNTHETIC.toString(), "--folds", "2", "--training-config", recipe.toString(),
+                "--ema-decay", "0.9", "--report", report.toString(), "--html", html.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertThat(r.out()).contains("2-fold subject-grouped CV").contains("fold 2/2").contains("held-out metrics");
+        JsonNode json = new ObjectMapper().readTree(Files.readString(report));
+        assertEquals("cv-2", json.get("protocol").asText());
+        assertThat(json.get("held_out_curve")).hasSize(2);
+        assertEquals("zero_level", json.get("training_config").get("input_centring").asText());
+        assertEquals(0.9, json.get("training_config").get("ema_decay").asDouble());
+        String page = Files.readString(html);
+        assertThat(page).contains(String.format(java.util.Locale.ROOT, "data-metric=\"pooled-uf1\">%.4f<",
+                json.get("pooled").get("uf1").asDouble()));
     }
 
     @Test
