@@ -4,6 +4,10 @@ import ai.merba.presets.MerbaNative;
 
 /** Native memory figures of this process, for monitoring services and for leak tests. */
 public final class NativeMemory {
+    static {
+        ai.merba.internal.LoggingSetup.ensure();  // before the first native library loads
+    }
+
     private NativeMemory() {}
 
     /**

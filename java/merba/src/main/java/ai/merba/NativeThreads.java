@@ -11,6 +11,10 @@ import org.bytedeco.pytorch.global.torch;
  * can bring the whole JVM down, so it is refused before it reaches the native side.
  */
 public final class NativeThreads {
+    static {
+        ai.merba.internal.LoggingSetup.ensure();  // before the first native library loads
+    }
+
     /** The largest count accepted; far above any machine this library trains on. */
     public static final int MAX = 256;
 

@@ -29,6 +29,7 @@ public final class MerbaCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        ai.merba.internal.LoggingSetup.ensure();  // JavaCPP's notices through SLF4J, before anything native loads
         System.exit(execute(args));
     }
 

@@ -34,6 +34,10 @@ import org.bytedeco.pytorch.TensorVector;
  * }</pre>
  */
 public final class SelectiveScan {
+    static {
+        ai.merba.internal.LoggingSetup.ensure();  // before the first native library loads
+    }
+
     private SelectiveScan() {}
 
     /** The scan without optional inputs; the caller owns (and closes) the returned tensor. */
