@@ -2,36 +2,25 @@ package ai.merba.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static ai.merba.Fixtures.MEGC3;
+import static ai.merba.Fixtures.SMALL;
+import static ai.merba.Fixtures.synthetic;
 
 import ai.merba.data.FlowDataset;
-import ai.merba.data.Manifest;
-import ai.merba.model.LabelScheme;
-import ai.merba.model.ModelConfig;
 import ai.merba.train.TrainingConfig;
-import java.nio.file.Path;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Cross-validation and LOSO runs: folds, curves and the held-out curve, reproducibility. */
 class EvaluationRunnerTest {
-    private static final LabelScheme MEGC3 = LabelScheme.builtIn("megc-3");
-    private static final ModelConfig SMALL = ModelConfig.preset("composite-28").toBuilder().optDims(8, 16, 16).build();
-    private static FlowDataset synthetic;
-
-    @BeforeAll
-    static void load() {
-        Path manifest = Path.of(System.getProperty("merba.testData", "../../test-data"), "synthetic", "manifest.csv");
-        synthetic = FlowDataset.load(Manifest.load(manifest, MEGC3, 3, 28));
-    }
 
     @Test
     void crossValidationReportsEveryFoldWithItsCurves() {
         TrainingConfig config = TrainingConfig.builder().optEpochs(2).optWarmupEpochs(1).optEmaDecay(0.9).build();
-        EvaluationReport r = new EvaluationRunner(SMALL, config, 3).withHeldOutCurve(true).crossValidate(synthetic, 3, 1);
+        EvaluationReport r = new EvaluationRunner(SMALL, config, 3).withHeldOutCurve(true).crossValidate(synthetic(), 3, 1);
         assertThat(r.protocol()).isEqualTo("cv-3");
         assertThat(r.folds()).hasSize(3);
-        assertThat(r.predictions()).hasSize(synthetic.size());
+        assertThat(r.predictions()).hasSize(synthetic().size());
         for (EvaluationReport.FoldResult f : r.folds()) {
             assertThat(f.curve()).extracting(EvaluationReport.EpochPoint::epoch).containsExactly(1, 2);
             assertThat(f.curve()).allMatch(EvaluationReport.EpochPoint::hasHeldOut);
@@ -41,14 +30,14 @@ class EvaluationRunnerTest {
         assertThat(r.heldOutCurve()).hasSize(2);
         assertThat(r.heldOutCurve().get(1).metrics()).isEqualTo(r.pooled());
         // The same seeds give the same report.
-        EvaluationReport again = new EvaluationRunner(SMALL, config, 3).withHeldOutCurve(true).crossValidate(synthetic, 3, 1);
+        EvaluationReport again = new EvaluationRunner(SMALL, config, 3).withHeldOutCurve(true).crossValidate(synthetic(), 3, 1);
         assertThat(again.predictions()).isEqualTo(r.predictions());
     }
 
     @Test
     void losoWithoutTrackingHasNoHeldOutCurve() {
-        FlowDataset four = synthetic.subset(IntStream.range(0, synthetic.size())
-                .filter(i -> synthetic.subjects().subList(0, 3).contains(synthetic.sample(i).subject())).toArray());
+        FlowDataset four = synthetic().subset(IntStream.range(0, synthetic().size())
+                .filter(i -> synthetic().subjects().subList(0, 3).contains(synthetic().sample(i).subject())).toArray());
         EvaluationReport r = new EvaluationRunner(SMALL, TrainingConfig.builder().optEpochs(1).build(), 3).loso(four);
         assertThat(r.protocol()).isEqualTo("loso");
         assertThat(r.folds()).hasSize(3).allMatch(f -> f.subjects().size() == 1 && f.curve().size() == 1);
@@ -57,8 +46,8 @@ class EvaluationRunnerTest {
 
     @Test
     void dataWithoutSomeClassIsRefusedBeforeTraining() {
-        FlowDataset noSurprise = synthetic.subset(IntStream.range(0, synthetic.size())
-                .filter(i -> synthetic.label(i) != 2).toArray());
+        FlowDataset noSurprise = synthetic().subset(IntStream.range(0, synthetic().size())
+                .filter(i -> synthetic().label(i) != 2).toArray());
         long start = System.nanoTime();
         assertThatThrownBy(() -> new EvaluationRunner(SMALL, TrainingConfig.builder().optEpochs(50).build(), 3)
                 .loso(noSurprise)).hasMessageContaining("class 'surprise' has no samples");

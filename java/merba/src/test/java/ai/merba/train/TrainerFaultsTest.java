@@ -3,43 +3,28 @@ package ai.merba.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static ai.merba.Fixtures.MEGC3;
+import static ai.merba.Fixtures.SMALL;
+import static ai.merba.Fixtures.synthetic;
 
 import ai.merba.checkpoint.Checkpoint;
 import ai.merba.checkpoint.CheckpointException;
-import ai.merba.checkpoint.CorruptCheckpointException;
 import ai.merba.checkpoint.SafetensorsLayout;
-import ai.merba.data.FlowDataset;
-import ai.merba.data.Manifest;
-import ai.merba.model.LabelScheme;
 import ai.merba.model.MerbaModel;
-import ai.merba.model.ModelConfig;
 import ai.merba.train.listener.CheckpointListener;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Faults around training: forged resume states and a run whose loss becomes NaN (issue 14). */
 class TrainerFaultsTest {
-    private static final LabelScheme MEGC3 = LabelScheme.builtIn("megc-3");
-    private static final ModelConfig SMALL = ModelConfig.preset("composite-28").toBuilder().optDims(8, 16, 16)
-            .optHeads(1, 1, 1).build();
     private static final TrainingConfig CONFIG = TrainingConfig.builder().optEpochs(3).optWarmupEpochs(1)
             .optBatchSize(16).build();
-    private static FlowDataset data;
-
-    @BeforeAll
-    static void load() {
-        Path manifest = Path.of(System.getProperty("merba.testData", "../../test-data"), "synthetic", "manifest.csv");
-        data = FlowDataset.load(Manifest.load(manifest, MEGC3, 3, 28));
-    }
 
     /** A run stopped after one epoch, its state file edited by {@code edit}. */
     private static Path forgedState(Path dir, java.util.function.Consumer<ObjectNode> edit) throws Exception {
@@ -50,7 +35,7 @@ class TrainerFaultsTest {
                 public void onEpochEnd(Trainer trainer, EpochResult e) {
                     trainer.requestStop();
                 }
-            }).fit(data, null);
+            }).fit(synthetic(), null);
         }
         Path state = Checkpoint.trainingStatePath(path);
         SafetensorsLayout file = SafetensorsLayout.read(state);
@@ -73,7 +58,7 @@ class TrainerFaultsTest {
             Path path = forgedState(dir.resolve(f.name().replace(' ', '-')), f.edit());
             try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, 4)) {
                 assertTimeoutPreemptively(Duration.ofSeconds(10), () ->
-                        assertThatThrownBy(() -> new Trainer(model, CONFIG, 9).resume(path, data, null)).as(f.name())
+                        assertThatThrownBy(() -> new Trainer(model, CONFIG, 9).resume(path, synthetic(), null)).as(f.name())
                                 .isInstanceOf(CheckpointException.class).hasMessageContaining(f.message()));
             }
         }
@@ -98,14 +83,14 @@ class TrainerFaultsTest {
                             }
                         }
                     });
-            assertThatThrownBy(() -> trainer.fit(data, null)).isInstanceOf(TrainingDivergedException.class)
+            assertThatThrownBy(() -> trainer.fit(synthetic(), null)).isInstanceOf(TrainingDivergedException.class)
                     .hasMessageContaining("training diverged at epoch 2, batch 2").hasMessageContaining("NaN");
         }
         // Epoch 1 was saved and is still the checkpoint: finite, loadable, resumable.
         assertThat(saved).containsExactly(1);
         assertThat(Checkpoint.readMetadata(path).training().orElseThrow().get("epochs_completed").asInt()).isEqualTo(1);
         try (MerbaModel loaded = Checkpoint.load(path)) {
-            assertThat(loaded.predict(data.features(0), 1).get(0).fineProbability()).isBetween(0.0, 1.0);
+            assertThat(loaded.predict(synthetic().features(0), 1).get(0).fineProbability()).isBetween(0.0, 1.0);
         }
     }
 

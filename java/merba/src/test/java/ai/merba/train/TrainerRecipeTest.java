@@ -2,38 +2,28 @@ package ai.merba.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static ai.merba.Fixtures.MEGC3;
+import static ai.merba.Fixtures.SMALL;
+import static ai.merba.Fixtures.synthetic;
 
 import ai.merba.checkpoint.Checkpoint;
 import ai.merba.data.DecodedFlow;
 import ai.merba.data.FlowDataset;
 import ai.merba.data.FlowDecoder;
-import ai.merba.data.Manifest;
 import ai.merba.inference.Predictor;
 import ai.merba.model.InputCentring;
-import ai.merba.model.LabelScheme;
 import ai.merba.model.MerbaModel;
-import ai.merba.model.ModelConfig;
 import ai.merba.model.Prediction;
 import ai.merba.train.listener.CheckpointListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The recipe switches seen from Java: input centring, the weight average, class weighting, locale-proof tokens. */
 class TrainerRecipeTest {
-    private static final LabelScheme MEGC3 = LabelScheme.builtIn("megc-3");
-    private static final ModelConfig SMALL = ModelConfig.preset("composite-28").toBuilder().optDims(8, 16, 16).build();
-    private static FlowDataset synthetic;
-
-    @BeforeAll
-    static void load() {
-        Path manifest = Path.of(System.getProperty("merba.testData", "../../test-data"), "synthetic", "manifest.csv");
-        synthetic = FlowDataset.load(Manifest.load(manifest, MEGC3, 3, 28));
-    }
 
     private static double[] probabilities(List<Prediction> predictions) {
         double[] p = new double[predictions.size() * 3];
@@ -47,11 +37,11 @@ class TrainerRecipeTest {
     void theModelRemembersItsCentringAndThePredictorAppliesIt(@TempDir Path dir) throws Exception {
         TrainingConfig config = TrainingConfig.builder().optEpochs(1).optInputCentring(InputCentring.ZERO_LEVEL).build();
         Path checkpoint = dir.resolve("centred.safetensors");
-        Path file = synthetic.sample(0).file();
+        Path file = synthetic().sample(0).file();
         double[] direct;
         try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, 5)) {
             assertThat(model.inputCentring()).isEqualTo(InputCentring.NONE);
-            new Trainer(model, config, 5).fit(synthetic, null);
+            new Trainer(model, config, 5).fit(synthetic(), null);
             assertThat(model.inputCentring()).isEqualTo(InputCentring.ZERO_LEVEL);
             Checkpoint.save(model, checkpoint);
             model.eval();
@@ -71,8 +61,8 @@ class TrainerRecipeTest {
     void withAWeightAverageTheModelIsEvaluatedAndSavedWithTheAverage(@TempDir Path dir) throws Exception {
         TrainingConfig averaged = TrainingConfig.builder().optEpochs(2).optWarmupEpochs(0).optLearningRate(3e-3)
                 .optEmaDecay(0.8).build();
-        FlowDataset train = synthetic.subset(java.util.stream.IntStream.range(0, 64).toArray());
-        FlowDataset held = synthetic.subset(java.util.stream.IntStream.range(64, 96).toArray());
+        FlowDataset train = synthetic().subset(java.util.stream.IntStream.range(0, 64).toArray());
+        FlowDataset held = synthetic().subset(java.util.stream.IntStream.range(64, 96).toArray());
         Path checkpoint = dir.resolve("ema.safetensors");
         List<ValidationResult> validations = new ArrayList<>();
         double[] withAverage, fromCheckpoint, withoutAverage;
@@ -130,7 +120,7 @@ class TrainerRecipeTest {
             assertThat(config.toJson()).contains("\"class_weighting\":\"balanced\"", "\"input_centring\":\"zero_level\"");
             // The native side accepts what Java writes: one epoch trains.
             try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, 1)) {
-                assertThat(new Trainer(model, config, 1).fit(synthetic, null).epochs()).hasSize(1);
+                assertThat(new Trainer(model, config, 1).fit(synthetic(), null).epochs()).hasSize(1);
             }
         } finally {
             Locale.setDefault(saved);
