@@ -26,4 +26,12 @@ class TrainingConfigCasesTest {
         }
         assertThat(ran).isEqualTo(18);
     }
+
+    @Test
+    void unknownKeysListTheKnownOnesInTheirDocumentedOrder() {
+        // The same message on every run (the known keys used to come from a Set.of, in a different order each run).
+        assertThatThrownBy(() -> TrainingConfig.fromJson("{\"epoch\": 3}"))
+                .hasMessageContaining("unknown key 'epoch' (known keys: " + String.join(", ", TrainingConfig.KEYS) + ")")
+                .hasMessageContaining("known keys: epochs, batch_size, learning_rate, min_learning_rate, weight_decay,");
+    }
 }
