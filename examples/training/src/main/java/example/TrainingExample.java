@@ -29,8 +29,8 @@ public final class TrainingExample {
 
         // --- README: "Training from Java" ---
         FlowDataset data = FlowDataset.load(Manifest.load(manifest, labels, 3, 28));
-        TrainingConfig training = TrainingConfig.builder().optEpochs(2).optWarmupEpochs(1)
-                .optInputCentring(InputCentring.ZERO_LEVEL).optEmaDecay(0.99).build();   // spec §5 defaults otherwise
+        TrainingConfig training = TrainingConfig.recipe(TrainingConfig.COMPOSITE_28)   // the cross-validated recipe
+                .toBuilder().optEpochs(2).optWarmupEpochs(1).build();                    // shortened for the example
         try (MerbaModel model = MerbaModel.create(config, labels, 42)) {
             Trainer trainer = new Trainer(model, training, 42)
                     .addListener(new LoggingListener())                                   // SLF4J, INFO

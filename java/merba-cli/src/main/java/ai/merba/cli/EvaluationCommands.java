@@ -31,8 +31,9 @@ final class EvaluationCommands {
         LabelScheme labels = model.labelScheme();
         TrainingConfig trainingConfig = training.trainingConfig();
         FlowDataset data = ModelOptions.dataset(manifest, config, labels);
-        System.out.printf("%s on %s: %d samples, %d subjects, %s; model %s; %d epochs%n", title, manifest, data.size(),
-                data.subjects().size(), labels.name(), model.describe(), trainingConfig.epochs());
+        System.out.printf("%s on %s: %d samples, %d subjects, %s; model %s; %s; %d epochs%n", title, manifest,
+                data.size(), data.subjects().size(), labels.name(), model.describe(), training.describe(),
+                trainingConfig.epochs());
         EvaluationRunner runner = new EvaluationRunner(config, trainingConfig, training.seed)
                 .withProgress(System.out)
                 .withHeldOutCurve(heldOutCurve)

@@ -6,6 +6,7 @@ import ai.merba.model.LabelScheme;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.ModelConfig;
 import ai.merba.train.Trainer;
+import ai.merba.train.TrainingConfig;
 import ai.merba.train.listener.CheckpointListener;
 import ai.merba.train.listener.ProgressBar;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a model on a manifest, report its training accuracy per epoch and save it as a checkpoint"
                 + " (NAME.safetensors; while training also NAME.train.safetensors, to resume an interrupted run).",
-                "Example: merba train --manifest data/manifest.csv --epochs 40 --output merba.safetensors"})
+                "Example: merba train --manifest data/manifest.csv --output merba.safetensors"})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--manifest", required = true, description = "Manifest CSV (dataset,subject,sample,label,file).")
     Path manifest;
@@ -69,7 +70,10 @@ final class TrainCommand implements Callable<Integer> {
         try (MerbaModel m = MerbaModel.create(config, labels, training.seed)) {
             TrainingHistory history = new TrainingHistory(held);
             String data = manifest.toAbsolutePath().normalize().toString();
-            Trainer trainer = new Trainer(m, training.trainingConfig(), training.seed)
+            TrainingConfig trainingConfig = training.trainingConfig();
+            System.out.printf("Training on %s: %d samples; model %s; %s; %d epochs%n", manifest, train.size(),
+                    model.describe(), training.describe(), trainingConfig.epochs());
+            Trainer trainer = new Trainer(m, trainingConfig, training.seed)
                     .optDataDescription(data)
                     .addListener(new ProgressBar())
                     .addListener(new ConsoleLog(System.out, logEvery))

@@ -9,10 +9,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** Options shared by the commands that train: a training config file and overrides of its common fields. */
+/**
+ * Options shared by the commands that train: a built-in recipe or a training config file, and overrides of its
+ * common fields. Without either, the recipe chosen by cross-validation ({@code composite-28}) is used.
+ */
 final class TrainingOptions {
-    @Option(names = "--training-config", description = "Training config JSON file (spec §5 defaults otherwise).")
+    @Option(names = "--training-config", description = "Training config JSON file (instead of --recipe).")
     Path file;
+
+    @Option(names = "--recipe", paramLabel = "NAME",
+            description = "Built-in training recipe: composite-28 (default; chosen by cross-validation, "
+                    + "docs/recipes/) or spec-defaults (spec §5, every recipe switch off).")
+    String recipe;
 
     @Option(names = "--epochs", description = "Epochs (overrides the training config).")
     Integer epochs;
@@ -49,11 +57,15 @@ final class TrainingOptions {
     Integer threads;
 
     TrainingConfig trainingConfig() throws IOException {
+        if (file != null && recipe != null) {
+            throw new IllegalArgumentException("give --training-config or --recipe, not both");
+        }
         if (file != null) {
             ModelOptions.requireFile(file, "--training-config");
         }
         TrainingConfig.Builder b = file != null
-                ? JsonFields.readFile(file, TrainingConfig::fromJson).toBuilder() : TrainingConfig.builder();
+                ? JsonFields.readFile(file, TrainingConfig::fromJson).toBuilder()
+                : TrainingConfig.recipe(recipe != null ? recipe : TrainingConfig.COMPOSITE_28).toBuilder();
         if (epochs != null) b.optEpochs(epochs);
         if (batchSize != null) b.optBatchSize(batchSize);
         if (learningRate != null) b.optLearningRate(learningRate);
@@ -64,6 +76,11 @@ final class TrainingOptions {
         if (mixupAlpha != null) b.optMixupAlpha(mixupAlpha);
         if (emaDecay != null) b.optEmaDecay(emaDecay);
         return b.build();
+    }
+
+    /** Where the settings come from, for headers: "recipe composite-28" or "training config FILE". */
+    String describe() {
+        return file != null ? "training config " + file : "recipe " + (recipe != null ? recipe : TrainingConfig.COMPOSITE_28);
     }
 
     void applyThreads() {

@@ -60,9 +60,15 @@ class MerbaCliTest {
         CliRun r = run("loso", "--manifest", SYNTHETIC.toString(), "--epochs", "1", "--warmup-epochs", "0",
                 "--report", report.toString(), "--seed", "3");
         assertEquals(0, r.exitCode(), r.err());
-        assertThat(r.out()).contains("fold 8/8").contains("UF1").contains("UAR");
+        assertThat(r.out()).contains("recipe composite-28").contains("fold 8/8").contains("UF1").contains("UAR");
         JsonNode json = new ObjectMapper().readTree(Files.readString(report));
         assertEquals(96, json.get("samples").asInt());
+        // Without --training-config the cross-validated recipe is used, with the flags overriding its fields.
+        JsonNode recipe = json.get("training_config");
+        assertEquals("zero_level", recipe.get("input_centring").asText());
+        assertEquals(0.4, recipe.get("mixup_alpha").asDouble());
+        assertEquals(1, recipe.get("epochs").asInt());
+        assertEquals(0, recipe.get("warmup_epochs").asInt());
         assertEquals(3, json.get("seed").asLong());
         assertThat(json.get("model_config").get("dims").toString()).isEqualTo("[32,64,128]");
         assertThat(json.get("folds")).hasSize(8);
@@ -84,6 +90,19 @@ class MerbaCliTest {
         String page = Files.readString(html);
         assertThat(page).contains(String.format(java.util.Locale.ROOT, "data-metric=\"pooled-uf1\">%.4f<",
                 json.get("pooled").get("uf1").asDouble()));
+    }
+
+    @Test
+    void recipesAreNamedOrGivenAsAFileNotBoth(@TempDir Path dir) throws Exception {
+        Path recipe = dir.resolve("recipe.json");
+        Files.writeString(recipe, "{\"epochs\": 2}");
+        CliRun both = run("loso", "--manifest", SYNTHETIC.toString(), "--recipe", "spec-defaults", "--training-config",
+                recipe.toString());
+        assertEquals(2, both.exitCode());
+        assertThat(both.err()).contains("give --training-config or --recipe, not both");
+        CliRun unknown = run("cv", "--manifest", SYNTHETIC.toString(), "--recipe", "best");
+        assertEquals(2, unknown.exitCode());
+        assertThat(unknown.err()).contains("unknown training recipe 'best'; known recipes: composite-28, spec-defaults");
     }
 
     @Test

@@ -8,13 +8,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
  * How to train: optimiser, schedule, augmentation, batching and the recipe switches (spec §5 defaults; every
- * switch off unless set). Immutable; made with {@link #builder()}; JSON via {@link #toJson()} /
+ * switch off unless set), or a named {@link #recipe(String) recipe} chosen by cross-validation. Immutable; made with
+ * {@link #builder()}; JSON via {@link #toJson()} /
  * {@link #fromJson(String)} (snake_case keys, missing keys take the defaults, unknown keys are errors). Invalid
  * values fail in {@code build()} naming the field and its bounds (docs/training-config.md).
  */
@@ -122,6 +127,44 @@ public final class TrainingConfig {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** {@link #recipe(String)}'s name for spec §5's defaults with every recipe switch off. */
+    public static final String SPEC_DEFAULTS = "spec-defaults";
+
+    /** The recipe chosen by 5-fold subject-grouped cross-validation on the MEGC composite (docs/results.md). */
+    public static final String COMPOSITE_28 = "composite-28";
+
+    private static final List<String> RECIPE_NAMES = List.of(COMPOSITE_28, SPEC_DEFAULTS);
+
+    /**
+     * A named recipe: {@code composite-28} (the settings chosen by cross-validation for the composite-28 model on
+     * 28×28 MEGC composite flows, frozen in docs/recipes/composite-28.json, which the jar carries verbatim) or
+     * {@code spec-defaults} (the same as {@link #builder()}'s defaults).
+     *
+     * @throws IllegalArgumentException for any other name; the message lists the known ones
+     */
+    public static TrainingConfig recipe(String name) {
+        Objects.requireNonNull(name, "name");
+        if (SPEC_DEFAULTS.equals(name)) {
+            return builder().build();
+        }
+        checkArgument(RECIPE_NAMES.contains(name), "unknown training recipe '%s'; known recipes: %s", name,
+                String.join(", ", RECIPE_NAMES));
+        String resource = "recipes/" + name + ".json";
+        try (InputStream in = TrainingConfig.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("the recipe resource " + resource + " is missing from the jar");
+            }
+            return fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the recipe resource " + resource, e);
+        }
+    }
+
+    /** The names {@link #recipe(String)} knows. */
+    public static List<String> recipeNames() {
+        return RECIPE_NAMES;
     }
 
     public Builder toBuilder() {
