@@ -8,9 +8,10 @@ import picocli.CommandLine.Option;
 
 @Command(name = "loso", mixinStandardHelpOptions = true,
         description = {"Leave-one-subject-out evaluation, the final exam: a fresh model per held-out subject, trained for"
-                + " the configured epochs and evaluated with its last-epoch weights; pooled Acc / UF1 / UAR, confusion"
-                + " matrix, per-dataset and per-fold results.",
-                "Choose settings with 'merba cv' first, freeze them in a --training-config file, then run this once."})
+                + " the configured epochs and evaluated after the last one (with the weight average when the recipe"
+                + " keeps one); pooled Acc / UF1 / UAR, confusion matrix, per-dataset and per-fold results.",
+                "Choose settings with 'merba cv' first and freeze them in a --training-config file (or use the built-in"
+                + " recipe), then run this once."})
 final class LosoCommand implements Callable<Integer> {
     @Option(names = "--manifest", required = true, description = "Manifest CSV (dataset,subject,sample,label,file).")
     Path manifest;

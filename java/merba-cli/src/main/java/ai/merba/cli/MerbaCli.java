@@ -42,7 +42,7 @@ public final class MerbaCli implements Runnable {
                     boolean invalidInput = cause instanceof IllegalArgumentException
                             || cause instanceof java.nio.file.NoSuchFileException
                             || (cause instanceof CheckpointException c && c.reason() != CheckpointException.Reason.IO);
-                    cmd.getErr().println(cmd.getColorScheme().errorText("merba: " + e.getMessage()));
+                    cmd.getErr().println(cmd.getColorScheme().errorText("merba: " + describe(e)));
                     return invalidInput ? EXIT_INVALID_INPUT : EXIT_FAILURE;
                 })
                 .execute(args);
@@ -53,5 +53,21 @@ public final class MerbaCli implements Runnable {
         public String[] getVersion() {
             return new String[] {"merba " + Version.get()};
         }
+    }
+
+    /** The message, or for an exception without one (a bug), its type and the first cause that has a message. */
+    static String describe(Throwable e) {
+        if (e.getMessage() != null && !e.getMessage().isBlank()) {
+            return e.getMessage();
+        }
+        StringBuilder s = new StringBuilder(e.getClass().getName());
+        for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+            if (c.getMessage() != null && !c.getMessage().isBlank()) {
+                return s.append(" (caused by ").append(c.getClass().getName()).append(": ").append(c.getMessage())
+                        .append(')').toString();
+            }
+        }
+        StackTraceElement[] where = e.getStackTrace();
+        return where.length == 0 ? s.toString() : s.append(" at ").append(where[0]).toString();
     }
 }

@@ -41,6 +41,14 @@ final class OutputPaths {
         }
     }
 
+    /** Refuses two outputs of one command that are the same file: the second write would replace the first. */
+    static void checkApart(Path a, String optionA, Path b, String optionB) {
+        if (a != null && b != null && same(a, b)) {
+            throw new IllegalArgumentException(optionA + " and " + optionB + " are the same file (" + a
+                    + "); the second would overwrite the first");
+        }
+    }
+
     private static boolean same(Path a, Path b) {
         if (Files.exists(a) && Files.exists(b)) {
             try {

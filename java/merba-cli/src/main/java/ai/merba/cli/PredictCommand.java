@@ -80,6 +80,9 @@ final class PredictCommand implements Callable<Integer> {
             } else {
                 try (PrintStream out = new PrintStream(Files.newOutputStream(output), false, "UTF-8")) {
                     write(out, items, predictions);
+                    if (out.checkError()) {  // PrintStream swallows write errors (a full disk): ask for them
+                        throw new IOException("could not write the predictions to " + output);
+                    }
                 }
                 System.out.println("wrote " + predictions.size() + " predictions to " + output);
             }
@@ -191,12 +194,8 @@ final class PredictCommand implements Callable<Integer> {
                     metrics.uf1(), metrics.uar());
         } else {
             // UF1/UAR are undefined when a class has no sample here; accuracy still is.
-            long correct = 0;
-            for (int k = 0; k < labels.numFine(); k++) {
-                correct += m.count(k, k);
-            }
             System.err.printf(Locale.ROOT, "%d samples: Acc %.3f (UF1/UAR undefined: %s)%n", items.size(),
-                    (double) correct / items.size(), undefined.get());
+                    m.accuracy(), undefined.get());
         }
     }
 }

@@ -25,16 +25,35 @@ final class ReportOptions {
         OutputPaths.checkWritable(html, "--html");
         OutputPaths.checkNotInput(json, "--report", inputs);
         OutputPaths.checkNotInput(html, "--html", inputs);
+        OutputPaths.checkApart(json, "--report", html, "--html");
     }
 
+    /** Writes both reports; a failed write does not stop the other one (the run's results are not lost twice). */
     void write(EvaluationReport report, PrintStream out) throws IOException {
+        IOException failure = null;
         if (json != null) {
-            Files.writeString(json, report.toJson());
-            out.println("report: " + json);
+            try {
+                Files.writeString(json, report.toJson());
+                out.println("report: " + json);
+            } catch (IOException e) {
+                failure = new IOException("could not write the report " + json + ": " + e.getMessage(), e);
+            }
         }
         if (html != null) {
-            Files.writeString(html, EvaluationReportHtml.render(report));
-            out.println("html report: " + html);
+            try {
+                Files.writeString(html, EvaluationReportHtml.render(report));
+                out.println("html report: " + html);
+            } catch (IOException e) {
+                IOException f = new IOException("could not write the html report " + html + ": " + e.getMessage(), e);
+                if (failure == null) {
+                    failure = f;
+                } else {
+                    failure.addSuppressed(f);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -36,6 +37,18 @@ final class SoakBench {
             throws Exception {
         Path dir = Files.createTempDirectory("merba-soak-");
         Path[] versions = {dir.resolve("a.safetensors"), dir.resolve("b.safetensors")};
+        try {
+            return soak(config, labels, clients, predictionsPerClient, reloadEvery, versions);
+        } finally {
+            for (Path p : versions) {
+                Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private static boolean soak(ModelConfig config, LabelScheme labels, int clients, int predictionsPerClient,
+            int reloadEvery, Path[] versions) throws Exception {
         int perSample = config.inChannels() * config.inputSize() * config.inputSize();
         SplittableRandom random = new SplittableRandom(7);
         float[][] inputs = new float[POOL][perSample];
@@ -57,6 +70,7 @@ final class SoakBench {
         }
         AtomicLong done = new AtomicLong(), failed = new AtomicLong(), wrong = new AtomicLong(), reloads = new AtomicLong();
         long total = (long) clients * predictionsPerClient;
+        AtomicBoolean clientsFinished = new AtomicBoolean();
         try (Predictor predictor = Predictor.load(versions[0])) {
             for (int i = 0; i < POOL; i++) {
                 predictor.predict(inputs[i]);  // warm-up: allocator pools, lazy initialisation
@@ -85,7 +99,7 @@ final class SoakBench {
             }
             Thread reloader = started(() -> {
                 long next = reloadEvery;
-                while (done.get() < total) {
+                while (done.get() < total && !clientsFinished.get()) {  // a client ended by an Error stops it too
                     if (done.get() >= next) {
                         try {
                             predictor.reload(versions[(int) (reloads.incrementAndGet() % 2)]);
@@ -101,6 +115,7 @@ final class SoakBench {
             for (Thread t : threads) {
                 t.join();
             }
+            clientsFinished.set(true);
             reloader.join();
             double seconds = (System.nanoTime() - start) / 1e9;
             System.gc();
@@ -112,11 +127,6 @@ final class SoakBench {
                             + " (%+.2f MB)%n", failed.get(), wrong.get(), mallocBefore / 1e6, mallocAfter / 1e6,
                     (mallocAfter - mallocBefore) / 1e6);
             return failed.get() == 0 && wrong.get() == 0;
-        } finally {
-            for (Path p : versions) {
-                Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(dir);
         }
     }
 }

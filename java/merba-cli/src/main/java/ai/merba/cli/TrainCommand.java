@@ -62,6 +62,10 @@ final class TrainCommand implements Callable<Integer> {
         OutputPaths.checkNotInput(ai.merba.checkpoint.Checkpoint.trainingStatePath(checkpoint), "--output's training state",
                 inputs);
         OutputPaths.checkNotInput(report, "--report", inputs);
+        OutputPaths.checkApart(report, "--report", checkpoint, "--output");
+        OutputPaths.checkApart(report, "--report", ai.merba.checkpoint.Checkpoint.trainingStatePath(checkpoint),
+                "--output's training state");
+        TrainingConfig trainingConfig = training.trainingConfig();  // a bad recipe fails before any data is decoded
         training.applyThreads();
         ModelConfig config = model.modelConfig();
         LabelScheme labels = model.labelScheme();
@@ -70,7 +74,6 @@ final class TrainCommand implements Callable<Integer> {
         try (MerbaModel m = MerbaModel.create(config, labels, training.seed)) {
             TrainingHistory history = new TrainingHistory(held);
             String data = manifest.toAbsolutePath().normalize().toString();
-            TrainingConfig trainingConfig = training.trainingConfig();
             System.out.printf("Training on %s: %d samples; model %s; %s; %d epochs%n", manifest, train.size(),
                     model.describe(), training.describe(), trainingConfig.epochs());
             Trainer trainer = new Trainer(m, trainingConfig, training.seed)

@@ -106,6 +106,15 @@ class MerbaCliTest {
     }
 
     @Test
+    void failuresWithoutAMessageAreStillDescribed() {
+        assertEquals("disk full", MerbaCli.describe(new java.io.IOException("disk full")));
+        assertEquals("java.lang.IllegalStateException (caused by java.io.IOException: disk full)",
+                MerbaCli.describe(new IllegalStateException(null, new java.io.IOException("disk full"))));
+        assertThat(MerbaCli.describe(new NullPointerException())).startsWith("java.lang.NullPointerException at ")
+                .contains("MerbaCliTest");
+    }
+
+    @Test
     void synthWritesALoadableDataset(@TempDir Path dir) {
         CliRun r = run("synth", dir.toString(), "--subjects", "2", "--per-class", "1");
         assertEquals(0, r.exitCode(), r.err());

@@ -24,12 +24,12 @@ import java.util.stream.IntStream;
  */
 public final class FlowDataset {
     /**
-     * One leave-one-subject-out fold.
+     * One subject-wise fold: leave-one-subject-out, or one group of a subject-grouped k-fold split.
      *
-     * @param index 0-based, in the order of {@link FlowDataset#subjects()}
-     * @param heldOutSubject the subject whose samples form {@code test}
+     * @param index 0-based, in the order of the groups (for leave-one-subject-out, of {@link FlowDataset#subjects()})
+     * @param heldOutSubjects the subjects whose samples form {@code test}
      * @param train every other sample, in dataset order
-     * @param test the held-out subject's samples, in dataset order
+     * @param test the held-out subjects' samples, in dataset order
      */
     public record Fold(int index, List<String> heldOutSubjects, FlowDataset train, FlowDataset test) {
         public Fold {

@@ -47,7 +47,6 @@ public record ClassMetrics(double accuracy, double uf1, double uar, double[] f1P
         });
         long n = m.total();
         int k = m.numClasses();
-        long correct = 0;
         double[] f1 = new double[k];
         double[] recall = new double[k];
         for (int c = 0; c < k; c++) {
@@ -55,12 +54,11 @@ public record ClassMetrics(double accuracy, double uf1, double uar, double[] f1P
             long truth = m.truthCount(c);
             long fn = truth - tp;
             long fp = m.predictedCount(c) - tp;
-            correct += tp;
             // 2TP + FP + FN ≥ N_k > 0: never a division by zero.
             f1[c] = 2.0 * tp / (2.0 * tp + fp + fn);
             recall[c] = (double) tp / truth;
         }
-        return new ClassMetrics((double) correct / n, mean(f1), mean(recall), f1, recall, n);
+        return new ClassMetrics(m.accuracy(), mean(f1), mean(recall), f1, recall, n);
     }
 
     /**

@@ -76,6 +76,21 @@ public final class ConfusionMatrix {
         return n;
     }
 
+    /** ΣTP: the predictions on the diagonal. */
+    public long correct() {
+        long n = 0;
+        for (int c = 0; c < counts.length; c++) {
+            n += counts[c][c];
+        }
+        return n;
+    }
+
+    /** Acc = ΣTP / N, defined whenever anything was counted (unlike UF1/UAR); NaN for an empty matrix. */
+    public double accuracy() {
+        long n = total();
+        return n == 0 ? Double.NaN : (double) correct() / n;
+    }
+
     /** The samples whose true class is {@code truth} (row sum). */
     public long truthCount(int truth) {
         checkClass(truth, "truth");

@@ -121,6 +121,9 @@ public final class EvaluationReport {
         checkArgument(!b.predictions.isEmpty(), "predictions must not be empty");
         checkArgument(b.protocol != null && !b.protocol.isEmpty(), "protocol must not be empty");
         this.protocol = b.protocol;
+        for (int i = 0; i < b.predictions.size(); i++) {
+            checkArgument(b.predictions.get(i) != null, "predictions[%s] must not be null", i);
+        }
         this.predictions = List.copyOf(b.predictions);
         int k = classNames.size();
         Map<List<String>, Integer> seen = new HashMap<>();
@@ -131,7 +134,6 @@ public final class EvaluationReport {
         for (int i = 0; i < predictions.size(); i++) {
             PredictionRecord p = predictions.get(i);
             String at = "predictions[" + i + "]";
-            checkArgument(p != null, "%s must not be null", at);
             checkArgument(p.truth() < k, "%s.truth = %s is out of range 0..%s", at, p.truth(), k - 1);
             checkArgument(p.predicted() < k, "%s.predicted = %s is out of range 0..%s", at, p.predicted(), k - 1);
             Integer first = seen.putIfAbsent(List.of(p.dataset(), p.subject(), p.sample()), i);
@@ -167,8 +169,24 @@ public final class EvaluationReport {
             checkArgument(e.getValue().size() == predictions.size(),
                     "the held-out predictions after epoch %s cover %s samples, the report %s", e.getKey(),
                     e.getValue().size(), predictions.size());
+            // The same samples with the same truth, each once: a curve of another run, or of a subset, is refused.
+            boolean[] covered = new boolean[predictions.size()];
             ConfusionMatrix m = new ConfusionMatrix(k);
-            e.getValue().forEach(p -> m.add(p.truth(), p.predicted()));
+            for (int i = 0; i < e.getValue().size(); i++) {
+                PredictionRecord p = e.getValue().get(i);
+                String at = "held-out predictions after epoch " + e.getKey() + " [" + i + "]";
+                checkArgument(p != null, "%s must not be null", at);
+                Integer j = seen.get(List.of(p.dataset(), p.subject(), p.sample()));
+                checkArgument(j != null, "%s: sample (%s, %s, %s) is not among the report's predictions", at,
+                        p.dataset(), p.subject(), p.sample());
+                checkArgument(!covered[j], "%s: sample (%s, %s, %s) appears twice", at, p.dataset(), p.subject(),
+                        p.sample());
+                covered[j] = true;
+                checkArgument(p.truth() == predictions.get(j).truth(), "%s: truth %s differs from predictions[%s]'s %s",
+                        at, p.truth(), j, predictions.get(j).truth());
+                checkArgument(p.predicted() < k, "%s.predicted = %s is out of range 0..%s", at, p.predicted(), k - 1);
+                m.add(p.truth(), p.predicted());
+            }
             held.add(new HeldOutPoint(e.getKey(), ClassMetrics.of(m, classNames)));
         }
         this.heldOutCurve = List.copyOf(held);
@@ -344,7 +362,10 @@ public final class EvaluationReport {
             return this;
         }
 
-        /** Held-out predictions after {@code epoch}, added fold by fold; they must cover every sample at build. */
+        /**
+         * Held-out predictions after {@code epoch}, added fold by fold; by build they must hold each of the report's
+         * samples once, with the same truth.
+         */
         public Builder addHeldOutPredictions(int epoch, List<PredictionRecord> records) {
             this.heldOut.computeIfAbsent(epoch, e -> new ArrayList<>()).addAll(records);
             return this;

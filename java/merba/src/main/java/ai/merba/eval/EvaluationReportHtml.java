@@ -32,8 +32,8 @@ public final class EvaluationReportHtml {
                 .append("</title>\n<style>").append(CSS).append("</style></head><body>\n");
         h.append("<h1>").append(Svg.escape(title)).append("</h1>\n");
         h.append("<p class=\"sub\">").append(pooled.samples()).append(" predictions, ").append(r.folds().size())
-                .append(" folds, ").append(r.classNames().size()).append(" classes; last-epoch weights of each fold, pooled")
-                .append("</p>\n");
+                .append(" folds, ").append(r.classNames().size()).append(" classes; ").append(weightsUsed(r))
+                .append(" of each fold, pooled</p>\n");
         h.append("<div class=\"cards\">");
         card(h, "UF1", "pooled-uf1", pooled.uf1());
         card(h, "UAR", "pooled-uar", pooled.uar());
@@ -53,7 +53,7 @@ public final class EvaluationReportHtml {
             if (d.defined()) {
                 datasets.add(d.dataset(), "n " + d.samples(), d.metrics().accuracy(), d.metrics().uf1(), d.metrics().uar());
             } else {
-                datasets.add(d.dataset(), "n " + d.samples() + " (UF1/UAR undefined)", accuracy(d.confusion()),
+                datasets.add(d.dataset(), "n " + d.samples() + " (UF1/UAR undefined)", d.confusion().accuracy(),
                         Double.NaN, Double.NaN);
             }
         }
@@ -174,13 +174,14 @@ public final class EvaluationReportHtml {
         for (EvaluationReport.DatasetResult d : r.datasets()) {
             String name = Svg.escape(d.dataset());
             h.append("<tr><td>").append(name).append("</td><td>").append(d.samples()).append("</td>");
+            h.append("<td data-metric=\"").append(name).append("-accuracy\">").append(format(d.confusion().accuracy()))
+                    .append("</td>");
             if (d.defined()) {
-                h.append("<td data-metric=\"").append(name).append("-accuracy\">").append(format(d.metrics().accuracy()))
-                        .append("</td><td data-metric=\"").append(name).append("-uf1\">").append(format(d.metrics().uf1()))
+                h.append("<td data-metric=\"").append(name).append("-uf1\">").append(format(d.metrics().uf1()))
                         .append("</td><td data-metric=\"").append(name).append("-uar\">").append(format(d.metrics().uar()))
                         .append("</td>");
             } else {
-                h.append("<td colspan=\"3\">").append(Svg.escape(d.error())).append("</td>");
+                h.append("<td colspan=\"2\">").append(Svg.escape(d.error())).append("</td>");
             }
             h.append("</tr>");
         }
@@ -225,12 +226,10 @@ public final class EvaluationReportHtml {
         h.append("</table>");
     }
 
-    private static double accuracy(ConfusionMatrix m) {
-        long correct = 0;
-        for (int c = 0; c < m.numClasses(); c++) {
-            correct += m.count(c, c);
-        }
-        return m.total() == 0 ? Double.NaN : (double) correct / m.total();
+    /** Which weights predicted: the last epoch's, or their moving average when the recipe keeps one. */
+    private static String weightsUsed(EvaluationReport r) {
+        double decay = r.trainingConfig().map(c -> c.path("ema_decay").asDouble(0)).orElse(0.0);
+        return decay > 0 ? "the weight average (EMA " + decay + ") after the last epoch" : "last-epoch weights";
     }
 
     /** Four decimals, as the text report prints them. */

@@ -36,6 +36,7 @@ public final class EvaluationReportJson {
             if (d.defined()) {
                 putMetrics(node, d.metrics(), classNames);
             } else {
+                node.put("accuracy", d.confusion().accuracy());  // defined even where UF1/UAR are not
                 node.put("error", d.error());
             }
             putConfusion(node, d.confusion());

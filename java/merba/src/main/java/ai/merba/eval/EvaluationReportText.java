@@ -64,7 +64,8 @@ public final class EvaluationReportText {
                 ClassMetrics m = d.metrics();
                 s.append(String.format(Locale.ROOT, "Acc %.4f   UF1 %.4f   UAR %.4f", m.accuracy(), m.uf1(), m.uar()));
             } else {
-                s.append("undefined: ").append(d.error());
+                s.append(String.format(Locale.ROOT, "Acc %.4f   (UF1/UAR undefined: %s)", d.confusion().accuracy(),
+                        d.error()));
             }
             s.append(NL);
         }

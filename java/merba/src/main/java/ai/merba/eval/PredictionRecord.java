@@ -3,8 +3,8 @@ package ai.merba.eval;
 import static ai.merba.internal.Preconditions.checkArgument;
 
 /**
- * One test prediction of a LOSO run, with enough of its manifest row to group it by dataset, subject and fold
- * and to trace it back to its sample.
+ * One held-out prediction of a subject-wise evaluation (LOSO or cross-validation), with enough of its manifest row
+ * to group it by dataset, subject and fold and to trace it back to its sample.
  *
  * @param fold the 0-based fold that tested it
  * @param dataset the sample's source dataset

@@ -43,7 +43,8 @@ public final class TrainingHistory implements TrainingListener {
     }
 
     /**
-     * The JSON document: {@code training_config}, {@code model_config}, {@code seed}, {@code data} and {@code epochs},
+     * The JSON document: {@code training_config}, {@code model_config}, {@code input_centring}, {@code seed},
+     * {@code data} and {@code epochs},
      * each epoch with {@code loss}, {@code accuracy}, {@code learning_rate}, {@code samples_per_second} and, with
      * validation, {@code validation} = {accuracy, uf1, uar} (uf1/uar null where a class is absent from it).
      */

@@ -16,13 +16,18 @@ public final class NativeMaps {
     /** A new native map holding {@code entries}; the caller closes it. */
     public static StringStringMap toNative(Map<String, String> entries) {
         StringStringMap map = new StringStringMap();
-        entries.forEach((key, value) -> {
-            try (BytePointer k = new BytePointer(key, StandardCharsets.UTF_8);
-                    BytePointer v = new BytePointer(value, StandardCharsets.UTF_8)) {
-                map.put(k, v);
-            }
-        });
-        return map;
+        try {
+            entries.forEach((key, value) -> {
+                try (BytePointer k = new BytePointer(key, StandardCharsets.UTF_8);
+                        BytePointer v = new BytePointer(value, StandardCharsets.UTF_8)) {
+                    map.put(k, v);
+                }
+            });
+            return map;
+        } catch (RuntimeException | Error e) {  // a null key or value: free what was built before rethrowing
+            map.close();
+            throw e;
+        }
     }
 
     /** The entries of {@code map}, in its (sorted) order; closes it. */

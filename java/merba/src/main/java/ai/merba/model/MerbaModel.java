@@ -22,7 +22,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * A MERba network in native memory: built from a {@link ModelConfig} and a {@link LabelScheme}, run by the C++
- * core. {@link #close()} frees it; it is not safe to use from several threads at once.
+ * core. {@link #close()} frees it. Prediction in eval mode may run on several threads at once (the
+ * {@link ai.merba.inference.Predictor} does so); everything that changes the model — training, {@code train()} /
+ * {@code eval()}, moving it, closing it — must not overlap with any other call.
  *
  * <pre>{@code
  * try (MerbaModel model = MerbaModel.create(ModelConfig.preset("composite-28"), LabelScheme.builtIn("megc-3"), 42)) {

@@ -92,7 +92,7 @@ public final class TrainingConfig {
         checkArgument(b.minLearningRate >= 0 && b.minLearningRate <= b.learningRate,
                 "min_learning_rate = %s must be in [0, learning_rate]", b.minLearningRate);
         checkArgument(b.weightDecay >= 0 && b.weightDecay <= 1, "weight_decay = %s must be in [0, 1]", b.weightDecay);
-        checkArgument(b.warmupEpochs >= 0 && b.warmupEpochs <= b.epochs, "warmup_epochs = %s must be in [0, epochs]",
+        checkArgument(b.warmupEpochs >= 0, "warmup_epochs = %s must be >= 0 (more than epochs means all of them)",
                 b.warmupEpochs);
         checkArgument(b.gradClip >= 0 && Double.isFinite(b.gradClip),
                 "grad_clip = %s must be finite and >= 0 (0 disables clipping)", b.gradClip);
@@ -113,7 +113,7 @@ public final class TrainingConfig {
         this.learningRate = b.learningRate;
         this.minLearningRate = b.minLearningRate;
         this.weightDecay = b.weightDecay;
-        this.warmupEpochs = b.warmupEpochs;
+        this.warmupEpochs = Math.min(b.warmupEpochs, b.epochs);  // a short run of a long recipe warms up throughout
         this.gradClip = b.gradClip;
         this.flipProbability = b.flipProbability;
         this.maxTranslation = b.maxTranslation;
@@ -361,10 +361,8 @@ public final class TrainingConfig {
         /** Decay of the weights' exponential moving average; 0 = none. */
         public Builder optEmaDecay(double v) { emaDecay = v; return this; }
 
+        /** Validates the fields (naming the first bad one) and returns the config; the builder stays as it was. */
         public TrainingConfig build() {
-            if (warmupEpochs > epochs && warmupEpochs >= 0 && epochs >= 1) {
-                warmupEpochs = epochs;
-            }
             return new TrainingConfig(this);
         }
     }

@@ -25,6 +25,14 @@ class ConfusionMatrixTest {
     }
 
     @Test
+    void accuracyIsTheDiagonalOverTheTotalEvenWithAnAbsentClass() {
+        ConfusionMatrix m = ConfusionMatrix.of(new long[][] {{3, 1, 0}, {2, 4, 0}, {0, 0, 0}});
+        assertThat(m.correct()).isEqualTo(7);
+        assertThat(m.accuracy()).isEqualTo(0.7);
+        assertThat(new ConfusionMatrix(2).accuracy()).isNaN();
+    }
+
+    @Test
     void countsIsACopy() {
         ConfusionMatrix m = new ConfusionMatrix(2);
         m.counts()[0][0] = 7;

@@ -126,6 +126,24 @@ class EvaluationReportTest {
     }
 
     @Test
+    void heldOutPredictionsMustBeTheReportsSamplesWithTheirTruth() {
+        List<PredictionRecord> twice = new ArrayList<>(predictions());
+        twice.set(9, twice.get(0));
+        assertThatThrownBy(() -> EvaluationReport.builder(MEGC3, predictions()).addHeldOutPredictions(3, twice).build())
+                .hasMessage("held-out predictions after epoch 3 [9]: sample (smic, s1, s1_0) appears twice");
+        List<PredictionRecord> foreign = new ArrayList<>(predictions());
+        foreign.set(2, new PredictionRecord(0, "samm", "s9", "s9_0", 2, 0));
+        assertThatThrownBy(() -> EvaluationReport.builder(MEGC3, predictions()).addHeldOutPredictions(3, foreign).build())
+                .hasMessage("held-out predictions after epoch 3 [2]: sample (samm, s9, s9_0) is not among the report's"
+                        + " predictions");
+        List<PredictionRecord> relabelled = new ArrayList<>(predictions());
+        PredictionRecord p = relabelled.get(1);
+        relabelled.set(1, new PredictionRecord(p.fold(), p.dataset(), p.subject(), p.sample(), 2, p.predicted()));
+        assertThatThrownBy(() -> EvaluationReport.builder(MEGC3, predictions()).addHeldOutPredictions(3, relabelled)
+                .build()).hasMessage("held-out predictions after epoch 3 [1]: truth 2 differs from predictions[1]'s 1");
+    }
+
+    @Test
     void heldOutCurvePoolsEveryFoldAfterEachEpoch() {
         List<HeldOutPoint> curve = report().heldOutCurve();
         assertThat(curve).extracting(HeldOutPoint::epoch).containsExactly(1, 2);
@@ -162,6 +180,8 @@ class EvaluationReportTest {
         assertThat(root.get("datasets").get(0).has("uf1")).isTrue();
         assertThat(root.get("datasets").get(1).get("error").asText()).contains("'surprise'");
         assertThat(root.get("datasets").get(1).has("uf1")).isFalse();
+        // casme2 (truth 0 0 1, predicted 0 1 1): no surprise, so no UF1/UAR, but an accuracy of 2/3.
+        assertThat(root.get("datasets").get(1).get("accuracy").asDouble()).isEqualTo(2.0 / 3);
         assertThat(root.get("folds").get(0).get("accuracy").asDouble()).isEqualTo(0.75);
         JsonNode point = root.get("folds").get(1).get("curve").get(1);
         assertThat(point.toString()).isEqualTo(
@@ -203,7 +223,7 @@ class EvaluationReportTest {
         assertThat(t).contains("truth \\ predicted  negative  positive  surprise");
         assertThat(t).containsPattern("(?m)^negative\\s+3\\s+2\\s+0$");
         assertThat(t).containsPattern("smic\\s+n\\s+7\\s+Acc 0.7143");
-        assertThat(t).contains("undefined: class 'surprise' has no samples");
+        assertThat(t).containsPattern("casme2\\s+n\\s+3\\s+Acc 0.6667   \\(UF1/UAR undefined: class 'surprise' has no samples");
         assertThat(t).containsPattern("fold\\s+0\\s+s1\\s+n\\s+4\\s+Acc 0.7500");
         assertThat(t).contains("seed 42", "library 0.1.0-test", "wall time 12.5 s");
         assertThat(t).startsWith("LOSO report: 10 predictions, 3 folds, 3 classes");
