@@ -102,8 +102,8 @@ void load_tensors(SafetensorsFile& file, const NamedTensors& destinations, bool 
       }
     }
   }
-  // ... then the copies. Reading is all that can still fail here (I/O), and it fails before the copy of the
-  // tensor concerned; the reads happen first so that such a failure leaves the destinations as they were.
+  // ... then the copies. What can still fail here — a read (I/O) or a tensor holding NaN or infinities — fails
+  // while reading, and every read happens before the first copy, so a failure leaves the destinations as they were.
   std::vector<at::Tensor> sources;
   sources.reserve(destinations.size());
   for (const auto& [name, destination] : destinations) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <tuple>
 #include <atomic>
 #include <bit>
 #include <cerrno>
@@ -83,6 +84,20 @@ uint64_t element_count(const std::vector<int64_t>& shape, const std::string& pat
   return n;
 }
 
+// A list of JSON integers as the format's unsigned fields: written without fraction or exponent (`2.0` and
+// `1e3` are refused, as the safetensors crate refuses them for its usize fields).
+std::vector<int64_t> integer_list(const Json& value, const std::string& key, const std::string& name,
+                                  const std::string& path) {
+  const auto& items = value.at(key).as_array(key);
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].is_integer()) {
+      fail(CheckpointErrorKind::BadHeader, path,
+           "tensor '" + name + "': " + key + "[" + std::to_string(i) + "] must be an integer (no fraction or exponent)");
+    }
+  }
+  return util::int_list(value, key);
+}
+
 TensorEntry parse_entry(const std::string& name, const Json& value, const std::string& path) {
   try {
     util::reject_unknown_keys(value, {"dtype", "shape", "data_offsets"}, "tensor '" + name + "'");
@@ -92,8 +107,8 @@ TensorEntry parse_entry(const std::string& name, const Json& value, const std::s
     const std::optional<at::ScalarType> scalar_type = find_dtype(dtype);
     if (!scalar_type) fail(CheckpointErrorKind::BadHeader, path, "tensor '" + name + "' has unknown dtype '" + dtype + "'");
     entry.dtype = *scalar_type;
-    entry.shape = util::int_list(value, "shape");
-    const std::vector<int64_t> offsets = util::int_list(value, "data_offsets");
+    entry.shape = integer_list(value, "shape", name, path);
+    const std::vector<int64_t> offsets = integer_list(value, "data_offsets", name, path);
     if (offsets.size() != 2 || offsets[0] < 0 || offsets[1] < offsets[0]) {
       fail(CheckpointErrorKind::BadOffsets, path, "tensor '" + name + "' has data_offsets that are not [begin, end] with 0 <= begin <= end");
     }
@@ -241,18 +256,21 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     }
     file.entries_.push_back(std::move(entry));
   }
-  // The tensors tile the data section exactly, as the safetensors crate requires: no two share bytes (empty
-  // tensors occupy none), no gap lies between them, and nothing follows the last.
+  // The tensors tile the data section exactly, as the safetensors crate requires: in (begin, end) order each
+  // starts where the previous one ended — so no two share bytes, no gap lies between them, an empty tensor sits
+  // at a boundary — and nothing follows the last.
   std::vector<const TensorEntry*> by_offset;
-  for (const auto& e : file.entries_) {
-    if (e.end > e.begin) by_offset.push_back(&e);
-  }
-  std::sort(by_offset.begin(), by_offset.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
+  for (const auto& e : file.entries_) by_offset.push_back(&e);
+  std::sort(by_offset.begin(), by_offset.end(),
+            [](auto* a, auto* b) { return std::tie(a->begin, a->end) < std::tie(b->begin, b->end); });
   uint64_t covered = 0;
   for (size_t i = 0; i < by_offset.size(); ++i) {
-    if (by_offset[i]->begin < covered) {
+    if (by_offset[i]->begin < covered) {  // i > 0: covered is 0 before the first
       fail(CheckpointErrorKind::BadOffsets, path,
-           "tensors '" + by_offset[i - 1]->name + "' and '" + by_offset[i]->name + "' overlap");
+           by_offset[i]->end == by_offset[i]->begin
+               ? "empty tensor '" + by_offset[i]->name + "' is placed at data byte " +
+                     std::to_string(by_offset[i]->begin) + ", inside '" + by_offset[i - 1]->name + "'"
+               : "tensors '" + by_offset[i - 1]->name + "' and '" + by_offset[i]->name + "' overlap");
     }
     if (by_offset[i]->begin > covered) {
       fail(CheckpointErrorKind::BadOffsets, path,

@@ -11,9 +11,10 @@ namespace merba::model {
 
 // What the loss compares the logits with, per sample.
 //  coarse: (B, K_coarse), a distribution over the coarse groups;
-//  fine:   (B, K_fine), the target mass of each fine class. With a coarse head, the mass inside a group is the
-//          target distribution over that group's classes scaled by the group's share (for a hard label: 1 on
-//          the label); without one (dgcm = flat), a distribution over all fine classes.
+//  fine:   (B, K_fine), the target mass of each fine class. With a coarse head, the sibling cross-entropy
+//          compares the fine logits with it within each group: a hard label puts 1 on its class; label smoothing
+//          spreads ε over the true group's classes only (other groups get 0, whatever their coarse share); mixup
+//          blends two such targets. Without a coarse head (dgcm = flat), a distribution over all fine classes.
 //  weight: (B) per-sample weights (class weights), or undefined for 1.
 struct DgcmTargets {
   at::Tensor coarse;

@@ -66,6 +66,7 @@ TrainSession::~TrainSession() = default;
 StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_targets,
                               const at::Tensor& zero_levels) {
   require_raw_weights("step");
+  net_->check_input(inputs);  // before the augmentation, so that a bad batch is named as such
   const auto& config = net_->config();
   model::check_fine_targets(fine_targets, inputs.size(0), config);
   StepResult r;
@@ -212,6 +213,14 @@ checkpoint::NamedTensors TrainSession::state_template() const {
 
 void TrainSession::restore_state(const checkpoint::NamedTensors& state) {
   require_raw_weights("restore_state");
+  // The counters first, so that a forged or damaged state changes nothing.
+  const int64_t saved_step = checkpoint::tensor_named(state, "session.step").item<int64_t>();
+  TORCH_CHECK_VALUE(saved_step >= 0, "training state: session.step = ", saved_step, " must be >= 0");
+  if (ema_) {
+    const int64_t updates = checkpoint::tensor_named(state, "ema.updates").item<int64_t>();
+    TORCH_CHECK_VALUE(updates == saved_step, "training state: ema.updates = ", updates, " differs from session.step = ",
+                      saved_step, " (both count the optimiser steps)");
+  }
   {
     at::NoGradGuard no_grad;
     for (const auto& p : net_->named_parameters()) p.value().copy_(checkpoint::tensor_named(state, kModelPrefix + p.key()));
@@ -231,7 +240,7 @@ void TrainSession::restore_state(const checkpoint::NamedTensors& state) {
     s->exp_avg_sq(checkpoint::tensor_named(state, "adamw.exp_avg_sq." + p.key()).to(p.value().device()).clone());
     moments[key] = std::move(s);
   }
-  step_ = checkpoint::tensor_named(state, "session.step").item<int64_t>();
+  step_ = saved_step;
   generator_.set_state(checkpoint::tensor_named(state, "session.generator"));
   if (ema_) ema_->restore(state);
 }

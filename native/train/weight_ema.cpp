@@ -28,6 +28,7 @@ double WeightEma::decay_at(int64_t k) const {
 
 void WeightEma::update() {
   at::NoGradGuard no_grad;
+  follow_devices();
   const double d = decay_at(++updates_);
   for (size_t i = 0; i < live_.size(); ++i) {
     if (at::isFloatingType(live_[i].scalar_type())) average_[i].lerp_(live_[i].detach(), 1.0 - d);
@@ -37,6 +38,7 @@ void WeightEma::update() {
 
 void WeightEma::swap() {
   at::NoGradGuard no_grad;
+  follow_devices();
   for (size_t i = 0; i < live_.size(); ++i) {
     const at::Tensor raw = live_[i].detach().clone();
     live_[i].detach().copy_(average_[i]);
@@ -63,7 +65,17 @@ checkpoint::NamedTensors WeightEma::state_template() const {
 void WeightEma::restore(const checkpoint::NamedTensors& state) {
   at::NoGradGuard no_grad;
   for (size_t i = 0; i < names_.size(); ++i) average_[i].copy_(checkpoint::tensor_named(state, "ema." + names_[i]));
-  updates_ = checkpoint::tensor_named(state, "ema.updates").item<int64_t>();
+  const int64_t updates = checkpoint::tensor_named(state, "ema.updates").item<int64_t>();
+  // d_k's warm-up divides by 10 + k and must stay in [0, 1): a negative count would extrapolate the weights.
+  TORCH_CHECK_VALUE(updates >= 0, "training state: ema.updates = ", updates, " must be >= 0");
+  updates_ = updates;
+}
+
+void WeightEma::follow_devices() {
+  // The network may have been moved since the average was made (MerbaModel.toDevice): the average follows.
+  for (size_t i = 0; i < live_.size(); ++i) {
+    if (average_[i].device() != live_[i].device()) average_[i] = average_[i].to(live_[i].device());
+  }
 }
 
 }  // namespace merba::train

@@ -1,5 +1,6 @@
-// An exponential moving average of a network's weights (Polyak averaging, as timm's ModelEma), kept beside
-// the network during training and swapped in for evaluation and saving.
+// An exponential moving average of a network's weights (Polyak averaging; the decay's warm-up as in
+// TensorFlow's ExponentialMovingAverage with num_updates), kept beside the network during training and swapped
+// in for evaluation and saving.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -24,7 +25,7 @@ class WeightEma {
   // Exchanges the averaged tensors with the network's: call twice to get the raw weights back.
   void swap();
 
-  int64_t updates() const { return updates_; }
+  int64_t updates() const { return updates_; }  // optimiser steps averaged so far
   double decay_at(int64_t k) const;
 
   // The averages as "ema.<name>" tensors (name as in the network), plus "ema.updates"; restore() takes the same.
@@ -33,6 +34,8 @@ class WeightEma {
   void restore(const checkpoint::NamedTensors& state);
 
  private:
+  void follow_devices();
+
   double decay_;
   int64_t updates_ = 0;
   std::vector<std::string> names_;

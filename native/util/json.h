@@ -1,8 +1,10 @@
 // A small, strict JSON reader/writer (RFC 8259) for the documents the core reads: the JNI crossing documents
-// (model spec, training options) and the safetensors header, which may come from anywhere. It accepts exactly
-// what a strict parser such as the safetensors crate's serde_json accepts — valid UTF-8, \u escapes of four hex
-// digits with surrogates paired, no control characters in strings, numbers in JSON's grammar — keeps integers
-// exact in 64 bits, and fails with the offset of the first error.
+// (model spec, training options) and the safetensors header, which may come from anywhere. It holds documents
+// to what a strict parser such as the safetensors crate's serde_json holds them — valid UTF-8, \u escapes of
+// four hex digits with surrogates paired, no control characters in strings, numbers in JSON's grammar — keeps
+// integers exact in 64 bits, and fails with the offset of the first error. Where it is stricter: numbers that
+// underflow a double (1e-400) are refused rather than read as 0, and nesting stops at 256 levels. as_int()
+// takes an integral double (2.0) as an integer; callers that need integer tokens check is_integer().
 #pragma once
 
 #include <cstdint>

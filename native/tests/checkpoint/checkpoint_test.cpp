@@ -271,6 +271,27 @@ TEST(every_damaged_or_mismatched_file_is_refused_before_anything_is_loaded) {
          return variant("escape", std::string(reinterpret_cast<const char*>(&n), 8) + forged + bytes.substr(8 + old));
        },
        CheckpointErrorKind::BadHeader, "four hex digits"},
+      {"a shape written with a fraction",
+       [&] {
+         // The header as text with head.coarse.weight's shape [3, 16] written [3.0, 16] (valid JSON, not a usize).
+         util::Json::Object h = header.as_object("header");
+         h[weight] = entry_with(h[weight], "shape", "SHAPE");
+         std::string text = util::Json(h).dump();
+         text.replace(text.find("\"SHAPE\""), 7, "[3.0,16]");
+         const uint64_t n = text.size();
+         uint64_t old = 0;
+         std::memcpy(&old, bytes.data(), 8);
+         return variant("fraction", std::string(reinterpret_cast<const char*>(&n), 8) + text + bytes.substr(8 + old));
+       },
+       CheckpointErrorKind::BadHeader, "shape[0] must be an integer (no fraction or exponent)"},
+      {"an empty tensor inside another's bytes",
+       [&] {
+         return edited("empty-inside", [&](auto& h) {
+           h["z.empty"] = util::Json(util::Json::Object{
+               {"dtype", "F32"}, {"shape", util::Json::Array{0}}, {"data_offsets", util::Json::Array{4, 4}}});
+         });
+       },
+       CheckpointErrorKind::BadOffsets, "empty tensor 'z.empty' is placed at data byte 4, inside"},
       {"unknown dtype", [&] { return edited("unknown-dtype", [&](auto& h) { h[weight] = entry_with(h[weight], "dtype", "F12"); }); },
        CheckpointErrorKind::BadHeader, "unknown dtype 'F12'"},
       {"offsets of another size",

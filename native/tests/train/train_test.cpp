@@ -278,6 +278,30 @@ TEST(mixup_mixes_inputs_and_targets_with_lambda) {
   EXPECT_TRUE(!m.weight.defined());
 }
 
+TEST(mixup_lambda_follows_beta_even_where_gamma_draws_underflow) {
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(11);
+  // α = 1: Beta(1, 1) is uniform, mean 1/2 and variance 1/12 (4000 draws: standard errors 0.005 and 0.001).
+  double sum = 0, sum_sq = 0;
+  const int n = 4000;
+  for (int i = 0; i < n; ++i) {
+    const double l = train::draw_mixup(4, 1.0, generator).lambda;
+    sum += l;
+    sum_sq += l * l;
+  }
+  const double mean = sum / n, variance = sum_sq / n - mean * mean;
+  EXPECT_TRUE(std::abs(mean - 0.5) < 0.02);
+  EXPECT_TRUE(std::abs(variance - 1.0 / 12) < 0.006);
+  // α = 0.001: Beta puts mass ≈ α·ln(1/(2ε)) ≈ 0.4 % in [ε, 1 − ε] for ε = 0.01 (about 2 of 400 draws), and 0.5 is
+  // its least likely value. The Gamma draws underflow in about a quarter of the batches and used to give exactly 0.5 there.
+  int in_the_middle = 0;
+  for (int i = 0; i < 400; ++i) {
+    const double l = train::draw_mixup(4, 0.001, generator).lambda;
+    EXPECT_TRUE(l >= 0 && l <= 1);
+    if (l > 0.01 && l < 0.99) ++in_the_middle;
+  }
+  EXPECT_TRUE(in_the_middle <= 12);
+}
+
 TEST(mixed_targets_give_the_mixture_of_the_losses) {
   // casme2-5 with siblings, class weights and label smoothing: Σ w·loss(mixed) = λ·Σ w_a·loss(a) + (1 − λ)·Σ w_b·loss(b).
   model::ModelConfig c = model::composite_28();
@@ -371,6 +395,35 @@ TEST(training_steps_learn_a_separable_problem) {
   EXPECT_TRUE(last < 0.5 * first);
   EXPECT_EQ(correct, int64_t(8));
   EXPECT_EQ(session.steps_taken(), int64_t(30));
+}
+
+TEST(a_bad_batch_or_training_state_is_named_before_anything_changes) {
+  model::ModelConfig c = model::composite_28();
+  model::MerbaNet net(c);
+  model::initialize(*net, 1);
+  TrainingOptions o;  // flips and shifts on, as by default
+  o.total_steps = 4;
+  o.ema_decay = 0.9;
+  train::TrainSession session(net, o, 3);
+  // The batch is checked before the augmentation, so the message is about the batch.
+  EXPECT_THROWS_WITH(session.step(at::zeros({0, 3, 28, 28}), at::zeros({0}, at::kLong)), c10::ValueError,
+                     "holds no samples");
+  EXPECT_THROWS_WITH(session.step(at::zeros({2, 4, 28, 28}), at::zeros({2}, at::kLong), at::zeros({2, 4})),
+                     c10::ValueError, "must have 3 channels");
+  session.step(at::rand({2, 3, 28, 28}), at::tensor(std::vector<int64_t>{0, 2}));
+  // A state whose weight average counts other steps than the session is refused, the weights untouched.
+  checkpoint::NamedTensors state = session.state();
+  for (auto& [name, tensor] : state) {
+    if (name == "ema.updates") tensor = at::scalar_tensor(int64_t{-3}, at::kLong);
+    else tensor = tensor.clone();
+  }
+  const at::Tensor before = net->named_parameters()["stem.conv1.weight"].detach().clone();
+  for (auto& [name, tensor] : state) {
+    if (name == "model.stem.conv1.weight") tensor.add_(1.0);
+  }
+  EXPECT_THROWS_WITH(session.restore_state(state), c10::ValueError,
+                     "ema.updates = -3 differs from session.step = 1");
+  EXPECT_CLOSE(net->named_parameters()["stem.conv1.weight"].detach(), before, 0.0, "weights untouched");
 }
 
 TEST(training_throughput_composite_28_batch_32) {
