@@ -5,18 +5,16 @@
 
 #include <algorithm>
 
+#include "checkpoint/model_checkpoint.h"
+
 namespace merba::train {
 
 WeightEma::WeightEma(torch::nn::Module& net, double decay) : decay_(decay) {
   TORCH_CHECK_VALUE(decay > 0 && decay < 1, "EMA decay must be in (0, 1), got ", decay);
   at::NoGradGuard no_grad;
-  for (const auto& p : net.named_parameters()) {
-    names_.push_back(p.key());
-    live_.push_back(p.value());
-  }
-  for (const auto& b : net.named_buffers()) {
-    names_.push_back(b.key());
-    live_.push_back(b.value());
+  for (auto& [name, tensor] : checkpoint::module_tensors(net)) {  // parameters, then buffers
+    names_.push_back(std::move(name));
+    live_.push_back(std::move(tensor));
   }
   average_.reserve(live_.size());
   for (const at::Tensor& t : live_) average_.push_back(t.detach().clone());

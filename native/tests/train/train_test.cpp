@@ -138,6 +138,11 @@ TEST(every_invalid_training_case_in_the_native_keys_is_refused_naming_its_field)
   EXPECT_EQ(ran, 15);
   // The unknown key is refused by name as well.
   EXPECT_THROWS_WITH(TrainingOptions::from_json(R"({"learning_rat": 1e-3})"), std::invalid_argument, "learning_rat");
+  // Messages give the value as well as the field, and the index of a bad list entry.
+  EXPECT_THROWS_WITH(TrainingOptions::from_json(R"({"label_smoothing": 1.5})"), std::invalid_argument,
+                     "label_smoothing must be in [0, 1), got 1.5");
+  EXPECT_THROWS_WITH(TrainingOptions::from_json(R"({"class_weights": [1, 2, -0.5]})"), std::invalid_argument,
+                     "class_weights[2] must be finite and > 0, got -0.5");
 }
 
 TEST(parameter_groups_hold_exactly_the_no_decay_names) {
