@@ -80,7 +80,10 @@ final class TrainingOptions {
 
     /** Where the settings come from, for headers: "recipe composite-28" or "training config FILE". */
     String describe() {
-        return file != null ? "training config " + file : "recipe " + (recipe != null ? recipe : TrainingConfig.COMPOSITE_28);
+        if (file != null) {
+            return "training config " + file;
+        }
+        return "recipe " + (recipe != null ? recipe : TrainingConfig.COMPOSITE_28);
     }
 
     void applyThreads() {
