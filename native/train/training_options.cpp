@@ -56,23 +56,33 @@ void TrainingOptions::validate() const {
   // The bounds of docs/training-config.md, shared with the Java TrainingConfig through the cases in
   // test-data/training-config/invalid.
   if (!(learning_rate > 0 && learning_rate <= 1)) invalid("learning_rate must be in (0, 1]", learning_rate);
-  if (!(min_learning_rate >= 0 && min_learning_rate <= learning_rate)) invalid("min_learning_rate must be in [0, learning_rate]", min_learning_rate);
+  if (!(min_learning_rate >= 0 && min_learning_rate <= learning_rate)) {
+    invalid("min_learning_rate must be in [0, learning_rate]", min_learning_rate);
+  }
   if (!(weight_decay >= 0 && weight_decay <= 1)) invalid("weight_decay must be in [0, 1]", weight_decay);
-  if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) invalid("beta1 and beta2 must be in [0, 1)", std::to_string(beta1) + " and " + std::to_string(beta2));
+  if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
+    invalid("beta1 and beta2 must be in [0, 1)", std::to_string(beta1) + " and " + std::to_string(beta2));
+  }
   if (!(eps > 0 && std::isfinite(eps))) invalid("eps must be finite and > 0", eps);
   if (total_steps < 1) invalid("total_steps must be >= 1", total_steps);
   if (warmup_steps < 0 || warmup_steps > total_steps) invalid("warmup_steps must be in [0, total_steps]", warmup_steps);
   if (!std::isfinite(grad_clip)) invalid("grad_clip must be finite (<= 0 disables clipping)", grad_clip);
-  if (!(flip_probability >= 0 && flip_probability <= 1)) invalid("flip_probability must be in [0, 1]", flip_probability);
+  if (!(flip_probability >= 0 && flip_probability <= 1)) {
+    invalid("flip_probability must be in [0, 1]", flip_probability);
+  }
   if (max_translation < 0 || max_translation > 64) invalid("max_translation must be in 0..64", max_translation);
-  if (!(sibling_weight >= 0 && std::isfinite(sibling_weight))) invalid("sibling_weight must be finite and >= 0", sibling_weight);
+  if (!(sibling_weight >= 0 && std::isfinite(sibling_weight))) {
+    invalid("sibling_weight must be finite and >= 0", sibling_weight);
+  }
   for (size_t i = 0; i < class_weights.size(); ++i) {
     if (!(class_weights[i] > 0 && std::isfinite(class_weights[i]))) {
       invalid("class_weights[" + std::to_string(i) + "] must be finite and > 0", class_weights[i]);
     }
   }
   if (!(label_smoothing >= 0 && label_smoothing < 1)) invalid("label_smoothing must be in [0, 1)", label_smoothing);
-  if (!(mixup_alpha >= 0 && std::isfinite(mixup_alpha))) invalid("mixup_alpha must be finite and >= 0 (0 disables mixup)", mixup_alpha);
+  if (!(mixup_alpha >= 0 && std::isfinite(mixup_alpha))) {
+    invalid("mixup_alpha must be finite and >= 0 (0 disables mixup)", mixup_alpha);
+  }
   if (!(ema_decay >= 0 && ema_decay < 1)) invalid("ema_decay must be in [0, 1) (0 disables the average)", ema_decay);
 }
 
