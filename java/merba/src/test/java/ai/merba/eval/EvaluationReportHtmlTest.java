@@ -85,6 +85,15 @@ class EvaluationReportHtmlTest {
     }
 
     @Test
+    void theSubtitleNamesTheWeightsThatPredicted() {
+        assertThat(html).contains("; last-epoch weights of each fold, pooled");
+        String averaged = EvaluationReportHtml.render(EvaluationReportTest.builder()
+                .optTrainingConfigJson("{\"epochs\": 50, \"ema_decay\": 0.99}").build());
+        assertThat(averaged).contains("; the weight average (EMA 0.99) after the last epoch of each fold, pooled")
+                .doesNotContain("last-epoch weights");
+    }
+
+    @Test
     void selfContained() {
         assertThat(html).startsWith("<!DOCTYPE html>");
         assertThat(html).doesNotContain("<script", "http://", "https://", "<link", "@import", "src=");
