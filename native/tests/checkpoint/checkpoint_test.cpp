@@ -73,12 +73,16 @@ util::Json header_of(const std::string& bytes) {
 }
 
 // A copy of `bytes` whose header is `header` (data section unchanged).
-std::string with_header(const std::string& bytes, const util::Json& header) {
+// The file `bytes` with its header replaced by `text` (any text: forged JSON included), the length prefix fixed.
+std::string with_header_text(const std::string& bytes, const std::string& text) {
   uint64_t old = 0;
   std::memcpy(&old, bytes.data(), 8);
-  const std::string text = header.dump();
   const uint64_t n = text.size();
   return std::string(reinterpret_cast<const char*>(&n), 8) + text + bytes.substr(8 + old);
+}
+
+std::string with_header(const std::string& bytes, const util::Json& header) {
+  return with_header_text(bytes, header.dump());
 }
 
 bool same_tensors(torch::nn::Module& a, torch::nn::Module& b) {
@@ -264,11 +268,8 @@ TEST(every_damaged_or_mismatched_file_is_refused_before_anything_is_loaded) {
        [&] {
          const std::string text = header.dump();
          const size_t at = text.find("\"merba\"");  // __metadata__.format
-         const std::string forged = text.substr(0, at) + "\"mer\\u12zzba\"" + text.substr(at + 7);
-         const uint64_t n = forged.size();
-         uint64_t old = 0;
-         std::memcpy(&old, bytes.data(), 8);
-         return variant("escape", std::string(reinterpret_cast<const char*>(&n), 8) + forged + bytes.substr(8 + old));
+         return variant("escape",
+                        with_header_text(bytes, text.substr(0, at) + "\"mer\\u12zzba\"" + text.substr(at + 7)));
        },
        CheckpointErrorKind::BadHeader, "four hex digits"},
       {"a shape written with a fraction",
@@ -278,10 +279,7 @@ TEST(every_damaged_or_mismatched_file_is_refused_before_anything_is_loaded) {
          h[weight] = entry_with(h[weight], "shape", "SHAPE");
          std::string text = util::Json(h).dump();
          text.replace(text.find("\"SHAPE\""), 7, "[3.0,16]");
-         const uint64_t n = text.size();
-         uint64_t old = 0;
-         std::memcpy(&old, bytes.data(), 8);
-         return variant("fraction", std::string(reinterpret_cast<const char*>(&n), 8) + text + bytes.substr(8 + old));
+         return variant("fraction", with_header_text(bytes, text));
        },
        CheckpointErrorKind::BadHeader, "shape[0] must be an integer (no fraction or exponent)"},
       {"an empty tensor inside another's bytes",
