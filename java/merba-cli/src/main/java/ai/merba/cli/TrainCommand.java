@@ -1,5 +1,6 @@
 package ai.merba.cli;
 
+import ai.merba.checkpoint.Checkpoint;
 import ai.merba.data.FlowDataset;
 import ai.merba.eval.TrainingHistory;
 import ai.merba.model.LabelScheme;
@@ -59,12 +60,11 @@ final class TrainCommand implements Callable<Integer> {
         OutputPaths.checkWritable(report, "--report");
         Path[] inputs = {manifest, validation, model.config, training.file, model.labelsFile()};
         OutputPaths.checkNotInput(checkpoint, "--output", inputs);
-        OutputPaths.checkNotInput(ai.merba.checkpoint.Checkpoint.trainingStatePath(checkpoint), "--output's training state",
-                inputs);
+        Path trainingState = Checkpoint.trainingStatePath(checkpoint);
+        OutputPaths.checkNotInput(trainingState, "--output's training state", inputs);
         OutputPaths.checkNotInput(report, "--report", inputs);
         OutputPaths.checkApart(report, "--report", checkpoint, "--output");
-        OutputPaths.checkApart(report, "--report", ai.merba.checkpoint.Checkpoint.trainingStatePath(checkpoint),
-                "--output's training state");
+        OutputPaths.checkApart(report, "--report", trainingState, "--output's training state");
         TrainingConfig trainingConfig = training.trainingConfig();  // a bad recipe fails before any data is decoded
         training.applyThreads();
         ModelConfig config = model.modelConfig();
