@@ -13,6 +13,7 @@ namespace merba::jni {
 struct TrainHandle::Impl {
   std::unique_ptr<train::TrainSession> session;
   std::string options_json;
+  long long world_size = 1;
 };
 
 namespace {
@@ -21,6 +22,8 @@ constexpr const char* kStepKey = "step";
 // The number of data-parallel shards of a step follows LibTorch's thread count, and with it the drawing of
 // the shards' seeds and BatchNorm's split of the batch: a resumed run must use the same count.
 constexpr const char* kThreadsKey = "threads";
+// Likewise the number of processes a global batch is split across (absent in files of single-process runs).
+constexpr const char* kWorldSizeKey = "world_size";
 }  // namespace
 
 TrainHandle::TrainHandle(ModelHandle& model, const std::string& options_json, long long seed)
@@ -29,6 +32,18 @@ TrainHandle::TrainHandle(ModelHandle& model, const std::string& options_json, lo
     impl_->session = std::make_unique<train::TrainSession>(model.net(), train::TrainingOptions::from_json(options_json),
                                                            static_cast<uint64_t>(seed));
     impl_->options_json = options_json;
+    return 0;
+  });
+}
+
+TrainHandle::TrainHandle(ModelHandle& model, const std::string& options_json, long long seed,
+                         ProcessGroupHandle& group)
+    : impl_(std::make_unique<Impl>()) {
+  translate_errors([&] {
+    impl_->session = std::make_unique<train::TrainSession>(model.net(), train::TrainingOptions::from_json(options_json),
+                                                           static_cast<uint64_t>(seed), group.group());
+    impl_->options_json = options_json;
+    impl_->world_size = group.world_size();
     return 0;
   });
 }
@@ -57,6 +72,7 @@ void TrainHandle::save_state(const std::string& path, const checkpoint::Metadata
     metadata[kOptionsKey] = impl_->options_json;
     metadata[kStepKey] = std::to_string(impl_->session->steps_taken());
     metadata[kThreadsKey] = std::to_string(at::get_num_threads());
+    metadata[kWorldSizeKey] = std::to_string(impl_->world_size);
     checkpoint::write_checkpoint(path, checkpoint::kTrainingStateFormat, impl_->session->state(), metadata);
     return 0;
   });
@@ -81,6 +97,15 @@ checkpoint::Metadata TrainHandle::load_state(const std::string& path) {
           path + ": saved by a run with " + (threads == file.metadata().end() ? std::string("?") : threads->second) +
               " native threads, this one has " + std::to_string(at::get_num_threads()) +
               " (they decide how a batch is split across threads); resume with the same thread count");
+    }
+    const auto world = file.metadata().find(kWorldSizeKey);
+    const std::string saved_world = world == file.metadata().end() ? "1" : world->second;
+    if (saved_world != std::to_string(impl_->world_size)) {
+      throw checkpoint::CheckpointError(
+          checkpoint::CheckpointErrorKind::StateMismatch,
+          path + ": saved by a run of " + saved_world + " process(es), this one has " +
+              std::to_string(impl_->world_size) + " (they decide how a global batch is split); resume with the same "
+              "world size");
     }
     const checkpoint::NamedTensors state = impl_->session->state_template();
     checkpoint::load_tensors(file, state, /*allow_unexpected=*/false);

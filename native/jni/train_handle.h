@@ -8,6 +8,7 @@
 #include <string>
 
 #include "jni/model_handle.h"
+#include "jni/process_group_handle.h"
 #include "train/step_result.h"
 
 namespace merba::jni {
@@ -16,6 +17,9 @@ class TrainHandle {
  public:
   // options_json: the training options of native/train/training_options.h as JSON.
   TrainHandle(ModelHandle& model, const std::string& options_json, long long seed);
+  // Data-parallel over a process group (train/train_session.h); the group must outlive this handle's steps (it is
+  // shared, so closing the Java peer first is safe).
+  TrainHandle(ModelHandle& model, const std::string& options_json, long long seed, ProcessGroupHandle& group);
   ~TrainHandle();
   TrainHandle(const TrainHandle&) = delete;
   TrainHandle& operator=(const TrainHandle&) = delete;
@@ -31,7 +35,7 @@ class TrainHandle {
   // Writes NAME.train.safetensors: weights, optimiser moments, step, generator state (TrainSession::state), and
   // `metadata` plus "options" (this session's options), "step" and "threads".
   void save_state(const std::string& path, const checkpoint::Metadata& metadata);
-  // Restores a state (weights included) saved by a session with the same options and thread count
+  // Restores a state (weights included) saved by a session with the same options, thread count and world size
   // (StateMismatch otherwise), all checked before anything changes; returns its metadata.
   checkpoint::Metadata load_state(const std::string& path);
 

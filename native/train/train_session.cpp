@@ -12,6 +12,7 @@
 #include <limits>
 #include <vector>
 
+#include "distributed/process_group.h"
 #include "model/dgcm_loss.h"
 #include "model/training_context.h"
 
@@ -22,8 +23,12 @@
 
 namespace merba::train {
 
-TrainSession::TrainSession(model::MerbaNet net, TrainingOptions options, uint64_t seed)
-    : net_(std::move(net)), options_(std::move(options)), generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {
+TrainSession::TrainSession(model::MerbaNet net, TrainingOptions options, uint64_t seed,
+                           std::shared_ptr<distributed::ProcessGroup> group)
+    : net_(std::move(net)),
+      options_(std::move(options)),
+      generator_(at::make_generator<at::CPUGeneratorImpl>(seed)),
+      group_(std::move(group)) {
   options_.validate();
   const auto& config = net_->config();
   TORCH_CHECK_VALUE(options_.class_weights.empty() ||
@@ -47,8 +52,17 @@ TrainSession::TrainSession(model::MerbaNet net, TrainingOptions options, uint64_
                                                      torch::optim::AdamWOptions(options_.learning_rate));
   parameters_ = net_->parameters();
   TORCH_CHECK_VALUE(!parameters_.empty(), "TrainSession: the network has no parameters to train");
+  if (distributed()) {
+    // Every rank starts from rank 0's weights, whatever it was initialised with.
+    at::NoGradGuard no_grad;
+    std::vector<at::Tensor> tensors = parameters_;
+    for (const auto& b : net_->buffers()) tensors.push_back(b);
+    group_->broadcast(tensors, 0);
+  }
   if (options_.ema_decay > 0) ema_ = std::make_unique<WeightEma>(*net_, options_.ema_decay);
 }
+
+bool TrainSession::distributed() const { return group_ != nullptr && group_->world_size() > 1; }
 
 void TrainSession::require_raw_weights(const char* what) const {
   TORCH_CHECK(!average_in_net_, "TrainSession::", what,
@@ -98,7 +112,10 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   // normalises each shard by its own statistics, as data-parallel training without SyncBatchNorm does.
   const int64_t shards =
       x.is_cpu() && !at::in_parallel_region() ? std::clamp<int64_t>(B / 8, 1, at::get_num_threads()) : 1;
-  const double total_weight = soft.weight.defined() ? soft.weight.sum().item<double>() : static_cast<double>(B);
+  const double local_weight = soft.weight.defined() ? soft.weight.sum().item<double>() : static_cast<double>(B);
+  // The shards' losses are their shares of the batch mean. Across processes the mean needs every rank's weight:
+  // the losses are weighted sums there, and the summed gradients are divided by the global weight below.
+  const double total_weight = distributed() ? 1.0 : local_weight;
   // One seed per shard and step, drawn in order from the session's generator: reproducible.
   const at::Tensor shard_seeds =
       at::randint(0, std::numeric_limits<int64_t>::max(), {shards}, generator_, at::TensorOptions().dtype(at::kLong));
@@ -146,16 +163,40 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
       for (int64_t s = begin; s < end; ++s) run_shard(s);
     });
   }
+  for (int64_t s = 0; s < shards; ++s) {
+    r.loss += losses[s];
+    r.correct += correct[s];
+  }
+  if (distributed()) reduce_over_ranks(r, local_weight);
   r.grad_norm = torch::nn::utils::clip_grad_norm_(
       parameters_, options_.grad_clip > 0 ? options_.grad_clip : std::numeric_limits<double>::infinity());
   adamw_step(*optimizer_);
   if (ema_) ema_->update();
   ++step_;
-  for (int64_t s = 0; s < shards; ++s) {
-    r.loss += losses[s];
-    r.correct += correct[s];
-  }
   return r;
+}
+
+void TrainSession::reduce_over_ranks(StepResult& r, double local_weight) {
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> tensors;
+  for (auto& p : parameters_) {
+    // A parameter the loss did not reach on this rank (none does today) still takes part, so that every rank
+    // sends the same buckets.
+    if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+    tensors.push_back(p.grad());
+  }
+  const at::Tensor totals = at::tensor({local_weight, r.loss, static_cast<double>(r.correct),
+                                        static_cast<double>(r.samples)}, at::kDouble);
+  tensors.push_back(totals);  // a bucket of its own (another dtype): one call
+  group_->all_reduce_sum(tensors);
+  const auto t = totals.accessor<double, 1>();
+  const double global_weight = t[0];
+  for (auto& p : parameters_) p.grad().div_(global_weight);
+  r.loss = t[1] / global_weight;
+  r.correct = static_cast<int64_t>(t[2]);
+  r.samples = static_cast<int64_t>(t[3]);
+  // BatchNorm's running statistics as rank 0 updated them (its first shard's, as in one process).
+  group_->broadcast(net_->buffers(), 0);
 }
 
 namespace {

@@ -14,15 +14,26 @@ namespace torch::optim {
 class AdamW;
 }
 
+namespace merba::distributed {
+class ProcessGroup;
+}
+
 namespace merba::train {
 
 // One training run of one network: AdamW with spec §5's parameter groups, the warm-up + cosine schedule,
 // gradient-norm clipping, seeded augmentation and mixup, label smoothing, class weights and, when
 // ema_decay > 0, an average of the weights. step() is the whole update for one batch, so Java crosses JNI
 // once per batch.
+//
+// Data-parallel across processes when given a process group of more than one rank: each rank steps on its
+// share of the global batch, the gradients are summed over the ranks (bucketed) before clipping and AdamW, the
+// step's loss and counts are the global batch's, and BatchNorm's running statistics follow rank 0 (as
+// DistributedDataParallel's broadcast_buffers). The weights start as rank 0's. Every rank seeds its generator
+// alike, so one mixup coefficient and one stream of augmentation draws serve the global batch, as in one process.
 class TrainSession {
  public:
-  TrainSession(model::MerbaNet net, TrainingOptions options, uint64_t seed);
+  TrainSession(model::MerbaNet net, TrainingOptions options, uint64_t seed,
+               std::shared_ptr<distributed::ProcessGroup> group = nullptr);
   ~TrainSession();
 
   // inputs (B, C, H, W) on the CPU, fine_targets (B) int64, zero_levels (B, C): each sample's zero-motion level
@@ -58,7 +69,11 @@ class TrainSession {
   std::unique_ptr<WeightEma> ema_;
   bool average_in_net_ = false;
   int64_t step_ = 0;
+  std::shared_ptr<distributed::ProcessGroup> group_;  // null or a world of one: a single process
 
+  bool distributed() const;
+  // Sums the gradients and the step's totals over the ranks and takes rank 0's buffers (see the class comment).
+  void reduce_over_ranks(StepResult& r, double local_weight);
   void require_raw_weights(const char* what) const;
 };
 

@@ -397,6 +397,10 @@ void read_optional(const Json& object, const std::string& key, bool& field) {
   if (object.contains(key)) field = object.at(key).as_bool(key);
 }
 
+void read_optional(const Json& object, const std::string& key, std::string& field) {
+  if (object.contains(key)) field = object.at(key).as_string(key);
+}
+
 void read_optional(const Json& object, const std::string& key, std::vector<int64_t>& field) {
   if (object.contains(key)) field = int_list(object, key);
 }

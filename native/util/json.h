@@ -71,6 +71,7 @@ void reject_unknown_keys(const Json& object, const std::set<std::string>& known,
 void read_optional(const Json& object, const std::string& key, int64_t& field);
 void read_optional(const Json& object, const std::string& key, double& field);
 void read_optional(const Json& object, const std::string& key, bool& field);
+void read_optional(const Json& object, const std::string& key, std::string& field);
 void read_optional(const Json& object, const std::string& key, std::vector<int64_t>& field);
 void read_optional(const Json& object, const std::string& key, std::vector<double>& field);
 

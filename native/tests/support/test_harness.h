@@ -70,6 +70,12 @@ void for_each_case(const char* file, int line, const std::vector<Case>& cases, C
     if (!(cond)) ::merba::test::fail(__FILE__, __LINE__, "expected: " #cond);                 \
   } while (0)
 
+// EXPECT_TRUE with a message that says what was seen (a std::string expression, built only on failure).
+#define EXPECT_TRUE_MSG(cond, message)                                                        \
+  do {                                                                                        \
+    if (!(cond)) ::merba::test::fail(__FILE__, __LINE__, std::string("expected: " #cond ": ") + (message)); \
+  } while (0)
+
 #define EXPECT_EQ(a, b)                                                                       \
   do {                                                                                        \
     const auto& merba_a = (a);                                                                \

@@ -63,6 +63,10 @@ public final class MerbaNative {
     @Name("read_training_state_metadata")
     public static native @ByVal StringStringMap readTrainingStateMetadata(@StdString String path);
 
+    /** Whether the native library was built with c10d's Gloo backend (multi-process training). */
+    @Name("c10d_available")
+    public static native @Cast("bool") boolean c10dAvailable();
+
     /** Bytes allocated through malloc in this process (native tensors and objects; not the Java heap). */
     @Name("native_heap_bytes")
     public static native @Cast("long long") long nativeHeapBytes();

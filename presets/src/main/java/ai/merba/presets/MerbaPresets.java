@@ -9,7 +9,7 @@ import org.bytedeco.javacpp.annotation.Properties;
  */
 @Properties(value = @Platform(
         compiler = "cpp20",
-        include = {"jni/merba_jni.h", "jni/model_handle.h", "jni/train_handle.h"},
+        include = {"jni/merba_jni.h", "jni/model_handle.h", "jni/process_group_handle.h", "jni/train_handle.h"},
         // merba_core is a static archive linked into the JNI library; LibTorch's shared libraries and OpenMP
         // runtime are loaded from the org.bytedeco:pytorch jar by the torch preset, which is loaded first.
         // JavaCPP passes these to the linker in reverse order: the archive must come before what it uses.

@@ -28,7 +28,16 @@ public class NativeTrainer extends Pointer {
         allocate(model, optionsJson, seed);
     }
 
+    /** Data-parallel over {@code group}: this process's share of each global batch, gradients summed over ranks. */
+    public NativeTrainer(NativeModel model, String optionsJson, long seed, NativeProcessGroup group) {
+        super((Pointer) null);
+        allocate(model, optionsJson, seed, group);
+    }
+
     private native void allocate(@ByRef NativeModel model, @StdString String optionsJson, @Cast("long long") long seed);
+
+    private native void allocate(@ByRef NativeModel model, @StdString String optionsJson, @Cast("long long") long seed,
+            @ByRef NativeProcessGroup group);
 
     /**
      * One optimiser step; {@code zeroLevels} (B, C) is each sample's zero-motion level per channel, an undefined

@@ -1,0 +1,58 @@
+// One rank of data_parallel_test's runs:
+//   data_parallel_worker RANK WORLD PORT OUT [DIE_AFTER]
+// trains the fixture's kSteps steps on its share of each global batch (one LibTorch thread) and writes the
+// step losses and the final weights to OUT as raw doubles. With DIE_AFTER it exits abruptly after that many steps,
+// as a crashed rank would. Any error: the message on stderr, exit status 2.
+#include <ATen/Parallel.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "distributed/process_group.h"
+#include "train/train_session.h"
+
+#include "distributed/data_parallel_fixture.h"
+
+using namespace merba;
+namespace dp = merba::test::data_parallel;
+
+int main(int argc, char** argv) {
+  if (argc < 5) {
+    std::fprintf(stderr, "usage: %s RANK WORLD PORT OUT [DIE_AFTER]\n", argv[0]);
+    return 64;
+  }
+  try {
+    at::set_num_threads(1);
+    distributed::Rendezvous r;
+    r.rank = std::stoll(argv[1]);
+    r.world_size = std::stoll(argv[2]);
+    r.master_port = std::stoll(argv[3]);
+    r.timeout_ms = 30000;
+    const int64_t die_after = argc > 5 ? std::stoll(argv[5]) : -1;
+    auto group = std::make_shared<distributed::ProcessGroup>(r);
+    train::TrainSession session(dp::network(), dp::options(), 3, group);
+    std::vector<double> out;
+    for (int64_t step = 0; step < dp::kSteps; ++step) {
+      if (step == die_after) std::_Exit(3);
+      const auto [x, y] = dp::shard(dp::global_batch(step), r.rank, r.world_size);
+      const train::StepResult result = session.step(x, y);
+      out.push_back(result.loss);
+      out.push_back(static_cast<double>(result.samples));
+    }
+    for (const auto& p : session.state()) {
+      if (p.first.rfind("model.", 0) != 0) continue;
+      const at::Tensor values = p.second.to(at::kDouble).contiguous();
+      out.insert(out.end(), values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
+    }
+    std::ofstream file(argv[4], std::ios::binary);
+    file.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size() * sizeof(double)));
+    return file ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
+}
