@@ -37,9 +37,12 @@ final class CvCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
 
+    @Mixin
+    DistributedOptions distributed;
+
     @Override
     public Integer call() throws Exception {
         return EvaluationCommands.run(folds + "-fold subject-grouped CV", manifest, heldOutCurve, model, training,
-                reports, (runner, data) -> runner.crossValidate(data, folds, splitSeed));
+                distributed, reports, (runner, data) -> runner.crossValidate(data, folds, splitSeed));
     }
 }

@@ -1,6 +1,7 @@
 package ai.merba.cli;
 
 import ai.merba.data.FlowDataset;
+import ai.merba.distributed.ProcessGroup;
 import ai.merba.eval.EvaluationReport;
 import ai.merba.eval.EvaluationRunner;
 import ai.merba.model.LabelScheme;
@@ -23,8 +24,8 @@ final class EvaluationCommands {
      * @param protocol the protocol to run on the configured runner and the data
      */
     static int run(String title, Path manifest, boolean heldOutCurve, ModelOptions model, TrainingOptions training,
-            ReportOptions reports, BiFunction<EvaluationRunner, FlowDataset, EvaluationReport> protocol)
-            throws Exception {
+            DistributedOptions distributed, ReportOptions reports,
+            BiFunction<EvaluationRunner, FlowDataset, EvaluationReport> protocol) throws Exception {
         reports.checkWritable(manifest, model.config, training.file, model.labelsFile());
         training.applyThreads();
         ModelConfig config = model.modelConfig();
@@ -34,7 +35,21 @@ final class EvaluationCommands {
         System.out.printf("%s on %s: %d samples, %d subjects, %s; model %s; %s; %d epochs%n", title, manifest,
                 data.size(), data.subjects().size(), labels.name(), model.describe(), training.describe(),
                 trainingConfig.epochs());
+        try (ProcessGroup group = distributed.join()) {
+            if (group != null) {
+                System.out.printf("rank %d of %d: folds %d, %d, ... of the run are trained here%n", group.rank(),
+                        group.worldSize(), group.rank() + 1, group.rank() + 1 + group.worldSize());
+            }
+            return evaluate(group, heldOutCurve, config, trainingConfig, training, manifest, data, reports, protocol);
+        }
+    }
+
+    private static int evaluate(ProcessGroup group, boolean heldOutCurve, ModelConfig config,
+            TrainingConfig trainingConfig, TrainingOptions training, Path manifest, FlowDataset data,
+            ReportOptions reports, BiFunction<EvaluationRunner, FlowDataset, EvaluationReport> protocol)
+            throws Exception {
         EvaluationRunner runner = new EvaluationRunner(config, trainingConfig, training.seed)
+                .withProcessGroup(group)
                 .withProgress(System.out)
                 .withHeldOutCurve(heldOutCurve)
                 .withDataDescription(manifest.toAbsolutePath().normalize().toString())
@@ -43,7 +58,9 @@ final class EvaluationCommands {
         EvaluationReport result = protocol.apply(runner, data);
         System.out.println();
         System.out.print(result.table());
-        reports.write(result, System.out);
+        if (group == null || group.rank() == 0) {
+            reports.write(result, System.out);
+        }
         return MerbaCli.EXIT_OK;
     }
 }

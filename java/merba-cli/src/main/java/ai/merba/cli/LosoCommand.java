@@ -30,9 +30,12 @@ final class LosoCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
 
+    @Mixin
+    DistributedOptions distributed;
+
     @Override
     public Integer call() throws Exception {
-        return EvaluationCommands.run("LOSO", manifest, heldOutCurve, model, training, reports,
+        return EvaluationCommands.run("LOSO", manifest, heldOutCurve, model, training, distributed, reports,
                 (runner, data) -> runner.loso(data));
     }
 }

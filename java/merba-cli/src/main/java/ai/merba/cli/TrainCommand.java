@@ -2,6 +2,7 @@ package ai.merba.cli;
 
 import ai.merba.checkpoint.Checkpoint;
 import ai.merba.data.FlowDataset;
+import ai.merba.distributed.ProcessGroup;
 import ai.merba.eval.TrainingHistory;
 import ai.merba.model.LabelScheme;
 import ai.merba.model.MerbaModel;
@@ -50,6 +51,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
 
+    @Mixin
+    DistributedOptions distributed;
+
     @Override
     public Integer call() throws Exception {
         if (checkpointEvery < 0) {
@@ -71,12 +75,15 @@ final class TrainCommand implements Callable<Integer> {
         LabelScheme labels = model.labelScheme();
         FlowDataset train = ModelOptions.dataset(manifest, config, labels);
         FlowDataset held = validation == null ? null : ModelOptions.dataset(validation, config, labels);
-        try (MerbaModel m = MerbaModel.create(config, labels, training.seed)) {
+        try (ProcessGroup group = distributed.join();
+                MerbaModel m = MerbaModel.create(config, labels, training.seed)) {
+            boolean writes = group == null || group.rank() == 0;  // rank 0 writes for the group
             TrainingHistory history = new TrainingHistory(held);
             String data = manifest.toAbsolutePath().normalize().toString();
             System.out.printf("Training on %s: %d samples; model %s; %s; %d epochs%n", manifest, train.size(),
                     model.describe(), training.describe(), trainingConfig.epochs());
             Trainer trainer = new Trainer(m, trainingConfig, training.seed)
+                    .optProcessGroup(group)
                     .optDataDescription(data)
                     .addListener(new ProgressBar())
                     .addListener(new ConsoleLog(System.out, logEvery))
@@ -89,10 +96,18 @@ final class TrainCommand implements Callable<Integer> {
                 trainer.fit(train, held);
             }
             System.out.printf("training accuracy (inference mode): %.3f%n", trainer.accuracy(train));
-            System.out.println("saved " + checkpoint);
-            if (report != null) {
-                Files.writeString(report, history.toJson(trainer, training.seed, data));
-                System.out.println("report: " + report);
+            if (!writes) {
+                System.out.printf("rank %d of %d: done; rank 0 writes the checkpoint and report%n", group.rank(),
+                        group.worldSize());
+            } else {
+                System.out.println("saved " + checkpoint);
+                if (report != null) {
+                    Files.writeString(report, history.toJson(trainer, training.seed, data));
+                    System.out.println("report: " + report);
+                }
+            }
+            if (group != null) {
+                group.barrier();  // rank 0 serves the store: it leaves last
             }
         }
         return MerbaCli.EXIT_OK;

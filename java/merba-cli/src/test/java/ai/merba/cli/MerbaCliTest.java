@@ -47,6 +47,32 @@ class MerbaCliTest {
     }
 
     @Test
+    void twoRanksTrainTogetherAndOnlyRankZeroWrites(@TempDir Path dir) throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        java.util.function.IntFunction<String[]> args = rank -> new String[] {"train", "--manifest",
+                SYNTHETIC.toString(), "--epochs", "1", "--warmup-epochs", "0", "--threads", "1", "--world-size", "2",
+                "--rank", Integer.toString(rank), "--master-port", Integer.toString(port), "--rendezvous-timeout", "60",
+                "--output", dir.resolve(rank + ".safetensors").toString(), "--report", dir.resolve(rank + ".json").toString()};
+        // Both ranks in this JVM (c10d does not mind); rank 1's console output joins rank 0's captured one.
+        java.util.concurrent.CompletableFuture<Integer> rank1 =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> MerbaCli.execute(args.apply(1)));
+        CliRun r = run(args.apply(0));
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(0, rank1.get(120, java.util.concurrent.TimeUnit.SECONDS));
+        assertThat(r.out()).contains("joining rank 0 of 2").contains("rank 1 of 2: done; rank 0 writes");
+        assertThat(dir.resolve("0.safetensors")).exists();
+        assertThat(dir.resolve("0.json")).exists();
+        assertThat(dir.resolve("1.safetensors")).doesNotExist();
+        assertThat(dir.resolve("1.json")).doesNotExist();
+        CliRun bad = run("train", "--manifest", SYNTHETIC.toString(), "--world-size", "2", "--rank", "2");
+        assertEquals(MerbaCli.EXIT_INVALID_INPUT, bad.exitCode());
+        assertThat(bad.err()).contains("rank must be in [0, world size) = [0, 2), got 2");
+    }
+
+    @Test
     void infoPrintsTheSummary() {
         CliRun r = run("info", "--labels", "casme2-5", "--parameters");
         assertEquals(0, r.exitCode(), r.err());

@@ -5,6 +5,7 @@ import static ai.merba.internal.Preconditions.checkArgument;
 import ai.merba.Version;
 import ai.merba.data.FlowDataset;
 import ai.merba.data.Sample;
+import ai.merba.distributed.ProcessGroup;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.ModelConfig;
 import ai.merba.model.Prediction;
@@ -45,6 +46,7 @@ public final class EvaluationRunner {
     private PrintStream progress;
     private boolean heldOutCurve;
     private String dataDescription;
+    private ProcessGroup group;
 
     public EvaluationRunner(ModelConfig modelConfig, TrainingConfig trainingConfig, long seed) {
         this.modelConfig = Objects.requireNonNull(modelConfig, "modelConfig");
@@ -76,6 +78,17 @@ public final class EvaluationRunner {
         return this;
     }
 
+    /**
+     * Splits the folds across the processes of {@code group} (fold {@code p} on rank {@code p mod worldSize}), every
+     * rank running this runner with the same configs, seed and data; the outcomes are gathered through the group's
+     * store, so every rank returns the report one process would have made (the wall time aside). Each fold trains
+     * in one process. {@code null}: all folds here (the default).
+     */
+    public EvaluationRunner withProcessGroup(ProcessGroup group) {
+        this.group = group;
+        return this;
+    }
+
     /** Leave-one-subject-out over {@code data}: one fold per subject. */
     public EvaluationReport loso(FlowDataset data) {
         Objects.requireNonNull(data, "data");
@@ -99,41 +112,32 @@ public final class EvaluationRunner {
                     data.labels().classes().get(c).name());
         }
         List<String> classNames = data.labels().classes().stream().map(c -> c.name()).toList();
-        List<PredictionRecord> records = new ArrayList<>();
-        List<List<EvaluationReport.EpochPoint>> curves = new ArrayList<>();
-        List<List<List<PredictionRecord>>> heldOut = new ArrayList<>();
+        List<FoldOutcome> outcomes = new ArrayList<>();
         long start = System.nanoTime();
-        for (FlowDataset.Fold fold : folds) {
-            long foldStart = System.nanoTime();
-            long foldSeed = seed * 1_000_003L + fold.index();
-            FoldRecorder recorder = new FoldRecorder(fold);
-            TrainingResult trained;
-            List<Prediction> predictions;
-            try (MerbaModel model = MerbaModel.create(modelConfig, data.labels(), foldSeed)) {
-                Trainer trainer = new Trainer(model, trainingConfig, foldSeed).addListener(recorder);
-                listeners.apply(fold).forEach(trainer::addListener);
-                trained = trainer.fit(fold.train(), heldOutCurve ? fold.test() : null);
-                predictions = Trainer.predict(model, fold.test(), trainingConfig.batchSize());
+        if (group == null) {
+            for (int p = 0; p < folds.size(); p++) {
+                outcomes.add(trainFold(data, folds, p, start));
             }
-            int correct = 0;
-            for (int i = 0; i < fold.test().size(); i++) {
-                PredictionRecord record = record(fold, i, predictions.get(i).fineIndex());
-                records.add(record);
-                correct += record.correct() ? 1 : 0;
-            }
-            curves.add(recorder.curve(trained));
-            heldOut.add(recorder.heldOut);
-            if (progress != null) {
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                double left = elapsed / (fold.index() + 1) * (folds.size() - fold.index() - 1);
-                double samplesPerSecond = trained.epochs().stream().mapToDouble(EpochResult::samplesPerSecond)
-                        .average().orElse(0);
-                progress.printf(Locale.ROOT, "fold %d/%d  subject %-8s  %d/%d correct  %.1f s, training %.0f samples/s"
-                                + "  (elapsed %s, about %s left)%n",
-                        fold.index() + 1, folds.size(), fold.heldOutSubject(), correct, fold.test().size(),
-                        (System.nanoTime() - foldStart) / 1e9, samplesPerSecond, minutes(elapsed), minutes(left));
+        } else {
+            try (FoldFanOut fanOut = new FoldFanOut(group, protocol)) {
+                try {
+                    for (int p = 0; p < folds.size(); p++) {
+                        if (fanOut.runsHere(p)) {
+                            fanOut.publish(p, trainFold(data, folds, p, start));
+                        }
+                    }
+                } catch (RuntimeException | Error e) {
+                    fanOut.publishFailure(e);
+                    throw e;
+                }
+                for (int p = 0; p < folds.size(); p++) {
+                    outcomes.add(fanOut.await(p));
+                }
+                fanOut.finish();
             }
         }
+        List<PredictionRecord> records = new ArrayList<>();
+        outcomes.forEach(o -> records.addAll(o.records()));
         EvaluationReport.Builder report = EvaluationReport.builder(classNames, records)
                 .optProtocol(protocol)
                 .optModelConfigJson(modelConfig.toJson())
@@ -142,13 +146,50 @@ public final class EvaluationRunner {
                 .optLibraryVersion(Version.get())
                 .optData(dataDescription);
         for (int f = 0; f < folds.size(); f++) {
-            report.optFoldCurve(folds.get(f).index(), curves.get(f));
-            List<List<PredictionRecord>> epochs = heldOut.get(f);
+            report.optFoldCurve(folds.get(f).index(), outcomes.get(f).curve());
+            List<List<PredictionRecord>> epochs = outcomes.get(f).heldOut();
             for (int e = 0; e < epochs.size(); e++) {
                 report.addHeldOutPredictions(e + 1, epochs.get(e));
             }
         }
         return report.optWallTimeSeconds((System.nanoTime() - start) / 1e9).build();
+    }
+
+    /** Trains a fresh model on the fold at {@code position} and predicts its held-out subjects. */
+    private FoldOutcome trainFold(FlowDataset data, List<FlowDataset.Fold> folds, int position, long start) {
+        FlowDataset.Fold fold = folds.get(position);
+        long foldStart = System.nanoTime();
+        long foldSeed = seed * 1_000_003L + fold.index();
+        FoldRecorder recorder = new FoldRecorder(fold);
+        TrainingResult trained;
+        List<Prediction> predictions;
+        try (MerbaModel model = MerbaModel.create(modelConfig, data.labels(), foldSeed)) {
+            Trainer trainer = new Trainer(model, trainingConfig, foldSeed).addListener(recorder);
+            listeners.apply(fold).forEach(trainer::addListener);
+            trained = trainer.fit(fold.train(), heldOutCurve ? fold.test() : null);
+            predictions = Trainer.predict(model, fold.test(), trainingConfig.batchSize());
+        }
+        List<PredictionRecord> records = new ArrayList<>();
+        int correct = 0;
+        for (int i = 0; i < fold.test().size(); i++) {
+            PredictionRecord record = record(fold, i, predictions.get(i).fineIndex());
+            records.add(record);
+            correct += record.correct() ? 1 : 0;
+        }
+        if (progress != null) {
+            // In a fan-out each rank runs every worldSize-th fold: the estimate counts this rank's folds.
+            int world = group == null ? 1 : group.worldSize(), rank = group == null ? 0 : group.rank();
+            int mine = (folds.size() - rank + world - 1) / world, doneHere = position / world + 1;
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            double left = elapsed / doneHere * (mine - doneHere);
+            double samplesPerSecond = trained.epochs().stream().mapToDouble(EpochResult::samplesPerSecond)
+                    .average().orElse(0);
+            progress.printf(Locale.ROOT, "fold %d/%d  subject %-8s  %d/%d correct  %.1f s, training %.0f samples/s"
+                            + "  (elapsed %s, about %s left)%n",
+                    fold.index() + 1, folds.size(), fold.heldOutSubject(), correct, fold.test().size(),
+                    (System.nanoTime() - foldStart) / 1e9, samplesPerSecond, minutes(elapsed), minutes(left));
+        }
+        return new FoldOutcome(records, recorder.curve(trained), recorder.heldOut);
     }
 
     private static PredictionRecord record(FlowDataset.Fold fold, int i, int predicted) {

@@ -6,6 +6,7 @@ import ai.merba.Version;
 import ai.merba.checkpoint.Checkpoint;
 import ai.merba.checkpoint.CheckpointException;
 import ai.merba.data.FlowDataset;
+import ai.merba.distributed.ProcessGroup;
 import ai.merba.internal.JsonFields;
 import ai.merba.internal.NativeCalls;
 import ai.merba.model.MerbaModel;
@@ -56,6 +57,7 @@ public final class Trainer {
     private final List<TrainingListener> listeners = new ArrayList<>();
     private volatile boolean stopRequested;
     private String dataDescription;
+    private ProcessGroup group;
     // While fit() runs: the native session and the progress, for checkpoints.
     private NativeTrainer session;
     private int epochsCompleted;
@@ -86,6 +88,28 @@ public final class Trainer {
     public Trainer optDataDescription(String description) {
         this.dataDescription = description;
         return this;
+    }
+
+    /**
+     * Trains data-parallel with the other processes of {@code group}, as PyTorch's DistributedDataParallel does:
+     * every rank runs this trainer with the same model config, training config, seed and data; each global batch
+     * (the config's batch size) is split into contiguous shares, one per rank; the gradients are summed over the
+     * ranks inside the native step before clipping and AdamW, so every rank holds the same weights after each step;
+     * losses and accuracies are the global batch's. A trailing batch smaller than the world size is left out of
+     * that epoch (the next shuffle puts other samples there). Only rank 0 writes checkpoints
+     * ({@link #saveCheckpoint} does nothing on the others). {@code null}: this process alone (the default).
+     */
+    public Trainer optProcessGroup(ProcessGroup group) {
+        this.group = group;
+        return this;
+    }
+
+    private int rank() {
+        return group == null ? 0 : group.rank();
+    }
+
+    private int worldSize() {
+        return group == null ? 1 : group.worldSize();
     }
 
     /** Asks the running {@link #fit} to stop after the current epoch (e.g. early stopping). */
@@ -128,6 +152,9 @@ public final class Trainer {
      */
     public void saveCheckpoint(Path path) throws CheckpointException {
         Objects.requireNonNull(path, "path");
+        if (rank() != 0) {
+            return;  // rank 0 writes for the group: the weights are the same on every rank
+        }
         if (inEpoch) {
             throw new IllegalStateException("checkpoints are saved between epochs (onEpochEnd, onValidation or "
                     + "onTrainingEnd), not during one: a run resumes from an epoch boundary");
@@ -190,14 +217,20 @@ public final class Trainer {
         FlowDataset validation = validationData == null ? null : validationData.withCentring(config.inputCentring());
         stopRequested = false;
         int batchSize = Math.min(config.batchSize(), train.size());
-        int batches = (train.size() + batchSize - 1) / batchSize;
+        int world = worldSize();
+        checkArgument(batchSize >= world, "a global batch of %s samples cannot be split across %s processes",
+                batchSize, world);
+        // A trailing batch with less than one sample per rank is left out of the epoch.
+        int batches = train.size() / batchSize + (train.size() % batchSize >= world ? 1 : 0);
         String options = config.toNativeJson(batches, config.classWeights(train.classCounts()));
         long start = System.nanoTime();
         List<EpochResult> epochs = new ArrayList<>();
         trainSamples = train.size();
         epochsCompleted = 0;
         lastEpoch = null;
-        try (NativeTrainer active = NativeCalls.call(() -> new NativeTrainer(model.nativeHandle(), options, seed))) {
+        try (NativeTrainer active = NativeCalls.call(() -> group == null
+                ? new NativeTrainer(model.nativeHandle(), options, seed)
+                : new NativeTrainer(model.nativeHandle(), options, seed, group.nativeHandle()))) {
             SplittableRandom shuffle = new SplittableRandom(seed);
             if (resumeFrom != null) {
                 epochsCompleted = TrainingStateFile.restore(active, resumeFrom, model, seed, config.epochs());
@@ -252,8 +285,13 @@ public final class Trainer {
         long correct = 0;
         double lastLr = 0;
         long epochStart = System.nanoTime();
+        int rank = rank(), world = worldSize();
+        long samples = 0;
         for (int b = 0; b < batches; b++) {
-            int from = b * batchSize, to = Math.min(train.size(), from + batchSize), n = to - from;
+            int first = b * batchSize, global = Math.min(train.size(), first + batchSize) - first;
+            // This rank's contiguous share of the global batch (all of it in a single process).
+            int from = first + (int) ((long) global * rank / world);
+            int to = first + (int) ((long) global * (rank + 1) / world), n = to - from;
             float[] data = new float[n * perSample];
             float[] levels = new float[zeroLevels ? n * channels : 0];
             long[] targets = new long[n];
@@ -276,8 +314,9 @@ public final class Trainer {
                 }
                 try (NativeStepResult r = NativeCalls.call(() -> session.step(x, y, z))) {
                     stepNanos[b] = System.nanoTime() - t0;
-                    batch = new BatchResult(epoch, b + 1, batches, r.loss(), (int) r.correct(), n, r.learningRate(),
-                            r.gradNorm(), stepNanos[b]);
+                    // The global batch's loss and counts (the same as this process's in a single process).
+                    batch = new BatchResult(epoch, b + 1, batches, r.loss(), (int) r.correct(), (int) r.samples(),
+                            r.learningRate(), r.gradNorm(), stepNanos[b]);
                 }
             }
             if (!Double.isFinite(batch.loss()) || !Double.isFinite(batch.gradNorm())) {
@@ -287,16 +326,17 @@ public final class Trainer {
                                 + "learning rate, or check the inputs.", epoch, b + 1, batch.loss(), batch.gradNorm(),
                         batch.learningRate()), epoch, b + 1);
             }
-            lossSum += batch.loss() * n;
+            lossSum += batch.loss() * batch.samples();
             correct += batch.correct();
+            samples += batch.samples();
             lastLr = batch.learningRate();
             listeners.forEach(l -> l.onBatchEnd(this, batch));
         }
         double seconds = (System.nanoTime() - epochStart) / 1e9;
         long[] sorted = stepNanos.clone();
         Arrays.sort(sorted);
-        return new EpochResult(epoch, config.epochs(), lossSum / train.size(), (double) correct / train.size(), lastLr,
-                train.size() / seconds, percentile(sorted, 0.5) / 1e6, percentile(sorted, 0.9) / 1e6, train.size());
+        return new EpochResult(epoch, config.epochs(), lossSum / samples, (double) correct / samples, lastLr,
+                samples / seconds, percentile(sorted, 0.5) / 1e6, percentile(sorted, 0.9) / 1e6, (int) samples);
     }
 
     /** Predicts the held-out set with the weights the run would save (the average, when kept). */
