@@ -36,7 +36,7 @@ public final class DistributedWorker {
             .optEmaDecay(0.9).optFlipProbability(0).optMaxTranslation(0)
             .optClassWeighting(TrainingConfig.ClassWeighting.BALANCED).build();
     static final ai.merba.model.ModelConfig MODEL = Fixtures.SMALL.toBuilder().optDropPath(0).build();
-    static final Duration TIMEOUT = Duration.ofSeconds(8);
+    static final Duration TIMEOUT = Duration.ofSeconds(15);
 
     private DistributedWorker() {}
 
