@@ -6,6 +6,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "distributed/buckets.h"
@@ -58,8 +59,12 @@ ProcessGroup::ProcessGroup(const Rendezvous& rendezvous) : rendezvous_(rendezvou
       impl_->store = c10::make_intrusive<c10d::TCPStore>(rendezvous_.master_addr, options);
     }
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-    // Loopback for a single machine, the master's address otherwise: the interface that reaches the others.
-    options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    // As PyTorch does: the interface GLOO_SOCKET_IFNAME names (machines with several networks), else the address
+    // this host's name resolves to, else loopback.
+    const char* interface = std::getenv("GLOO_SOCKET_IFNAME");
+    options->devices.push_back(interface != nullptr && *interface != '\0'
+                                   ? c10d::ProcessGroupGloo::createDeviceForInterface(interface)
+                                   : c10d::ProcessGroupGloo::createDefaultDevice());
     options->threads = 1;
     impl_->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, static_cast<int>(rendezvous_.rank),
                                                               static_cast<int>(rendezvous_.world_size), options);
