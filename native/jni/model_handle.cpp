@@ -1,5 +1,7 @@
 #include "jni/model_handle.h"
 
+#include "train/augmentation.h"
+
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
@@ -8,6 +10,7 @@
 #include "model/dgcm_loss.h"
 #include "model/merba_net.h"
 #include "model/model_summary.h"
+#include "train/augmentation.h"
 
 namespace merba::jni {
 
@@ -48,7 +51,7 @@ std::vector<at::Tensor> ModelHandle::forward(const at::Tensor& input) {
   });
 }
 
-std::vector<at::Tensor> ModelHandle::predict(const at::Tensor& input, bool allow_non_finite) {
+std::vector<at::Tensor> ModelHandle::predict(const at::Tensor& input, bool allow_non_finite, bool mirror_average) {
   return guarded([&] {
     at::NoGradGuard no_grad;
     impl_->net->check_input(input);
@@ -74,7 +77,13 @@ std::vector<at::Tensor> ModelHandle::predict(const at::Tensor& input, bool allow
     // Inputs built on the CPU (Java arrays, decoded files) follow the network to its device.
     const auto params = impl_->net->parameters();
     const at::Tensor x = params.empty() ? input : input.to(params.front().device());
-    model::DgcmPrediction p = model::dgcm_predict(impl_->net->forward(x), impl_->net->config());
+    model::HeadOutput out = impl_->net->forward(x);
+    if (mirror_average) {
+      const model::HeadOutput mirrored = impl_->net->forward(train::mirror_centred(x));
+      if (out.coarse_logits.defined()) out.coarse_logits = (out.coarse_logits + mirrored.coarse_logits) * 0.5;
+      if (out.fine_logits.defined()) out.fine_logits = (out.fine_logits + mirrored.fine_logits) * 0.5;
+    }
+    model::DgcmPrediction p = model::dgcm_predict(out, impl_->net->config());
     return std::vector<at::Tensor>{p.coarse_probs, p.fine_probs, p.coarse_index, p.fine_index};
   });
 }

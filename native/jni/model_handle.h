@@ -34,8 +34,10 @@ class ModelHandle {
   std::vector<at::Tensor> forward(const at::Tensor& input);
   // Inference (eval-mode semantics whatever the mode, no autograd):
   // {coarse probs (B, Kc), fine probs (B, Kf), coarse index (B), fine index (B)}. Samples holding NaN or ±Inf are
-  // refused (std::invalid_argument naming the first) unless allow_non_finite.
-  std::vector<at::Tensor> predict(const at::Tensor& input, bool allow_non_finite);
+  // refused (std::invalid_argument naming the first) unless allow_non_finite. With mirror_average (test-time
+  // flipping; the input must be centred flows) the logits are the mean of the input's and its mirror image's
+  // (train/augmentation.h), so a sample and its mirror image get the same prediction.
+  std::vector<at::Tensor> predict(const at::Tensor& input, bool allow_non_finite, bool mirror_average);
   // The DGCM training loss for fine-class targets (B) int64.
   at::Tensor loss(const at::Tensor& input, const at::Tensor& fine_targets);
 

@@ -14,6 +14,12 @@ at::Tensor mirror_flow(const at::Tensor& sample, const at::Tensor& zero_level) {
   return flipped;
 }
 
+at::Tensor mirror_centred(const at::Tensor& batch) {
+  at::Tensor flipped = batch.flip({3}).clone();
+  flipped.select(1, 0).neg_();
+  return flipped;
+}
+
 at::Tensor translate(const at::Tensor& sample, int64_t dy, int64_t dx, const at::Tensor& zero_level) {
   const int64_t C = sample.size(0), H = sample.size(1), W = sample.size(2);
   at::Tensor out = zero_level.to(sample.scalar_type()).view({C, 1, 1}).expand({C, H, W}).clone();

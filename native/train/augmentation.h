@@ -23,6 +23,10 @@ at::Tensor augment(const at::Tensor& batch, const at::Tensor& zero_levels, const
 at::Tensor mirror_flow(const at::Tensor& sample, const at::Tensor& zero_level);
 at::Tensor translate(const at::Tensor& sample, int64_t dy, int64_t dx, const at::Tensor& zero_level);
 
+// The mirror image of a batch (B, C, H, W) of centred flows (zero motion at 0): columns reversed, u negated. What
+// mirror_flow does to each sample with zero levels 0; test-time flipping predicts from it too.
+at::Tensor mirror_centred(const at::Tensor& batch);
+
 // Checks that `zero_levels` is undefined or a (batch, channels) floating tensor; throws c10::ValueError.
 void check_zero_levels(const at::Tensor& zero_levels, int64_t batch, int64_t channels);
 

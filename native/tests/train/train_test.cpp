@@ -223,6 +223,17 @@ TEST(mirroring_an_encoded_flow_equals_encoding_the_mirrored_motion) {
   EXPECT_TRUE(!at::allclose(1 - mm(f)[0].flip({1}), mm(mirrored_motion(f))[0]));
 }
 
+TEST(mirroring_a_centred_batch_mirrors_each_signed_flow) {
+  // Test-time flipping's mirror: each sample of the batch as mirror_flow with zero levels 0, i.e. the mirrored motion.
+  const at::Tensor batch = at::stack({known_motion(7, 9), known_motion(7, 9).flip({1}) * 0.5});
+  const at::Tensor mirrored = train::mirror_centred(batch);
+  for (int64_t b = 0; b < 2; ++b) {
+    EXPECT_CLOSE(mirrored[b], train::mirror_flow(batch[b], at::zeros({3}, at::kDouble)), 0.0, "sample");
+  }
+  EXPECT_CLOSE(mirrored[0], mirrored_motion(known_motion(7, 9)), 1e-12, "the mirrored motion");
+  EXPECT_CLOSE(train::mirror_centred(mirrored), batch, 0.0, "an involution");
+}
+
 TEST(translating_an_encoded_flow_fills_with_its_zero_level) {
   const at::Tensor f = known_motion(7, 9);
   for (const Encoding& e : {signed_encoding(3), min_max_encoding(f)}) {

@@ -44,7 +44,8 @@ public class NativeModel extends Pointer {
     public native @ByVal TensorVector forward(@Const @ByRef Tensor input);
 
     /** {coarse probabilities, fine probabilities, coarse index, fine index}; inference semantics; non-finite samples refused unless allowed. */
-    public native @ByVal TensorVector predict(@Const @ByRef Tensor input, @Cast("bool") boolean allowNonFinite);
+    public native @ByVal TensorVector predict(@Const @ByRef Tensor input, @Cast("bool") boolean allowNonFinite,
+            @Cast("bool") boolean mirrorAverage);
 
     /** The DGCM training loss for fine-class targets (B) int64. */
     public native @ByVal Tensor loss(@Const @ByRef Tensor input, @Const @ByRef Tensor fineTargets);

@@ -50,6 +50,11 @@ final class TrainingOptions {
     @Option(names = "--ema-decay", description = "Decay of the weights' moving average; 0 = off (overrides the training config).")
     Double emaDecay;
 
+    @Option(names = "--test-time-flip", negatable = true,
+            description = "Predict from each sample and its mirror image, averaging the logits (needs zero_level centring;"
+                    + " overrides the training config).")
+    Boolean testTimeFlip;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of everything random (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -75,6 +80,7 @@ final class TrainingOptions {
         if (labelSmoothing != null) b.optLabelSmoothing(labelSmoothing);
         if (mixupAlpha != null) b.optMixupAlpha(mixupAlpha);
         if (emaDecay != null) b.optEmaDecay(emaDecay);
+        if (testTimeFlip != null) b.optTestTimeFlip(testTimeFlip);
         return b.build();
     }
 

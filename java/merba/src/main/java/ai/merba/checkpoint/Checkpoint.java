@@ -55,6 +55,7 @@ public final class Checkpoint {
         metadata.put(CheckpointMetadata.CONFIG, model.config().toJson());
         metadata.put(CheckpointMetadata.LABELS, model.labels().toJson());
         metadata.put(CheckpointMetadata.INPUT_CENTRING, model.inputCentring().token());
+        metadata.put(CheckpointMetadata.TEST_TIME_FLIP, Boolean.toString(model.testTimeFlip()));
         if (training != null) {
             if (!training.isObject()) {
                 throw new IllegalArgumentException("training provenance must be a JSON object, got " + training);
@@ -81,8 +82,15 @@ public final class Checkpoint {
         // Checkpoints written before inputs could be centred have no entry: their networks took flows as stored.
         InputCentring centring = raw.containsKey(CheckpointMetadata.INPUT_CENTRING)
                 ? parse(path, raw, CheckpointMetadata.INPUT_CENTRING, InputCentring::fromToken) : InputCentring.NONE;
+        // Likewise test-time flipping, which came later still.
+        boolean flip = raw.containsKey(CheckpointMetadata.TEST_TIME_FLIP)
+                && parse(path, raw, CheckpointMetadata.TEST_TIME_FLIP, Checkpoint::strictBoolean);
+        if (flip && centring == InputCentring.NONE) {
+            throw CheckpointException.of(Reason.BAD_METADATA, path + ": __metadata__." + CheckpointMetadata.TEST_TIME_FLIP
+                    + " is true but the inputs are not centred (" + CheckpointMetadata.INPUT_CENTRING + " none)", null);
+        }
         return new CheckpointMetadata(Integer.parseInt(raw.get(CheckpointMetadata.FORMAT_VERSION)), config, labels,
-                centring, training, raw);
+                centring, flip, training, raw);
     }
 
     /** Loads a checkpoint for inference: a new model in eval mode on the CPU. The caller closes it. */
@@ -108,6 +116,7 @@ public final class Checkpoint {
                     path + ": __metadata__." + CheckpointMetadata.CONFIG + " is invalid: " + e.getMessage(), e);
         }
         model.setInputCentring(metadata.inputCentring());
+        model.setTestTimeFlip(metadata.testTimeFlip());
         try {
             String file = path.toString();
             NativeCalls.runChecked(() -> model.nativeHandle().load(file, allowUnexpectedTensors));
@@ -122,7 +131,8 @@ public final class Checkpoint {
 
     /**
      * Loads a checkpoint's weights into an existing model, which must have the checkpoint's configuration and
-     * label scheme ({@link Reason#CONFIG_MISMATCH} otherwise), and takes over its input centring. The model's mode
+     * label scheme ({@link Reason#CONFIG_MISMATCH} otherwise), and takes over its input centring and test-time
+     * flipping. The model's mode
      * is left as it was.
      */
     public static void loadWeights(MerbaModel model, Path path) throws CheckpointException {
@@ -136,6 +146,7 @@ public final class Checkpoint {
         String file = path.toString();
         NativeCalls.runChecked(() -> model.nativeHandle().load(file, false));
         model.setInputCentring(metadata.inputCentring());
+        model.setTestTimeFlip(metadata.testTimeFlip());
     }
 
     /** {@code NAME.train.safetensors} for {@code NAME.safetensors} (or {@code X.train.safetensors} for any X). */
@@ -143,6 +154,14 @@ public final class Checkpoint {
         String name = checkpoint.getFileName().toString();
         String base = name.endsWith(EXTENSION) ? name.substring(0, name.length() - EXTENSION.length()) : name;
         return checkpoint.resolveSibling(base + TRAINING_STATE_EXTENSION);
+    }
+
+    private static boolean strictBoolean(String value) {
+        return switch (value) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("expected true or false, got '" + value + "'");
+        };
     }
 
     private interface Parser<T> {

@@ -44,6 +44,7 @@ public final class MerbaModel implements AutoCloseable {
     private final ModelConfig config;
     private final LabelScheme labels;
     private volatile InputCentring inputCentring = InputCentring.NONE;
+    private volatile boolean testTimeFlip;
     private NativeModel handle;
 
     private MerbaModel(ModelConfig config, LabelScheme labels, NativeModel handle) {
@@ -96,6 +97,33 @@ public final class MerbaModel implements AutoCloseable {
     /** Declares how this network's inputs are made from decoded flows (the Trainer and checkpoint loading do). */
     public void setInputCentring(InputCentring centring) {
         this.inputCentring = Objects.requireNonNull(centring, "centring");
+        if (centring == InputCentring.NONE) {
+            testTimeFlip = false;  // it needs centred inputs
+        }
+    }
+
+    /**
+     * Whether predictions average the logits of each sample and its mirror image (test-time flipping): set by the
+     * {@link ai.merba.train.Trainer} from its config's {@code test_time_flip}, stored in checkpoints and restored by
+     * loading; off for a new model. A sample and its mirror image then get the same prediction, as a face and its
+     * mirror show the same expression.
+     */
+    public boolean testTimeFlip() {
+        return testTimeFlip;
+    }
+
+    /**
+     * Turns test-time flipping on or off (the Trainer and checkpoint loading do).
+     *
+     * @throws IllegalStateException when turning it on for a model whose inputs are not centred: the mirror image
+     *     of a flow negates its horizontal motion, which only a centred input (zero motion at 0) allows
+     */
+    public void setTestTimeFlip(boolean on) {
+        if (on && inputCentring == InputCentring.NONE) {
+            throw new IllegalStateException("test-time flipping needs centred inputs (input_centring zero_level): the "
+                    + "mirror image negates the horizontal motion about its zero level, which is 0 only when centred");
+        }
+        this.testTimeFlip = on;
     }
 
     /** Logits of both heads for (B, C_in, S, S) float32 input; differentiable in training. */
@@ -124,7 +152,8 @@ public final class MerbaModel implements AutoCloseable {
      */
     public List<Prediction> predict(Tensor input, boolean allowNonFinite) {
         Objects.requireNonNull(input, "input");
-        try (TensorVector out = NativeCalls.call(() -> open().predict(input, allowNonFinite))) {
+        boolean flip = testTimeFlip;
+        try (TensorVector out = NativeCalls.call(() -> open().predict(input, allowNonFinite, flip))) {
             double[] coarse = doubles(out.get(0));
             double[] fine = doubles(out.get(1));
             long[] coarseIndex = longs(out.get(2));

@@ -241,6 +241,7 @@ public final class Trainer {
             }
             session = active;
             model.setInputCentring(config.inputCentring());
+            model.setTestTimeFlip(config.testTimeFlip());
             model.train();
             listeners.forEach(l -> l.onTrainingBegin(this, config.epochs(), batches));
             for (int epoch = epochsCompleted + 1; epoch <= config.epochs() && !stopRequested; epoch++) {

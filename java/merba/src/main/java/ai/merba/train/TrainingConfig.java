@@ -65,7 +65,7 @@ public final class TrainingConfig {
     /** The JSON keys, in the order toJson writes them. */
     static final List<String> KEYS = List.of("epochs", "batch_size", "learning_rate", "min_learning_rate",
             "weight_decay", "warmup_epochs", "grad_clip", "flip_probability", "max_translation", "sibling_weight",
-            "class_weighting", "input_centring", "label_smoothing", "mixup_alpha", "ema_decay");
+            "class_weighting", "input_centring", "label_smoothing", "mixup_alpha", "ema_decay", "test_time_flip");
 
     private final int epochs;
     private final int batchSize;
@@ -82,6 +82,7 @@ public final class TrainingConfig {
     private final double labelSmoothing;
     private final double mixupAlpha;
     private final double emaDecay;
+    private final boolean testTimeFlip;
 
     private TrainingConfig(Builder b) {
         checkArgument(b.epochs >= 1 && b.epochs <= MAX_EPOCHS, "epochs = %s must be in 1..%s", b.epochs, MAX_EPOCHS);
@@ -123,6 +124,9 @@ public final class TrainingConfig {
         this.labelSmoothing = b.labelSmoothing;
         this.mixupAlpha = b.mixupAlpha;
         this.emaDecay = b.emaDecay;
+        checkArgument(!b.testTimeFlip || inputCentring == InputCentring.ZERO_LEVEL,
+                "test_time_flip needs input_centring zero_level (the mirror image negates motion about a zero level of 0)");
+        this.testTimeFlip = b.testTimeFlip;
     }
 
     public static Builder builder() {
@@ -172,7 +176,8 @@ public final class TrainingConfig {
                 .optMinLearningRate(minLearningRate).optWeightDecay(weightDecay).optWarmupEpochs(warmupEpochs)
                 .optGradClip(gradClip).optFlipProbability(flipProbability).optMaxTranslation(maxTranslation)
                 .optSiblingWeight(siblingWeight).optClassWeighting(classWeighting).optInputCentring(inputCentring)
-                .optLabelSmoothing(labelSmoothing).optMixupAlpha(mixupAlpha).optEmaDecay(emaDecay);
+                .optLabelSmoothing(labelSmoothing).optMixupAlpha(mixupAlpha).optEmaDecay(emaDecay)
+                .optTestTimeFlip(testTimeFlip);
     }
 
     public int epochs() { return epochs; }
@@ -192,6 +197,8 @@ public final class TrainingConfig {
     public double mixupAlpha() { return mixupAlpha; }
     /** Decay of the weights' moving average, evaluated and saved instead of the raw weights; 0 = off. */
     public double emaDecay() { return emaDecay; }
+    /** Whether the trained model predicts from each sample and its mirror image (averaged logits); it remembers it. */
+    public boolean testTimeFlip() { return testTimeFlip; }
 
     public String toJson() {
         ObjectNode o = JSON.createObjectNode();
@@ -210,6 +217,7 @@ public final class TrainingConfig {
         o.put("label_smoothing", labelSmoothing);
         o.put("mixup_alpha", mixupAlpha);
         o.put("ema_decay", emaDecay);
+        o.put("test_time_flip", testTimeFlip);
         return o.toString();
     }
 
@@ -236,6 +244,7 @@ public final class TrainingConfig {
         if (doc.has("label_smoothing")) b.optLabelSmoothing(number(doc, "label_smoothing"));
         if (doc.has("mixup_alpha")) b.optMixupAlpha(number(doc, "mixup_alpha"));
         if (doc.has("ema_decay")) b.optEmaDecay(number(doc, "ema_decay"));
+        if (doc.has("test_time_flip")) b.optTestTimeFlip(JsonFields.booleanValue(doc.get("test_time_flip"), "test_time_flip"));
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
@@ -338,6 +347,7 @@ public final class TrainingConfig {
         private double labelSmoothing = 0;
         private double mixupAlpha = 0;
         private double emaDecay = 0;
+        private boolean testTimeFlip;
 
         private Builder() {}
 
@@ -360,6 +370,8 @@ public final class TrainingConfig {
         public Builder optMixupAlpha(double v) { mixupAlpha = v; return this; }
         /** Decay of the weights' exponential moving average; 0 = none. */
         public Builder optEmaDecay(double v) { emaDecay = v; return this; }
+        /** Predict from each sample and its mirror image, averaging the logits (needs zero_level centring). */
+        public Builder optTestTimeFlip(boolean v) { testTimeFlip = v; return this; }
 
         /** Validates the fields (naming the first bad one) and returns the config; the builder stays as it was. */
         public TrainingConfig build() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.merba.checkpoint.CheckpointException.Reason;
@@ -77,6 +78,29 @@ class CheckpointTest {
         assertEquals("merba", metadata.raw().get("format"));
         assertEquals(7, metadata.training().orElseThrow().get("epochs").asInt());
         assertEquals("unit test", metadata.training().orElseThrow().get("data").asText());
+    }
+
+    @Test
+    void centringAndTestTimeFlippingTravelWithTheCheckpoint(@TempDir Path dir) throws Exception {
+        float[] x = randomSamples(2, 4);
+        Path path = dir.resolve("tta.safetensors");
+        List<Prediction> expected;
+        try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, 3)) {
+            model.eval();
+            model.setInputCentring(ai.merba.model.InputCentring.ZERO_LEVEL);
+            model.setTestTimeFlip(true);
+            expected = model.predict(x, 2);
+            Checkpoint.save(model, path);
+        }
+        assertEquals("true", Checkpoint.readMetadata(path).raw().get(CheckpointMetadata.TEST_TIME_FLIP));
+        try (MerbaModel loaded = Checkpoint.load(path)) {
+            assertEquals(ai.merba.model.InputCentring.ZERO_LEVEL, loaded.inputCentring());
+            assertTrue(loaded.testTimeFlip());
+            List<Prediction> actual = loaded.predict(x, 2);
+            for (int i = 0; i < 2; i++) {
+                assertArrayEquals(expected.get(i).fineDistribution(), actual.get(i).fineDistribution(), 0.0);
+            }
+        }
     }
 
     @Test

@@ -32,6 +32,18 @@ class MerbaModelTest {
         return data;
     }
 
+    /** The mirror image of centred (B, 3, 28, 28) flows: columns reversed, u negated. */
+    private static float[] mirrored(float[] samples) {
+        float[] out = new float[samples.length];
+        int plane = 28 * 28;
+        for (int i = 0; i < samples.length; i++) {
+            int channel = (i / plane) % 3, row = (i % plane) / 28, column = i % 28;
+            float v = samples[i - column + (27 - column)];
+            out[i] = channel == 0 ? -v : v;
+        }
+        return out;
+    }
+
     private static long[] shape(Tensor t) {
         return t.sizes().vec().get();
     }
@@ -238,5 +250,29 @@ class MerbaModelTest {
         model.close();  // idempotent
         IllegalStateException e = assertThrows(IllegalStateException.class, model::summary);
         assertThat(e.getMessage()).contains("closed");
+    }
+
+    @Test
+    void testTimeFlippingGivesASampleAndItsMirrorImageTheSamePrediction() {
+        float[] x = randomSamples(4, 17);
+        for (int i = 0; i < x.length; i++) {
+            x[i] -= 0.5f;  // centred flows
+        }
+        try (MerbaModel model = MerbaModel.create(COMPOSITE, MEGC3, 9)) {
+            model.eval();
+            assertThrows(IllegalStateException.class, () -> model.setTestTimeFlip(true));  // inputs not centred
+            model.setInputCentring(InputCentring.ZERO_LEVEL);
+            List<Prediction> plain = model.predict(x, 4), plainMirror = model.predict(mirrored(x), 4);
+            model.setTestTimeFlip(true);
+            List<Prediction> flipped = model.predict(x, 4), flippedMirror = model.predict(mirrored(x), 4);
+            for (int i = 0; i < 4; i++) {
+                // Without it the network sees two different inputs; with it, the same pair in the other order.
+                assertThat(plain.get(i).fineDistribution()).isNotEqualTo(plainMirror.get(i).fineDistribution());
+                assertArrayEquals(flipped.get(i).fineDistribution(), flippedMirror.get(i).fineDistribution(), 1e-6);
+                assertFalse(Arrays.equals(flipped.get(i).fineDistribution(), plain.get(i).fineDistribution()));
+            }
+            model.setInputCentring(InputCentring.NONE);
+            assertFalse(model.testTimeFlip());  // it needs centred inputs
+        }
     }
 }
