@@ -1,12 +1,15 @@
 // Compiled with c10d's Gloo backend (USE_C10D_GLOO and Gloo's headers, see cmake/GlooHeaders.cmake).
 #include "distributed/process_group.h"
 
+#include <ATen/ATen.h>
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <chrono>
 #include <cstdlib>
+#include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include "distributed/buckets.h"
@@ -59,12 +62,14 @@ ProcessGroup::ProcessGroup(const Rendezvous& rendezvous) : rendezvous_(rendezvou
       impl_->store = c10::make_intrusive<c10d::TCPStore>(rendezvous_.master_addr, options);
     }
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-    // As PyTorch does: the interface GLOO_SOCKET_IFNAME names (machines with several networks), else the address
-    // this host's name resolves to, else loopback.
-    const char* interface = std::getenv("GLOO_SOCKET_IFNAME");
-    options->devices.push_back(interface != nullptr && *interface != '\0'
-                                   ? c10d::ProcessGroupGloo::createDeviceForInterface(interface)
-                                   : c10d::ProcessGroupGloo::createDefaultDevice());
+    // As PyTorch does: the interfaces GLOO_SOCKET_IFNAME lists, comma-separated (machines with several networks),
+    // else the address this host's name resolves to, else loopback.
+    const char* interfaces = std::getenv("GLOO_SOCKET_IFNAME");
+    std::stringstream names(interfaces != nullptr ? interfaces : "");
+    for (std::string name; std::getline(names, name, ',');) {
+      if (!name.empty()) options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(name));
+    }
+    if (options->devices.empty()) options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     options->threads = 1;
     impl_->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, static_cast<int>(rendezvous_.rank),
                                                               static_cast<int>(rendezvous_.world_size), options);
@@ -104,6 +109,16 @@ void ProcessGroup::barrier() {
     impl_->gloo->barrier()->wait();
     return 0;
   });
+}
+
+int64_t ProcessGroup::agree_on_random_id() {
+  at::Tensor id = at::zeros({1}, at::kLong);
+  if (rendezvous_.rank == 0) {
+    std::random_device entropy;
+    id[0] = static_cast<int64_t>((static_cast<uint64_t>(entropy()) << 31) ^ entropy()) & 0x7fffffffffffffffLL;
+  }
+  broadcast({id}, 0);
+  return id.item<int64_t>();
 }
 
 void ProcessGroup::set(const std::string& key, const std::string& value) {

@@ -36,6 +36,9 @@ class ProcessGroup {
   void broadcast(const std::vector<at::Tensor>& tensors, int64_t root);
   // Returns when every rank has called it.
   void barrier();
+  // A random number rank 0 draws and every rank receives (a collective): names one run's messages in a store that
+  // may hold an earlier run's (a store file left by a crash).
+  int64_t agree_on_random_id();
 
   // The rendezvous store, for small messages between ranks (e.g. a fold's predictions). get() waits for the
   // key up to the timeout.

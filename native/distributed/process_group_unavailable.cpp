@@ -25,6 +25,7 @@ ProcessGroup::~ProcessGroup() = default;
 void ProcessGroup::all_reduce_sum(const std::vector<at::Tensor>&) {}
 void ProcessGroup::broadcast(const std::vector<at::Tensor>&, int64_t) {}
 void ProcessGroup::barrier() {}
+int64_t ProcessGroup::agree_on_random_id() { return 0; }
 void ProcessGroup::set(const std::string&, const std::string&) {
   throw std::runtime_error("distributed: this build has no c10d store");
 }

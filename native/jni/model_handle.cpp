@@ -1,7 +1,5 @@
 #include "jni/model_handle.h"
 
-#include "train/augmentation.h"
-
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
@@ -9,8 +7,8 @@
 #include "jni/error_translation.h"
 #include "model/dgcm_loss.h"
 #include "model/merba_net.h"
+#include "model/flow_mirror.h"
 #include "model/model_summary.h"
-#include "train/augmentation.h"
 
 namespace merba::jni {
 
@@ -79,7 +77,7 @@ std::vector<at::Tensor> ModelHandle::predict(const at::Tensor& input, bool allow
     const at::Tensor x = params.empty() ? input : input.to(params.front().device());
     model::HeadOutput out = impl_->net->forward(x);
     if (mirror_average) {
-      const model::HeadOutput mirrored = impl_->net->forward(train::mirror_centred(x));
+      const model::HeadOutput mirrored = impl_->net->forward(model::mirror_centred(x));
       if (out.coarse_logits.defined()) out.coarse_logits = (out.coarse_logits + mirrored.coarse_logits) * 0.5;
       if (out.fine_logits.defined()) out.fine_logits = (out.fine_logits + mirrored.fine_logits) * 0.5;
     }

@@ -24,6 +24,10 @@ void ProcessGroupHandle::barrier() {
   });
 }
 
+long long ProcessGroupHandle::agree_on_random_id() {
+  return translate_errors([&] { return static_cast<long long>(group_->agree_on_random_id()); });
+}
+
 void ProcessGroupHandle::set(const std::string& key, const std::string& value) {
   translate_errors([&] {
     group_->set(key, value);

@@ -23,6 +23,7 @@ class ProcessGroupHandle {
   long long rank() const;
   long long world_size() const;
   void barrier();
+  long long agree_on_random_id();  // rank 0's random number, on every rank (a collective)
   // The rendezvous store: small messages between ranks; get() waits for the key up to the timeout.
   void set(const std::string& key, const std::string& value);
   std::string get(const std::string& key);

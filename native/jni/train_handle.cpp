@@ -51,8 +51,10 @@ TrainHandle::TrainHandle(ModelHandle& model, const std::string& options_json, lo
 TrainHandle::~TrainHandle() = default;
 
 train::StepResult TrainHandle::step(const at::Tensor& inputs, const at::Tensor& fine_targets,
-                                    const at::Tensor& zero_levels) {
-  return translate_errors([&] { return impl_->session->step(inputs, fine_targets, zero_levels); });
+                                    const at::Tensor& zero_levels, long long share_offset, long long global_size) {
+  return translate_errors([&] {
+    return impl_->session->step(inputs, fine_targets, zero_levels, train::BatchRows{share_offset, global_size});
+  });
 }
 
 long long TrainHandle::steps_taken() const { return impl_->session->steps_taken(); }

@@ -25,7 +25,10 @@ class TrainHandle {
   TrainHandle& operator=(const TrainHandle&) = delete;
 
   // One optimiser step on a batch; zero_levels (B, C) or undefined for zeros (see train/augmentation.h).
-  train::StepResult step(const at::Tensor& inputs, const at::Tensor& fine_targets, const at::Tensor& zero_levels);
+  // Data-parallel, the batch is this rank's share of a global batch of global_size samples starting at
+  // share_offset; a single process passes 0, 0.
+  train::StepResult step(const at::Tensor& inputs, const at::Tensor& fine_targets, const at::Tensor& zero_levels,
+                         long long share_offset, long long global_size);
   long long steps_taken() const;
 
   // The weight average (ema_decay > 0): whether there is one, and exchanging it with the network's weights.

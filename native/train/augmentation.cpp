@@ -14,12 +14,6 @@ at::Tensor mirror_flow(const at::Tensor& sample, const at::Tensor& zero_level) {
   return flipped;
 }
 
-at::Tensor mirror_centred(const at::Tensor& batch) {
-  at::Tensor flipped = batch.flip({3}).clone();
-  flipped.select(1, 0).neg_();
-  return flipped;
-}
-
 at::Tensor translate(const at::Tensor& sample, int64_t dy, int64_t dx, const at::Tensor& zero_level) {
   const int64_t C = sample.size(0), H = sample.size(1), W = sample.size(2);
   at::Tensor out = zero_level.to(sample.scalar_type()).view({C, 1, 1}).expand({C, H, W}).clone();
@@ -41,17 +35,22 @@ void check_zero_levels(const at::Tensor& zero_levels, int64_t batch, int64_t cha
 }
 
 at::Tensor augment(const at::Tensor& batch, const at::Tensor& zero_levels, const TrainingOptions& o,
-                   at::Generator& generator) {
+                   at::Generator& generator, BatchRows rows) {
   at::NoGradGuard no_grad;
   const int64_t B = batch.size(0), t = o.max_translation;
   check_zero_levels(zero_levels, B, batch.size(1));
+  const int64_t total = rows.total == 0 ? B : rows.total, offset = rows.offset;
+  TORCH_CHECK_VALUE(offset >= 0 && offset + B <= total, "batch rows [", offset, ", ", offset + B,
+                    ") do not lie in a whole of ", total);
   if (o.flip_probability <= 0 && t == 0) return batch;
   const at::Tensor zeros =
       zero_levels.defined() ? zero_levels.to(at::kCPU) : at::zeros({B, batch.size(1)}, batch.options().device(at::kCPU));
   // Draw every random number first (on the CPU generator), then transform.
-  const at::Tensor flips = at::empty({B}, at::kDouble).uniform_(0.0, 1.0, generator);
-  const at::Tensor shifts = t > 0 ? at::randint(-t, t + 1, {B, 2}, generator, at::TensorOptions().dtype(at::kLong))
-                                  : at::zeros({B, 2}, at::kLong);
+  const at::Tensor flips = at::empty({total}, at::kDouble).uniform_(0.0, 1.0, generator).narrow(0, offset, B);
+  const at::Tensor shifts =
+      (t > 0 ? at::randint(-t, t + 1, {total, 2}, generator, at::TensorOptions().dtype(at::kLong))
+             : at::zeros({total, 2}, at::kLong))
+          .narrow(0, offset, B);
   const auto flip_values = flips.accessor<double, 1>();
   const auto shift_values = shifts.accessor<int64_t, 2>();
   std::vector<at::Tensor> samples;

@@ -16,16 +16,20 @@ namespace merba::train {
 // the horizontal component u changes sign about its zero level, u → 2·z_u − u (−u for signed flows); v and
 // the strain are only mirrored. Translation shifts by whole pixels and fills the uncovered border with each
 // channel's zero level, so neither operation invents motion. An undefined `zero_levels` means all zeros.
+//
+// `rows` places the batch in a larger one (a data-parallel rank's share of the global batch): the random numbers
+// are drawn for the whole of it and the share's rows applied, so every rank consumes the generator alike and each
+// sample gets the draw it would get in one process. By default the batch is the whole.
+struct BatchRows {
+  int64_t offset = 0;  // of this batch's first sample in the whole
+  int64_t total = 0;   // samples in the whole; 0: this batch is the whole
+};
 at::Tensor augment(const at::Tensor& batch, const at::Tensor& zero_levels, const TrainingOptions& options,
-                   at::Generator& generator);
+                   at::Generator& generator, BatchRows rows = {});
 
 // The deterministic parts, exposed for tests. sample: (C, H, W); zero_level: (C).
 at::Tensor mirror_flow(const at::Tensor& sample, const at::Tensor& zero_level);
 at::Tensor translate(const at::Tensor& sample, int64_t dy, int64_t dx, const at::Tensor& zero_level);
-
-// The mirror image of a batch (B, C, H, W) of centred flows (zero motion at 0): columns reversed, u negated. What
-// mirror_flow does to each sample with zero levels 0; test-time flipping predicts from it too.
-at::Tensor mirror_centred(const at::Tensor& batch);
 
 // Checks that `zero_levels` is undefined or a (batch, channels) floating tensor; throws c10::ValueError.
 void check_zero_levels(const at::Tensor& zero_levels, int64_t batch, int64_t channels);

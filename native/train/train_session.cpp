@@ -12,6 +12,7 @@
 #include <limits>
 #include <vector>
 
+#include "checkpoint/checkpoint_error.h"
 #include "distributed/process_group.h"
 #include "model/dgcm_loss.h"
 #include "model/training_context.h"
@@ -53,16 +54,27 @@ TrainSession::TrainSession(model::MerbaNet net, TrainingOptions options, uint64_
   parameters_ = net_->parameters();
   TORCH_CHECK_VALUE(!parameters_.empty(), "TrainSession: the network has no parameters to train");
   if (distributed()) {
+    for (const auto& p : parameters_) {
+      TORCH_CHECK_VALUE(p.is_cpu(), "data-parallel training runs on CPU tensors (c10d's Gloo backend); this network "
+                        "is on ", p.device(), ". Train a CUDA network in one process.");
+    }
     // Every rank starts from rank 0's weights, whatever it was initialised with.
     at::NoGradGuard no_grad;
     std::vector<at::Tensor> tensors = parameters_;
-    for (const auto& b : net_->buffers()) tensors.push_back(b);
+    for (const auto& b : buffers_by_dtype()) tensors.push_back(b);
     group_->broadcast(tensors, 0);
   }
   if (options_.ema_decay > 0) ema_ = std::make_unique<WeightEma>(*net_, options_.ema_decay);
 }
 
 bool TrainSession::distributed() const { return group_ != nullptr && group_->world_size() > 1; }
+
+std::vector<at::Tensor> TrainSession::buffers_by_dtype() const {
+  // Floating buffers first, the counters after: one bucket each instead of one per BatchNorm layer.
+  std::vector<at::Tensor> buffers = net_->buffers();
+  std::stable_partition(buffers.begin(), buffers.end(), [](const at::Tensor& b) { return b.is_floating_point(); });
+  return buffers;
+}
 
 void TrainSession::require_raw_weights(const char* what) const {
   TORCH_CHECK(!average_in_net_, "TrainSession::", what,
@@ -78,7 +90,7 @@ void TrainSession::swap_weight_average() {
 TrainSession::~TrainSession() = default;
 
 StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_targets,
-                              const at::Tensor& zero_levels) {
+                              const at::Tensor& zero_levels, BatchRows share) {
   require_raw_weights("step");
   net_->check_input(inputs);  // before the augmentation, so that a bad batch is named as such
   const auto& config = net_->config();
@@ -89,16 +101,30 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   for (auto& group : optimizer_->param_groups()) {
     static_cast<torch::optim::AdamWOptions&>(group.options()).lr(r.learning_rate);
   }
+  TORCH_CHECK_VALUE(share.total == 0 || distributed(), "a batch share is for data-parallel steps");
+  const int64_t global_batch = share.total == 0 ? inputs.size(0) : share.total;
   net_->train();
   // Batches are built on the CPU (Java arrays, decoded files): they follow the network to its device.
-  at::Tensor x = augment(inputs, zero_levels, options_, generator_).to(parameters_.front().device());
+  at::Tensor x = augment(inputs, zero_levels, options_, generator_, share).to(parameters_.front().device());
+  // A single process draws everything from the session's generator. A rank draws what is per global batch from it,
+  // alike on every rank, and what stays within its share from a generator of its own (see the class comment).
+  at::Generator own = generator_;
+  if (distributed()) {
+    const at::Tensor rank_seeds = at::randint(0, std::numeric_limits<int64_t>::max(), {group_->world_size()},
+                                              generator_, at::TensorOptions().dtype(at::kLong));
+    own = at::make_generator<at::CPUGeneratorImpl>(rank_seeds[group_->rank()].item<int64_t>());
+  }
   const at::Tensor targets = fine_targets.to(x.device());
   model::DgcmTargets soft = model::dgcm_targets(targets, config, options_.label_smoothing,
                                                 class_weights_.defined() ? class_weights_.to(x.device()) : at::Tensor());
   // What a prediction counts as correct against: with mixup, the target of the larger share.
   at::Tensor counted = targets;
   if (options_.mixup_alpha > 0) {
-    const MixupDraw draw = draw_mixup(x.size(0), options_.mixup_alpha, generator_);
+    MixupDraw draw = draw_mixup(global_batch, options_.mixup_alpha, generator_);
+    if (distributed()) {
+      // Partners from this rank's share (the others' samples are not here); λ stays the global batch's.
+      draw.permutation = at::randperm(x.size(0), own, at::TensorOptions().dtype(at::kLong));
+    }
     const at::Tensor partners = draw.permutation.to(x.device());
     x = mix_inputs(x, draw);
     soft = model::mix_targets(soft, soft.index_select(partners), draw.lambda);
@@ -116,9 +142,9 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   // The shards' losses are their shares of the batch mean. Across processes the mean needs every rank's weight:
   // the losses are weighted sums there, and the summed gradients are divided by the global weight below.
   const double total_weight = distributed() ? 1.0 : local_weight;
-  // One seed per shard and step, drawn in order from the session's generator: reproducible.
+  // One seed per shard and step, drawn in order from the session's (or the rank's) generator: reproducible.
   const at::Tensor shard_seeds =
-      at::randint(0, std::numeric_limits<int64_t>::max(), {shards}, generator_, at::TensorOptions().dtype(at::kLong));
+      at::randint(0, std::numeric_limits<int64_t>::max(), {shards}, own, at::TensorOptions().dtype(at::kLong));
   std::vector<double> losses(shards, 0.0);
   std::vector<int64_t> correct(shards, 0);
   optimizer_->zero_grad();
@@ -196,7 +222,7 @@ void TrainSession::reduce_over_ranks(StepResult& r, double local_weight) {
   r.correct = static_cast<int64_t>(t[2]);
   r.samples = static_cast<int64_t>(t[3]);
   // BatchNorm's running statistics as rank 0 updated them (its first shard's, as in one process).
-  group_->broadcast(net_->buffers(), 0);
+  group_->broadcast(buffers_by_dtype(), 0);
 }
 
 namespace {
@@ -284,6 +310,33 @@ void TrainSession::restore_state(const checkpoint::NamedTensors& state) {
   step_ = saved_step;
   generator_.set_state(checkpoint::tensor_named(state, "session.generator"));
   if (ema_) ema_->restore(state);
+  if (distributed()) require_same_state_on_every_rank();
+}
+
+void TrainSession::require_same_state_on_every_rank() {
+  // Each rank reads its own copy of the state file (a file system need not be shared); from here on only gradients
+  // and buffers are exchanged, so copies of different runs or epochs would train apart unnoticed.
+  at::NoGradGuard no_grad;
+  at::Tensor fingerprint = at::zeros({4}, at::kDouble);
+  auto f = fingerprint.accessor<double, 1>();
+  f[0] = static_cast<double>(step_);
+  for (const auto& p : parameters_) f[1] += p.to(at::kDouble).sum().item<double>();
+  for (const auto& entry : optimizer_->state()) {
+    const auto& moments = static_cast<const torch::optim::AdamWParamState&>(*entry.second);
+    f[2] += moments.exp_avg_sq().to(at::kDouble).sum().item<double>() + static_cast<double>(moments.step());
+  }
+  f[3] = generator_.get_state().to(at::kDouble).sum().item<double>();
+  at::Tensor rank0 = fingerprint.clone();
+  group_->broadcast({rank0}, 0);
+  at::Tensor differing = at::scalar_tensor(at::equal(rank0, fingerprint) ? 0.0 : 1.0, at::kDouble).view({1});
+  group_->all_reduce_sum({differing});
+  if (differing.item<double>() > 0) {
+    throw checkpoint::CheckpointError(
+        checkpoint::CheckpointErrorKind::StateMismatch,
+        "rank " + std::to_string(group_->rank()) + ": " + std::to_string(static_cast<int64_t>(differing.item<double>())) +
+            " rank(s) resumed from a training state other than rank 0's (weights, moments, step or generator differ): "
+            "every rank must resume from a copy of the same file");
+  }
 }
 
 }  // namespace merba::train

@@ -6,6 +6,7 @@
 
 #include "checkpoint/safetensors_file.h"
 #include "model/merba_net.h"
+#include "train/augmentation.h"
 #include "train/step_result.h"
 #include "train/training_options.h"
 #include "train/weight_ema.h"
@@ -29,7 +30,9 @@ namespace merba::train {
 // share of the global batch, the gradients are summed over the ranks (bucketed) before clipping and AdamW, the
 // step's loss and counts are the global batch's, and BatchNorm's running statistics follow rank 0 (as
 // DistributedDataParallel's broadcast_buffers). The weights start as rank 0's. Every rank seeds its generator
-// alike, so one mixup coefficient and one stream of augmentation draws serve the global batch, as in one process.
+// alike and draws from it for the whole global batch (augmentation, mixup's λ), taking its share's rows, so a
+// sample gets the flip and shift it would get in one process; what stays within a share (mixup's partners, the
+// threads' drop-path seeds) comes from a generator of the rank's own, seeded from the shared one each step.
 class TrainSession {
  public:
   TrainSession(model::MerbaNet net, TrainingOptions options, uint64_t seed,
@@ -37,8 +40,10 @@ class TrainSession {
   ~TrainSession();
 
   // inputs (B, C, H, W) on the CPU, fine_targets (B) int64, zero_levels (B, C): each sample's zero-motion level
-  // per channel (augmentation.h), undefined for all zeros (signed or centred flows).
-  StepResult step(const at::Tensor& inputs, const at::Tensor& fine_targets, const at::Tensor& zero_levels = {});
+  // per channel (augmentation.h), undefined for all zeros (signed or centred flows). Data-parallel, `share` places
+  // this rank's batch in the global one (its first row and the global size); a single process leaves it default.
+  StepResult step(const at::Tensor& inputs, const at::Tensor& fine_targets, const at::Tensor& zero_levels = {},
+                  BatchRows share = {});
   int64_t steps_taken() const { return step_; }
 
   // With ema_decay > 0: exchanges the network's weights with their average (to evaluate or save the average),
@@ -72,6 +77,8 @@ class TrainSession {
   std::shared_ptr<distributed::ProcessGroup> group_;  // null or a world of one: a single process
 
   bool distributed() const;
+  std::vector<at::Tensor> buffers_by_dtype() const;
+  void require_same_state_on_every_rank();
   // Sums the gradients and the step's totals over the ranks and takes rank 0's buffers (see the class comment).
   void reduce_over_ranks(StepResult& r, double local_weight);
   void require_raw_weights(const char* what) const;

@@ -1,6 +1,7 @@
-// The run that data_parallel_test compares across processes: a composite-28 network without random layers, a
-// schedule without augmentation, class weights (so that ranks' shares of the batch weigh differently), and a
-// fixed stream of global batches. Shared by the test and the worker processes it starts.
+// The run that data_parallel_test compares across processes: a composite-28 network without drop path, the spec's
+// augmentation (flips and shifts: every rank draws them for the global batch and applies its rows), no mixup
+// (whose partners stay within a rank's share), class weights (so that ranks' shares of the batch weigh
+// differently), and a fixed stream of global batches. Shared by the test and the worker processes it starts.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -29,8 +30,8 @@ inline train::TrainingOptions options() {
   o.learning_rate = 1e-3;
   o.total_steps = kSteps;
   o.warmup_steps = 2;
-  o.flip_probability = 0;
-  o.max_translation = 0;
+  o.flip_probability = 0.5;
+  o.max_translation = 2;
   o.class_weights = {0.5, 1.0, 2.0};
   // AdamW divides by sqrt(v) + eps: for a gradient near 0 the default eps turns a rounding difference in the
   // summation order into an update of ±lr. A larger eps keeps the update a smooth function of the gradient, so

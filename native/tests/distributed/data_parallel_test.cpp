@@ -57,7 +57,8 @@ struct Worker {
   std::string out, err;
 };
 
-Worker start_worker(int rank, int world, int port, const std::string& tag, int die_after = -1) {
+Worker start_worker(int rank, int world, int port, const std::string& tag, int die_after = -1,
+                    const std::string& mode = "") {
   Worker w;
   const std::string base = "/tmp/merba-dp-" + std::to_string(getpid()) + "-" + tag + "-" + std::to_string(rank);
   w.out = base + ".bin";
@@ -65,6 +66,7 @@ Worker start_worker(int rank, int world, int port, const std::string& tag, int d
   std::vector<std::string> args{MERBA_DATA_PARALLEL_WORKER, std::to_string(rank), std::to_string(world),
                                 std::to_string(port), w.out};
   if (die_after >= 0) args.push_back(std::to_string(die_after));
+  if (!mode.empty()) args.push_back(mode);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -109,7 +111,8 @@ std::string read_text(const std::string& path) {
 
 TEST(two_ranks_take_the_steps_of_one_process_on_the_combined_batch) {
   // The reference: one process, two threads, so that its step splits each batch into the same two halves (and
-  // normalises BatchNorm over each) as the two ranks do.
+  // normalises BatchNorm over each) as the two ranks do. Its generator then also advances as the ranks' shared one
+  // does (two shard seeds there, two rank seeds here), so the next batches' flips and shifts stay the same.
   const int threads = at::get_num_threads();
   at::set_num_threads(2);
   std::vector<double> expected;
@@ -182,6 +185,18 @@ TEST(a_rank_that_dies_makes_the_other_fail_with_a_clear_error) {
   EXPECT_TRUE_MSG(s0 == 2, "rank 0 should fail (status 2), got " + std::to_string(s0));
   EXPECT_TRUE_MSG(message.find("distributed: rank 0 of 2: all-reduce failed") != std::string::npos, message);
   std::remove(w0.err.c_str()), std::remove(w1.err.c_str()), std::remove(w0.out.c_str());
+}
+
+TEST(ranks_resuming_from_different_states_fail_together) {
+  const int port = free_port();
+  const Worker w0 = start_worker(0, 2, port, "apart", -1, "resume-apart");
+  const Worker w1 = start_worker(1, 2, port, "apart", -1, "resume-apart");
+  const int s0 = wait_for(w0, std::chrono::seconds(60)), s1 = wait_for(w1, std::chrono::seconds(60));
+  const std::string m0 = read_text(w0.err), m1 = read_text(w1.err);
+  EXPECT_TRUE_MSG(s0 == 2 && s1 == 2, "both must fail: " + std::to_string(s0) + " / " + std::to_string(s1));
+  EXPECT_TRUE_MSG(m0.find("1 rank(s) resumed from a training state other than rank 0's") != std::string::npos, m0);
+  EXPECT_TRUE_MSG(m1.find("1 rank(s) resumed from a training state other than rank 0's") != std::string::npos, m1);
+  std::remove(w0.err.c_str()), std::remove(w1.err.c_str());
 }
 
 TEST(rendezvous_values_are_checked) {

@@ -1,8 +1,9 @@
 // One rank of data_parallel_test's runs:
-//   data_parallel_worker RANK WORLD PORT OUT [DIE_AFTER]
+//   data_parallel_worker RANK WORLD PORT OUT [DIE_AFTER | resume-apart]
 // trains the fixture's kSteps steps on its share of each global batch (one LibTorch thread) and writes the
 // step losses and the final weights to OUT as raw doubles. With DIE_AFTER it exits abruptly after that many steps,
-// as a crashed rank would. Any error: the message on stderr, exit status 2.
+// as a crashed rank would. With resume-apart every rank restores a saved state, rank 1 a copy with one weight
+// changed. Any error: the message on stderr, exit status 2.
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -32,14 +33,23 @@ int main(int argc, char** argv) {
     r.world_size = std::stoll(argv[2]);
     r.master_port = std::stoll(argv[3]);
     r.timeout_ms = 30000;
-    const int64_t die_after = argc > 5 ? std::stoll(argv[5]) : -1;
+    const bool resume_apart = argc > 5 && std::string(argv[5]) == "resume-apart";
+    const int64_t die_after = argc > 5 && !resume_apart ? std::stoll(argv[5]) : -1;
     auto group = std::make_shared<distributed::ProcessGroup>(r);
     train::TrainSession session(dp::network(), dp::options(), 3, group);
+    if (resume_apart) {
+      checkpoint::NamedTensors state;
+      for (const auto& [name, tensor] : session.state()) state.emplace_back(name, tensor.clone());
+      if (r.rank == 1) state.front().second.add_(1e-3);
+      session.restore_state(state);  // throws on every rank
+      return 0;
+    }
     std::vector<double> out;
     for (int64_t step = 0; step < dp::kSteps; ++step) {
       if (step == die_after) std::_Exit(3);
       const auto [x, y] = dp::shard(dp::global_batch(step), r.rank, r.world_size);
-      const train::StepResult result = session.step(x, y);
+      const train::StepResult result =
+          session.step(x, y, {}, train::BatchRows{dp::kGlobalBatch * r.rank / r.world_size, dp::kGlobalBatch});
       out.push_back(result.loss);
       out.push_back(static_cast<double>(result.samples));
     }

@@ -14,6 +14,7 @@
 
 #include "train/adamw_step.h"
 #include "model/dgcm_loss.h"
+#include "model/flow_mirror.h"
 #include "train/augmentation.h"
 #include "train/mixup.h"
 #include "train/parameter_groups.h"
@@ -226,12 +227,12 @@ TEST(mirroring_an_encoded_flow_equals_encoding_the_mirrored_motion) {
 TEST(mirroring_a_centred_batch_mirrors_each_signed_flow) {
   // Test-time flipping's mirror: each sample of the batch as mirror_flow with zero levels 0, i.e. the mirrored motion.
   const at::Tensor batch = at::stack({known_motion(7, 9), known_motion(7, 9).flip({1}) * 0.5});
-  const at::Tensor mirrored = train::mirror_centred(batch);
+  const at::Tensor mirrored = model::mirror_centred(batch);
   for (int64_t b = 0; b < 2; ++b) {
     EXPECT_CLOSE(mirrored[b], train::mirror_flow(batch[b], at::zeros({3}, at::kDouble)), 0.0, "sample");
   }
   EXPECT_CLOSE(mirrored[0], mirrored_motion(known_motion(7, 9)), 1e-12, "the mirrored motion");
-  EXPECT_CLOSE(train::mirror_centred(mirrored), batch, 0.0, "an involution");
+  EXPECT_CLOSE(model::mirror_centred(mirrored), batch, 0.0, "an involution");
 }
 
 TEST(translating_an_encoded_flow_fills_with_its_zero_level) {

@@ -32,6 +32,10 @@ public class NativeProcessGroup extends Pointer {
 
     public native void barrier();
 
+    /** Rank 0's random number, received by every rank (a collective: every rank calls it). */
+    @Name("agree_on_random_id")
+    public native @Cast("long long") long agreeOnRandomId();
+
     /** Stores a small message under {@code key} in the rendezvous store. */
     public native void set(@StdString String key, @StdString String value);
 

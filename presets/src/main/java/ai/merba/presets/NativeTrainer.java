@@ -41,10 +41,11 @@ public class NativeTrainer extends Pointer {
 
     /**
      * One optimiser step; {@code zeroLevels} (B, C) is each sample's zero-motion level per channel, an undefined
-     * tensor for all zeros.
+     * tensor for all zeros. Data-parallel, the batch is this rank's share of a global batch of {@code globalSize}
+     * samples starting at {@code shareOffset}; a single process passes 0, 0.
      */
     public native @ByVal NativeStepResult step(@Const @ByRef Tensor inputs, @Const @ByRef Tensor fineTargets,
-            @Const @ByRef Tensor zeroLevels);
+            @Const @ByRef Tensor zeroLevels, @Cast("long long") long shareOffset, @Cast("long long") long globalSize);
 
     /** Whether this run keeps an average of the weights (ema_decay > 0). */
     @Name("has_weight_average")

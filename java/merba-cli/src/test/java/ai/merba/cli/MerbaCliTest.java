@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,19 +53,18 @@ class MerbaCliTest {
     @Test
     void twoRanksTrainTogetherAndOnlyRankZeroWrites(@TempDir Path dir) throws Exception {
         int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        java.util.function.IntFunction<String[]> args = rank -> new String[] {"train", "--manifest",
+        IntFunction<String[]> args = rank -> new String[] {"train", "--manifest",
                 SYNTHETIC.toString(), "--epochs", "1", "--warmup-epochs", "0", "--threads", "1", "--world-size", "2",
                 "--rank", Integer.toString(rank), "--master-port", Integer.toString(port), "--rendezvous-timeout", "60",
                 "--output", dir.resolve(rank + ".safetensors").toString(), "--report", dir.resolve(rank + ".json").toString()};
         // Both ranks in this JVM (c10d does not mind); rank 1's console output joins rank 0's captured one.
-        java.util.concurrent.CompletableFuture<Integer> rank1 =
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> MerbaCli.execute(args.apply(1)));
+        CompletableFuture<Integer> rank1 = CompletableFuture.supplyAsync(() -> MerbaCli.execute(args.apply(1)));
         CliRun r = run(args.apply(0));
         assertEquals(0, r.exitCode(), r.err());
-        assertEquals(0, rank1.get(120, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, rank1.get(120, TimeUnit.SECONDS));
         assertThat(r.out()).contains("joining rank 0 of 2").contains("rank 1 of 2: done; rank 0 writes");
         assertThat(dir.resolve("0.safetensors")).exists();
         assertThat(dir.resolve("0.json")).exists();

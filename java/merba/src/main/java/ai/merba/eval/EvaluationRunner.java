@@ -123,15 +123,16 @@ public final class EvaluationRunner {
                 try {
                     for (int p = 0; p < folds.size(); p++) {
                         if (fanOut.runsHere(p)) {
+                            fanOut.checkPeers();
                             fanOut.publish(p, trainFold(data, folds, p, start));
                         }
                     }
+                    for (int p = 0; p < folds.size(); p++) {
+                        outcomes.add(fanOut.await(p));
+                    }
                 } catch (RuntimeException | Error e) {
-                    fanOut.publishFailure(e);
+                    fanOut.publishFailure(e);  // the others stop waiting for this rank
                     throw e;
-                }
-                for (int p = 0; p < folds.size(); p++) {
-                    outcomes.add(fanOut.await(p));
                 }
                 fanOut.finish();
             }

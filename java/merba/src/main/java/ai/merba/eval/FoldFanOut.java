@@ -2,6 +2,7 @@ package ai.merba.eval;
 
 import ai.merba.distributed.ProcessGroup;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -15,6 +16,8 @@ import java.util.Objects;
  * which serves the store, stays until every rank has read what it needs.
  */
 final class FoldFanOut implements AutoCloseable {
+    // Folds take minutes: a quarter second of polling latency costs nothing and spares a file store on NFS.
+    private static final long POLL_MILLIS = 250;
     private final ProcessGroup group;
     private final String prefix;
     private final Duration silence;
@@ -55,6 +58,16 @@ final class FoldFanOut implements AutoCloseable {
         group.publish(prefix + "fold/" + position, outcome.toJson());
     }
 
+    /** Fails when another rank has published a failure: called between this rank's folds, so none waits long. */
+    void checkPeers() {
+        for (int r = 0; r < group.worldSize(); r++) {
+            String failed = prefix + "failed/" + r;
+            if (r != group.rank() && group.isPublished(failed)) {
+                throw new IllegalStateException(String.format(Locale.ROOT, "rank %d failed: %s", r, group.read(failed)));
+            }
+        }
+    }
+
     /** Tells the other ranks that this one failed, so that they fail too instead of waiting. */
     void publishFailure(Throwable error) {
         try {
@@ -75,7 +88,7 @@ final class FoldFanOut implements AutoCloseable {
                 return FoldOutcome.fromJson(group.read(key));
             }
             if (group.isPublished(failed)) {
-                throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                throw new IllegalStateException(String.format(Locale.ROOT,
                         "rank %d failed before finishing fold %d: %s", owner, position + 1, group.read(failed)));
             }
             String beat = group.isPublished(alive) ? group.read(alive) : null;
@@ -83,13 +96,13 @@ final class FoldFanOut implements AutoCloseable {
                 lastBeat = beat;
                 lastChange = System.nanoTime();
             } else if (System.nanoTime() - lastChange > silence.toNanos()) {
-                throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                throw new IllegalStateException(String.format(Locale.ROOT,
                         "rank %d has been silent for %d s (no heartbeat) and has not published fold %d: it has "
                                 + "probably died; this rank (%d) gives up", owner, silence.toSeconds(), position + 1,
                         group.rank()));
             }
             try {
-                Thread.sleep(50);
+                Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for fold " + (position + 1), e);
@@ -107,7 +120,7 @@ final class FoldFanOut implements AutoCloseable {
         closed = true;
         heartbeat.interrupt();
         try {
-            heartbeat.join(5_000);
+            heartbeat.join();  // a beat in progress ends within the store's timeout; the group must outlive it
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -94,7 +94,10 @@ public final class MerbaModel implements AutoCloseable {
         return inputCentring;
     }
 
-    /** Declares how this network's inputs are made from decoded flows (the Trainer and checkpoint loading do). */
+    /**
+     * Declares how this network's inputs are made from decoded flows (the Trainer and checkpoint loading do).
+     * {@code NONE} also turns test-time flipping off, which needs centred inputs.
+     */
     public void setInputCentring(InputCentring centring) {
         this.inputCentring = Objects.requireNonNull(centring, "centring");
         if (centring == InputCentring.NONE) {

@@ -96,8 +96,11 @@ public final class Trainer {
      * (the config's batch size) is split into contiguous shares, one per rank; the gradients are summed over the
      * ranks inside the native step before clipping and AdamW, so every rank holds the same weights after each step;
      * losses and accuracies are the global batch's. A trailing batch smaller than the world size is left out of
-     * that epoch (the next shuffle puts other samples there). Only rank 0 writes checkpoints
-     * ({@link #saveCheckpoint} does nothing on the others). {@code null}: this process alone (the default).
+     * that epoch (the next shuffle puts other samples there). Flips and shifts are drawn for the global batch, so
+     * each sample gets the one it would get in one process; mixup pairs samples within a rank's share. Only rank 0
+     * writes checkpoints ({@link #saveCheckpoint} does nothing on the others); to {@link #resume}, every rank reads a
+     * copy of that state (checked: ranks holding different states fail together). Data-parallel training runs on
+     * CPU tensors. {@code null}: this process alone (the default).
      */
     public Trainer optProcessGroup(ProcessGroup group) {
         this.group = group;
@@ -152,12 +155,12 @@ public final class Trainer {
      */
     public void saveCheckpoint(Path path) throws CheckpointException {
         Objects.requireNonNull(path, "path");
-        if (rank() != 0) {
-            return;  // rank 0 writes for the group: the weights are the same on every rank
-        }
         if (inEpoch) {
             throw new IllegalStateException("checkpoints are saved between epochs (onEpochEnd, onValidation or "
                     + "onTrainingEnd), not during one: a run resumes from an epoch boundary");
+        }
+        if (rank() != 0) {
+            return;  // rank 0 writes for the group: the weights are the same on every rank
         }
         ObjectNode provenance = provenance();
         Path statePath = Checkpoint.trainingStatePath(path);
@@ -313,7 +316,8 @@ public final class Trainer {
                 if (zeroLevels) {
                     z.data_ptr_float().put(levels);
                 }
-                try (NativeStepResult r = NativeCalls.call(() -> session.step(x, y, z))) {
+                int shareOffset = world == 1 ? 0 : from - first, globalSize = world == 1 ? 0 : global;
+                try (NativeStepResult r = NativeCalls.call(() -> session.step(x, y, z, shareOffset, globalSize))) {
                     stepNanos[b] = System.nanoTime() - t0;
                     // The global batch's loss and counts (the same as this process's in a single process).
                     batch = new BatchResult(epoch, b + 1, batches, r.loss(), (int) r.correct(), (int) r.samples(),

@@ -28,13 +28,12 @@ import java.util.List;
  */
 public final class DistributedWorker {
     /**
-     * Without random augmentation, mixup or drop path: those draw per process, so only without them is a
-     * data-parallel step the step of one process on the combined batch (as with DistributedDataParallel). Balanced
-     * class weights make the ranks' shares weigh differently.
+     * With the spec's flips and shifts (drawn for the global batch on every rank) but without mixup or drop path,
+     * whose draws stay within a rank's share: so a data-parallel step is the step of one process on the combined
+     * batch. Balanced class weights make the ranks' shares weigh differently.
      */
     static final TrainingConfig TRAINING = TrainingConfig.builder().optEpochs(2).optBatchSize(16).optWarmupEpochs(1)
-            .optEmaDecay(0.9).optFlipProbability(0).optMaxTranslation(0)
-            .optClassWeighting(TrainingConfig.ClassWeighting.BALANCED).build();
+            .optEmaDecay(0.9).optClassWeighting(TrainingConfig.ClassWeighting.BALANCED).build();
     static final ai.merba.model.ModelConfig MODEL = Fixtures.SMALL.toBuilder().optDropPath(0).build();
     static final Duration TIMEOUT = Duration.ofSeconds(15);
 

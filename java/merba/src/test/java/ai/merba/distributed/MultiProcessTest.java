@@ -16,7 +16,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,7 +62,7 @@ class MultiProcessTest {
         }
     }
 
-    private static <T> T withThreads(int threads, java.util.concurrent.Callable<T> work) throws Exception {
+    private static <T> T withThreads(int threads, Callable<T> work) throws Exception {
         int before = NativeThreads.get();
         NativeThreads.set(threads, "test threads");
         try {
@@ -87,7 +89,7 @@ class MultiProcessTest {
         assertThat(rank0).containsExactly(rank1);  // the same global losses on every rank, bit for bit
         assertThat(rank0).hasSize(alone.size());
         for (int i = 0; i < rank0.length; i += 2) {
-            assertThat(rank0[i]).as("loss of batch %d", i / 2).isCloseTo(alone.get(i), org.assertj.core.data.Offset.offset(1e-5));
+            assertThat(rank0[i]).as("loss of batch %d", i / 2).isCloseTo(alone.get(i), Offset.offset(1e-5));
             assertThat(rank0[i + 1]).as("samples of batch %d", i / 2).isEqualTo(16);
         }
         assertThat(Path.of(w0.out() + ".safetensors")).exists();  // rank 0 writes the checkpoint
