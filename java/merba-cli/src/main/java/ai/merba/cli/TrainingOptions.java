@@ -18,8 +18,9 @@ final class TrainingOptions {
     Path file;
 
     @Option(names = "--recipe", paramLabel = "NAME",
-            description = "Built-in training recipe: composite-28 (default; chosen by cross-validation, "
-                    + "docs/recipes/) or spec-defaults (spec §5, every recipe switch off).")
+            description = "Built-in training recipe: composite-28-tta (default) or composite-28 (chosen by"
+                    + " cross-validation, docs/recipes/; -tta predicts with test-time flipping), or spec-defaults (spec"
+                    + " §5, every recipe switch off).")
     String recipe;
 
     @Option(names = "--epochs", description = "Epochs (overrides the training config).")
@@ -70,7 +71,7 @@ final class TrainingOptions {
         }
         TrainingConfig.Builder b = file != null
                 ? JsonFields.readFile(file, TrainingConfig::fromJson).toBuilder()
-                : TrainingConfig.recipe(recipe != null ? recipe : TrainingConfig.COMPOSITE_28).toBuilder();
+                : TrainingConfig.recipe(recipe != null ? recipe : TrainingConfig.COMPOSITE_28_TTA).toBuilder();
         if (epochs != null) b.optEpochs(epochs);
         if (batchSize != null) b.optBatchSize(batchSize);
         if (learningRate != null) b.optLearningRate(learningRate);
@@ -89,7 +90,7 @@ final class TrainingOptions {
         if (file != null) {
             return "training config " + file;
         }
-        return "recipe " + (recipe != null ? recipe : TrainingConfig.COMPOSITE_28);
+        return "recipe " + (recipe != null ? recipe : TrainingConfig.COMPOSITE_28_TTA);
     }
 
     void applyThreads() {

@@ -31,6 +31,16 @@ class TrainingRecipesTest {
     }
 
     @Test
+    void composite28TtaIsComposite28PredictingWithTestTimeFlipping() throws IOException {
+        TrainingConfig frozen = TrainingConfig.fromJson(Files.readString(RECIPES.resolve("composite-28-tta.json")));
+        TrainingConfig builtIn = TrainingConfig.recipe(TrainingConfig.COMPOSITE_28_TTA);
+        assertThat(builtIn.toJson()).isEqualTo(frozen.toJson());
+        assertThat(builtIn.testTimeFlip()).isTrue();
+        assertThat(builtIn.toBuilder().optTestTimeFlip(false).build())
+                .isEqualTo(TrainingConfig.recipe(TrainingConfig.COMPOSITE_28));
+    }
+
+    @Test
     void everyRecipeFileOfTheDocsIsBuiltIn() throws IOException {
         try (var files = Files.list(RECIPES)) {
             assertThat(files.map(f -> f.getFileName().toString().replaceFirst("\\.json$", "")))
@@ -49,6 +59,7 @@ class TrainingRecipesTest {
     void unknownNamesListTheKnownOnes() {
         assertThatThrownBy(() -> TrainingConfig.recipe("composite28"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown training recipe 'composite28'; known recipes: composite-28, spec-defaults");
+                .hasMessage("unknown training recipe 'composite28'; known recipes: composite-28-tta, composite-28, "
+                        + "spec-defaults");
     }
 }
