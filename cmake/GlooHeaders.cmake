@@ -13,6 +13,7 @@
 # libgloo-dev (/usr/include/gloo), the cache (-DMERBA_CACHE_DIR / env MERBA_CACHE_DIR, default ~/.cache/merba).
 
 include_guard(GLOBAL)
+include(${CMAKE_CURRENT_LIST_DIR}/MerbaCache.cmake)
 
 set(MERBA_GLOO_DEB_URL
     "http://deb.debian.org/debian/pool/main/g/gloo/libgloo-dev_0.0~git20220518.5b14351-3_amd64.deb"
@@ -47,15 +48,7 @@ function(merba_gloo_headers out_var)
     return()
   endif()
 
-  if(NOT "${MERBA_CACHE_DIR}" STREQUAL "")
-    set(cache_dir "${MERBA_CACHE_DIR}")
-  elseif(DEFINED ENV{MERBA_CACHE_DIR} AND NOT "$ENV{MERBA_CACHE_DIR}" STREQUAL "")
-    set(cache_dir "$ENV{MERBA_CACHE_DIR}")
-  elseif(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
-    set(cache_dir "$ENV{XDG_CACHE_HOME}/merba")
-  else()
-    set(cache_dir "$ENV{HOME}/.cache/merba")
-  endif()
+  merba_cache_dir(cache_dir)
   string(SUBSTRING "${MERBA_GLOO_DEB_SHA256}" 0 12 short_hash)
   set(root "${cache_dir}/gloo-headers-${short_hash}")
   if(EXISTS "${root}/.complete")

@@ -11,6 +11,8 @@
 # -DMERBA_TORCH_WHEEL / env MERBA_TORCH_WHEEL (a wheel file), -DMERBA_CACHE_DIR / env MERBA_CACHE_DIR
 # (where extracted headers are kept; default ~/.cache/merba).
 
+include(${CMAKE_CURRENT_LIST_DIR}/MerbaCache.cmake)
+
 function(_merba_is_torch_include dir out)
   if(EXISTS "${dir}/ATen/ATen.h" AND EXISTS "${dir}/torch/csrc/api/include/torch/version.h")
     set(${out} TRUE PARENT_SCOPE)
@@ -41,12 +43,7 @@ function(merba_torch_wheel_headers version out_var)
     return()
   endif()
 
-  if(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
-    set(default_cache "$ENV{XDG_CACHE_HOME}/merba")
-  else()
-    set(default_cache "$ENV{HOME}/.cache/merba")
-  endif()
-  _merba_first_set(cache_dir "${MERBA_CACHE_DIR}" "$ENV{MERBA_CACHE_DIR}" "${default_cache}")
+  merba_cache_dir(cache_dir)
   set(headers_root "${cache_dir}/torch-${version}-headers")
   set(include_dir "${headers_root}/torch/include")
   set(marker "${headers_root}/.complete")
