@@ -102,6 +102,8 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
     static_cast<torch::optim::AdamWOptions&>(group.options()).lr(r.learning_rate);
   }
   TORCH_CHECK_VALUE(share.total == 0 || distributed(), "a batch share is for data-parallel steps");
+  // Without the global batch's size the ranks would draw different amounts and their generators drift apart.
+  TORCH_CHECK_VALUE(share.total > 0 || !distributed(), "a data-parallel step needs its share of the global batch");
   const int64_t global_batch = share.total == 0 ? inputs.size(0) : share.total;
   net_->train();
   // Batches are built on the CPU (Java arrays, decoded files): they follow the network to its device.
@@ -315,27 +317,28 @@ void TrainSession::restore_state(const checkpoint::NamedTensors& state) {
 
 void TrainSession::require_same_state_on_every_rank() {
   // Each rank reads its own copy of the state file (a file system need not be shared); from here on only gradients
-  // and buffers are exchanged, so copies of different runs or epochs would train apart unnoticed.
+  // and buffers are exchanged, so copies of different runs or epochs would train apart unnoticed. The fingerprint
+  // sums the bits of every state tensor as integers: exact, and the same whatever the order of the sums.
   at::NoGradGuard no_grad;
-  at::Tensor fingerprint = at::zeros({4}, at::kDouble);
-  auto f = fingerprint.accessor<double, 1>();
-  f[0] = static_cast<double>(step_);
-  for (const auto& p : parameters_) f[1] += p.to(at::kDouble).sum().item<double>();
-  for (const auto& entry : optimizer_->state()) {
-    const auto& moments = static_cast<const torch::optim::AdamWParamState&>(*entry.second);
-    f[2] += moments.exp_avg_sq().to(at::kDouble).sum().item<double>() + static_cast<double>(moments.step());
-  }
-  f[3] = generator_.get_state().to(at::kDouble).sum().item<double>();
-  at::Tensor rank0 = fingerprint.clone();
+  uint64_t fingerprint = 0;  // unsigned: the sums may wrap
+  auto add = [&](const at::Tensor& t) {
+    const at::Tensor c = t.contiguous();
+    const at::Tensor bits = c.element_size() == 8 ? c.view(at::kLong) : c.element_size() == 4 ? c.view(at::kInt)
+                                                                                               : c.to(at::kLong);
+    fingerprint = fingerprint * 31 + static_cast<uint64_t>(bits.sum(at::kLong).item<int64_t>()) +
+                  static_cast<uint64_t>(c.numel());
+  };
+  for (const auto& [name, tensor] : state()) add(tensor);
+  at::Tensor mine = at::full({1}, static_cast<int64_t>(fingerprint), at::kLong), rank0 = mine.clone();
   group_->broadcast({rank0}, 0);
-  at::Tensor differing = at::scalar_tensor(at::equal(rank0, fingerprint) ? 0.0 : 1.0, at::kDouble).view({1});
+  at::Tensor differing = at::full({1}, at::equal(rank0, mine) ? 0.0 : 1.0, at::kDouble);
   group_->all_reduce_sum({differing});
   if (differing.item<double>() > 0) {
     throw checkpoint::CheckpointError(
         checkpoint::CheckpointErrorKind::StateMismatch,
         "rank " + std::to_string(group_->rank()) + ": " + std::to_string(static_cast<int64_t>(differing.item<double>())) +
-            " rank(s) resumed from a training state other than rank 0's (weights, moments, step or generator differ): "
-            "every rank must resume from a copy of the same file");
+            " rank(s) resumed from a training state other than rank 0's (weights, moments, weight average, step or "
+            "generator differ): every rank must resume from a copy of the same file");
   }
 }
 

@@ -30,9 +30,9 @@ namespace merba::train {
 // share of the global batch, the gradients are summed over the ranks (bucketed) before clipping and AdamW, the
 // step's loss and counts are the global batch's, and BatchNorm's running statistics follow rank 0 (as
 // DistributedDataParallel's broadcast_buffers). The weights start as rank 0's. Every rank seeds its generator
-// alike and draws from it for the whole global batch (augmentation, mixup's λ), taking its share's rows, so a
-// sample gets the flip and shift it would get in one process; what stays within a share (mixup's partners, the
-// threads' drop-path seeds) comes from a generator of the rank's own, seeded from the shared one each step.
+// alike and draws from it for the whole global batch (augmentation, mixup's λ), taking its share's rows, so the
+// ranks' generators never drift apart; what stays within a share (mixup's partners, the threads' drop-path seeds)
+// comes from a generator of the rank's own, seeded from the shared one each step.
 class TrainSession {
  public:
   TrainSession(model::MerbaNet net, TrainingOptions options, uint64_t seed,

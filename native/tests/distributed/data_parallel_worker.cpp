@@ -1,9 +1,9 @@
 // One rank of data_parallel_test's runs:
-//   data_parallel_worker RANK WORLD PORT OUT [DIE_AFTER | resume-apart]
+//   data_parallel_worker RANK WORLD PORT OUT [DIE_AFTER | resume-apart | resume-same]
 // trains the fixture's kSteps steps on its share of each global batch (one LibTorch thread) and writes the
 // step losses and the final weights to OUT as raw doubles. With DIE_AFTER it exits abruptly after that many steps,
-// as a crashed rank would. With resume-apart every rank restores a saved state, rank 1 a copy with one weight
-// changed. Any error: the message on stderr, exit status 2.
+// as a crashed rank would. With resume-apart / resume-same every rank takes two steps and restores a copy of its
+// state, rank 1's with one weight changed / unchanged. Any error: the message on stderr, exit status 2.
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -33,15 +33,20 @@ int main(int argc, char** argv) {
     r.world_size = std::stoll(argv[2]);
     r.master_port = std::stoll(argv[3]);
     r.timeout_ms = 30000;
-    const bool resume_apart = argc > 5 && std::string(argv[5]) == "resume-apart";
-    const int64_t die_after = argc > 5 && !resume_apart ? std::stoll(argv[5]) : -1;
+    const std::string mode = argc > 5 ? argv[5] : "";
+    const bool resume_apart = mode == "resume-apart", resume = resume_apart || mode == "resume-same";
+    const int64_t die_after = argc > 5 && !resume ? std::stoll(argv[5]) : -1;
     auto group = std::make_shared<distributed::ProcessGroup>(r);
     train::TrainSession session(dp::network(), dp::options(), 3, group);
-    if (resume_apart) {
+    if (resume) {
+      for (int64_t step = 0; step < 2; ++step) {  // moments, weight average and generator no longer initial
+        const auto [x, y] = dp::shard(dp::global_batch(step), r.rank, r.world_size);
+        session.step(x, y, {}, train::BatchRows{dp::kGlobalBatch * r.rank / r.world_size, dp::kGlobalBatch});
+      }
       checkpoint::NamedTensors state;
       for (const auto& [name, tensor] : session.state()) state.emplace_back(name, tensor.clone());
-      if (r.rank == 1) state.front().second.add_(1e-3);
-      session.restore_state(state);  // throws on every rank
+      if (resume_apart && r.rank == 1) state.front().second.add_(1e-3);
+      session.restore_state(state);  // resume-apart: throws on every rank
       return 0;
     }
     std::vector<double> out;

@@ -68,10 +68,18 @@ final class FoldFanOut implements AutoCloseable {
         }
     }
 
-    /** Tells the other ranks that this one failed, so that they fail too instead of waiting. */
+    /**
+     * Tells the other ranks that this one failed, so that they fail too instead of waiting. Rank 0 serves the store:
+     * it stays a little (a few polls and heartbeats) so that the others read its message before the store goes.
+     */
     void publishFailure(Throwable error) {
         try {
             group.publish(prefix + "failed/" + group.rank(), String.valueOf(error));
+            if (group.rank() == 0) {
+                Thread.sleep(Math.min(silence.toMillis(), 4 * POLL_MILLIS + 2_000));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException ignored) {
             // the store is gone as well; the others notice the silence
         }

@@ -96,8 +96,8 @@ public final class Trainer {
      * (the config's batch size) is split into contiguous shares, one per rank; the gradients are summed over the
      * ranks inside the native step before clipping and AdamW, so every rank holds the same weights after each step;
      * losses and accuracies are the global batch's. A trailing batch smaller than the world size is left out of
-     * that epoch (the next shuffle puts other samples there). Flips and shifts are drawn for the global batch, so
-     * each sample gets the one it would get in one process; mixup pairs samples within a rank's share. Only rank 0
+     * that epoch (the next shuffle puts other samples there). Flips, shifts and mixup's λ are drawn for the global
+     * batch alike on every rank; mixup pairs samples within a rank's share. Only rank 0
      * writes checkpoints ({@link #saveCheckpoint} does nothing on the others); to {@link #resume}, every rank reads a
      * copy of that state (checked: ranks holding different states fail together). Data-parallel training runs on
      * CPU tensors. {@code null}: this process alone (the default).

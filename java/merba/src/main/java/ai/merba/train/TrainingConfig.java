@@ -125,7 +125,8 @@ public final class TrainingConfig {
         this.mixupAlpha = b.mixupAlpha;
         this.emaDecay = b.emaDecay;
         checkArgument(!b.testTimeFlip || inputCentring == InputCentring.ZERO_LEVEL,
-                "test_time_flip needs input_centring zero_level (the mirror image negates motion about a zero level of 0)");
+                "test_time_flip needs input_centring zero_level (the mirror image negates motion about a zero level of 0); "
+                        + "set test_time_flip false (--no-test-time-flip), or use the recipe composite-28");
         this.testTimeFlip = b.testTimeFlip;
     }
 
