@@ -7,9 +7,12 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "model/merba_net.h"
+#include "train/train_session.h"
 #include "train/training_options.h"
 
 namespace merba::test::data_parallel {
@@ -48,10 +51,27 @@ inline std::pair<at::Tensor, at::Tensor> global_batch(int64_t step) {
   return {x, y};
 }
 
-inline std::pair<at::Tensor, at::Tensor> shard(const std::pair<at::Tensor, at::Tensor>& batch, int64_t rank,
-                                              int64_t world) {
-  const int64_t lo = kGlobalBatch * rank / world, hi = kGlobalBatch * (rank + 1) / world;
-  return {batch.first.narrow(0, lo, hi - lo), batch.second.narrow(0, lo, hi - lo)};
+// Where rank r of w finds its share in the global batch (what ai.merba.train.Trainer passes too).
+inline train::BatchRows share_rows(int64_t rank, int64_t world) { return {kGlobalBatch * rank / world, kGlobalBatch}; }
+
+// Rank r of w's step on its share of global batch `step`.
+inline train::StepResult step_share(train::TrainSession& session, int64_t step, int64_t rank, int64_t world) {
+  const auto [x, y] = global_batch(step);
+  const train::BatchRows rows = share_rows(rank, world);
+  const int64_t n = kGlobalBatch * (rank + 1) / world - rows.offset;
+  return session.step(x.narrow(0, rows.offset, n), y.narrow(0, rows.offset, n), {}, rows);
+}
+
+// Appends the network's weights and buffers (the "model." part of the session's state) as doubles; with `starts`,
+// where each tensor begins, for reports.
+inline void append_weights(const train::TrainSession& session, std::vector<double>& out,
+                           std::vector<std::pair<size_t, std::string>>* starts = nullptr) {
+  for (const auto& [name, tensor] : session.state()) {
+    if (name.rfind("model.", 0) != 0) continue;
+    if (starts != nullptr) starts->emplace_back(out.size(), name);
+    const at::Tensor values = tensor.to(at::kDouble).contiguous();
+    out.insert(out.end(), values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
+  }
 }
 
 }  // namespace merba::test::data_parallel

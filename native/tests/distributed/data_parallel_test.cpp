@@ -125,12 +125,7 @@ TEST(two_ranks_take_the_steps_of_one_process_on_the_combined_batch) {
       expected.push_back(r.loss);
       expected.push_back(static_cast<double>(r.samples));
     }
-    for (const auto& p : session.state()) {
-      if (p.first.rfind("model.", 0) != 0) continue;
-      names.emplace_back(expected.size(), p.first);
-      const at::Tensor values = p.second.to(at::kDouble).contiguous();
-      expected.insert(expected.end(), values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
-    }
+    dp::append_weights(session, expected, &names);
   }
   at::set_num_threads(threads);
 

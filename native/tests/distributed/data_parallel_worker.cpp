@@ -40,8 +40,7 @@ int main(int argc, char** argv) {
     train::TrainSession session(dp::network(), dp::options(), 3, group);
     if (resume) {
       for (int64_t step = 0; step < 2; ++step) {  // moments, weight average and generator no longer initial
-        const auto [x, y] = dp::shard(dp::global_batch(step), r.rank, r.world_size);
-        session.step(x, y, {}, train::BatchRows{dp::kGlobalBatch * r.rank / r.world_size, dp::kGlobalBatch});
+        dp::step_share(session, step, r.rank, r.world_size);
       }
       checkpoint::NamedTensors state;
       for (const auto& [name, tensor] : session.state()) state.emplace_back(name, tensor.clone());
@@ -52,17 +51,11 @@ int main(int argc, char** argv) {
     std::vector<double> out;
     for (int64_t step = 0; step < dp::kSteps; ++step) {
       if (step == die_after) std::_Exit(3);
-      const auto [x, y] = dp::shard(dp::global_batch(step), r.rank, r.world_size);
-      const train::StepResult result =
-          session.step(x, y, {}, train::BatchRows{dp::kGlobalBatch * r.rank / r.world_size, dp::kGlobalBatch});
+      const train::StepResult result = dp::step_share(session, step, r.rank, r.world_size);
       out.push_back(result.loss);
       out.push_back(static_cast<double>(result.samples));
     }
-    for (const auto& p : session.state()) {
-      if (p.first.rfind("model.", 0) != 0) continue;
-      const at::Tensor values = p.second.to(at::kDouble).contiguous();
-      out.insert(out.end(), values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
-    }
+    dp::append_weights(session, out);
     std::ofstream file(argv[4], std::ios::binary);
     file.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size() * sizeof(double)));
     return file ? 0 : 1;
