@@ -2,11 +2,15 @@
 // pointers and the current stream to the kernels (scan_forward.cu, scan_backward.cu), gradients out.
 // Registers itself for CUDA tensors when this object file is linked in (see cmake/MerbaCuda.cmake).
 #include <ATen/ops/empty.h>
+#include <ATen/ops/empty_like.h>
 #include <ATen/ops/zeros.h>
 #include <c10/cuda/CUDAException.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
+#include <atomic>
+
+#include "cuda/scan_launch_config.h"
 #include "cuda/scan_launch_inputs.h"
 #include "cuda/scan_params.h"
 #include "ops/scan_backend.h"
@@ -18,6 +22,7 @@ using ops::DeviceScanForward;
 using ops::DeviceScanGradients;
 using ops::DeviceScanInputs;
 
+std::atomic<ScanKernelChoice> kernel_choice{ScanKernelChoice::Auto};
 
 class CudaScanBackend final : public ops::DeviceScanBackend {
  public:
@@ -32,20 +37,26 @@ class CudaScanBackend final : public ops::DeviceScanBackend {
     const ScanParams& p = launch.params;
     const auto compute = in.u.options().dtype(compute_dtype(in.u));
 
+    // The chunked backward restarts from the state after each chunk and reads y + D·u before the gate; the
+    // short backward recomputes both from the inputs, so its forward saves nothing.
+    const ScanKernel kernel = scan_kernel_for(p, kernel_choice.load());
+    const bool chunked_backward = for_backward && kernel == ScanKernel::Chunked;
+
     DeviceScanForward result;
     result.out = at::empty({p.batch, p.dim, p.len}, in.u.options().memory_format(c10::MemoryFormat::Contiguous));
     at::Tensor states, pregate;
-    if (for_backward || return_last_state) states = at::empty({p.batch, p.dim, chunk_count(p.len), p.dstate}, compute);
-    if (for_backward && in.z.defined()) pregate = at::empty({p.batch, p.dim, p.len}, compute);
+    if (chunked_backward || return_last_state) states = at::empty({p.batch, p.dim, chunk_count(p.len), p.dstate}, compute);
+    if (chunked_backward && in.z.defined()) pregate = at::empty({p.batch, p.dim, p.len}, compute);
 
     ScanForwardBuffers buffers;
     buffers.out = result.out.data_ptr();
     buffers.states = states.defined() ? states.data_ptr() : nullptr;
     buffers.pregate = pregate.defined() ? pregate.data_ptr() : nullptr;
-    C10_CUDA_CHECK(launch_scan_forward(p, buffers, c10::cuda::getCurrentCUDAStream()));
+    C10_CUDA_CHECK(launch_scan_forward(p, buffers, kernel, c10::cuda::getCurrentCUDAStream()));
 
     if (return_last_state) result.last_state = states.select(2, states.size(2) - 1).contiguous();
-    if (for_backward) result.saved = {states, pregate};
+    // Undefined states tell the backward that the short forward ran (see backward()).
+    if (for_backward) result.saved = {chunked_backward ? states : at::Tensor(), pregate};
     return result;
   }
 
@@ -58,13 +69,18 @@ class CudaScanBackend final : public ops::DeviceScanBackend {
     const auto compute = in.u.options().dtype(compute_dtype(in.u));
     const auto element = in.u.options().memory_format(c10::MemoryFormat::Contiguous);
     const at::Tensor grad_out = grad_out_in.to(in.u.scalar_type()).contiguous();
+    // The backward of the family whose forward ran, whatever the choice is now.
+    const ScanKernel kernel = saved[0].defined() ? ScanKernel::Chunked : ScanKernel::Short;
 
     DeviceScanGradients g;
     g.du = at::empty({p.batch, p.dim, p.len}, element);
     g.ddelta = at::empty({p.batch, p.dim, p.len}, element);
     if (in.z.defined()) g.dz = at::empty({p.batch, p.dim, p.len}, element);
-    at::Tensor dB = at::zeros({p.batch, p.dstate, p.len}, compute);
-    at::Tensor dC = at::zeros({p.batch, p.dstate, p.len}, compute);
+    // Chunked: accumulated atomically in the compute type. Short: written once in the element type.
+    at::Tensor dB = kernel == ScanKernel::Chunked ? at::zeros({p.batch, p.dstate, p.len}, compute)
+                                                  : at::empty({p.batch, p.dstate, p.len}, element);
+    at::Tensor dC = at::empty_like(dB);
+    if (kernel == ScanKernel::Chunked) dC.zero_();
     at::Tensor dA_parts = at::empty({p.batch, p.dim, p.dstate}, compute);
     at::Tensor dD_parts, dbias_parts;
     if (in.D.defined()) dD_parts = at::empty({p.batch, p.dim}, compute);
@@ -82,9 +98,9 @@ class CudaScanBackend final : public ops::DeviceScanBackend {
     buffers.dA = dA_parts.data_ptr();
     buffers.dD = dD_parts.defined() ? dD_parts.data_ptr() : nullptr;
     buffers.ddelta_bias = dbias_parts.defined() ? dbias_parts.data_ptr() : nullptr;
-    C10_CUDA_CHECK(launch_scan_backward(p, buffers, c10::cuda::getCurrentCUDAStream()));
+    C10_CUDA_CHECK(launch_scan_backward(p, buffers, kernel, c10::cuda::getCurrentCUDAStream()));
 
-    g.dB = dB.to(in.B.scalar_type());
+    g.dB = dB.to(in.B.scalar_type());  // no copy when the dtype is already B's
     g.dC = dC.to(in.C.scalar_type());
     g.dA = dA_parts.sum(0).to(in.A.scalar_type());
     if (in.D.defined()) g.dD = dD_parts.sum(0).to(in.D.scalar_type());
@@ -97,6 +113,10 @@ const CudaScanBackend backend;
 const bool registered = ops::register_device_scan_backend(c10::DeviceType::CUDA, &backend);
 
 }  // namespace
+
+void set_scan_kernel_choice(ScanKernelChoice choice) { kernel_choice.store(choice); }
+ScanKernelChoice scan_kernel_choice() { return kernel_choice.load(); }
+
 }  // namespace merba::cuda
 
 // Referenced by the linker option that cmake/MerbaCuda.cmake adds (-u), so that this object file, and

@@ -1,31 +1,44 @@
-// Launches the forward selective-scan kernel (scan_forward_kernel.cuh) for each element type.
+// Launches the forward selective-scan kernels (scan_forward_kernel.cuh, scan_short_forward_kernel.cuh) for
+// each element type.
 #include "cuda/scan_forward_kernel.cuh"
+#include "cuda/scan_launch_config.h"
+#include "cuda/scan_short_forward_kernel.cuh"
 
 namespace merba::cuda {
 namespace {
 
+template <typename T, int kN>
+cudaError_t launch_short(const ScanParams& p, const ScanForwardBuffers& buf, const LaunchShape& s, cudaStream_t stream) {
+  if (const cudaError_t e = allow_shared(scan_short_forward_kernel<T, kN>, s.shared_bytes); e != cudaSuccess) return e;
+  scan_short_forward_kernel<T, kN><<<s.grid, s.block, s.shared_bytes, stream>>>(p, buf);
+  return cudaGetLastError();
+}
+
 template <typename T>
-cudaError_t launch_typed(const ScanParams& p, const ScanForwardBuffers& buf, cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>(p.batch),
-                  static_cast<unsigned>((p.dim + channels_per_block(p.len) - 1) / channels_per_block(p.len)));
-  const dim3 block(kWarpsPerBlock * 32);
+cudaError_t launch_typed(const ScanParams& p, const ScanForwardBuffers& buf, ScanKernel kernel, cudaStream_t stream) {
+  const LaunchShape s = forward_launch_shape(p, kernel);
+  if (kernel == ScanKernel::Short) {
+    return p.dstate == 8 ? launch_short<T, 8>(p, buf, s, stream) : launch_short<T, 16>(p, buf, s, stream);
+  }
   if (lanes_per_channel(p.len) == 8) {
-    scan_forward_kernel<T, 8><<<grid, block, 0, stream>>>(p, buf);
+    scan_forward_kernel<T, 8><<<s.grid, s.block, 0, stream>>>(p, buf);
   } else {
-    scan_forward_kernel<T, 32><<<grid, block, 0, stream>>>(p, buf);
+    scan_forward_kernel<T, 32><<<s.grid, s.block, 0, stream>>>(p, buf);
   }
   return cudaGetLastError();
 }
 
 }  // namespace
 
-cudaError_t launch_scan_forward(const ScanParams& p, const ScanForwardBuffers& buf, cudaStream_t stream) {
+cudaError_t launch_scan_forward(const ScanParams& p, const ScanForwardBuffers& buf, ScanKernel kernel,
+                                cudaStream_t stream) {
   if (p.batch == 0 || p.dim == 0 || p.len == 0) return cudaSuccess;
+  if (kernel == ScanKernel::Short && !short_kernel_applies(p)) return cudaErrorInvalidValue;
   switch (p.dtype) {
-    case ScanDtype::Float32: return launch_typed<float>(p, buf, stream);
-    case ScanDtype::Float64: return launch_typed<double>(p, buf, stream);
-    case ScanDtype::Float16: return launch_typed<__half>(p, buf, stream);
-    case ScanDtype::BFloat16: return launch_typed<__nv_bfloat16>(p, buf, stream);
+    case ScanDtype::Float32: return launch_typed<float>(p, buf, kernel, stream);
+    case ScanDtype::Float64: return launch_typed<double>(p, buf, kernel, stream);
+    case ScanDtype::Float16: return launch_typed<__half>(p, buf, kernel, stream);
+    case ScanDtype::BFloat16: return launch_typed<__nv_bfloat16>(p, buf, kernel, stream);
   }
   return cudaErrorInvalidValue;
 }

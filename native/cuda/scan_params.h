@@ -52,25 +52,33 @@ struct ScanParams {
 struct ScanForwardBuffers {
   void* out = nullptr;      // (B, D, L) contiguous, element type
   void* states = nullptr;   // (B, D, chunks, N) contiguous, compute type: the state after each chunk; or null
-  void* pregate = nullptr;  // (B, D, L) contiguous, compute type: y + D·u before the z gate; or null
+  void* pregate = nullptr;  // (B, D, L) contiguous, compute type: y + D·u before the z gate; or null (the
+                            // short kernel never writes it: its backward recomputes y)
 };
 
 struct ScanBackwardBuffers {
   const void* grad_out = nullptr;  // (B, D, L) contiguous, element type
-  const void* states = nullptr;    // from the forward
-  const void* pregate = nullptr;   // from the forward, when z is given
+  const void* states = nullptr;    // from the chunked forward (the short backward needs neither)
+  const void* pregate = nullptr;   // from the chunked forward, when z is given
   void* du = nullptr;              // (B, D, L) contiguous, element type
   void* ddelta = nullptr;          // (B, D, L) contiguous, element type
   void* dz = nullptr;              // (B, D, L) contiguous, element type, or null
-  void* dB = nullptr;              // (B, N, L) contiguous, compute type, zero-filled (accumulated atomically)
-  void* dC = nullptr;              // (B, N, L) contiguous, compute type, zero-filled
+  // dB, dC: (B, N, L) contiguous. The chunked kernel accumulates them atomically into zero-filled buffers
+  // of the compute type; the short kernel writes them once, in the element type (scan_launch_config.h).
+  void* dB = nullptr;
+  void* dC = nullptr;
   void* dA = nullptr;              // (B, D, N) contiguous, compute type: per-batch parts, summed by the caller
   void* dD = nullptr;              // (B, D) contiguous, compute type, per-batch parts
   void* ddelta_bias = nullptr;     // (B, D) contiguous, compute type, per-batch parts
 };
 
-// Enqueue the kernels on `stream`; return the launch status (cudaGetLastError) for the caller to check.
-cudaError_t launch_scan_forward(const ScanParams& params, const ScanForwardBuffers& buffers, cudaStream_t stream);
-cudaError_t launch_scan_backward(const ScanParams& params, const ScanBackwardBuffers& buffers, cudaStream_t stream);
+enum class ScanKernel;
+
+// Enqueue `kernel` (scan_launch_config.h: scan_kernel_for) on `stream`; return the launch status
+// (cudaGetLastError) for the caller to check. The buffers must be the ones that kernel expects.
+cudaError_t launch_scan_forward(const ScanParams& params, const ScanForwardBuffers& buffers, ScanKernel kernel,
+                                cudaStream_t stream);
+cudaError_t launch_scan_backward(const ScanParams& params, const ScanBackwardBuffers& buffers, ScanKernel kernel,
+                                 cudaStream_t stream);
 
 }  // namespace merba::cuda

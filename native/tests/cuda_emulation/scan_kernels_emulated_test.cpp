@@ -1,11 +1,13 @@
 // The CUDA scan kernels' own source, run on the CPU by the SIMT emulator (simt_emulator.h), against the CPU
 // operator: forward, last state and every gradient, over the walking-skeleton shapes, several chunks, idle
-// warps, strided inputs and half-precision inputs. Built wherever the CUDA toolkit's headers are found, so
+// warps, strided inputs and half-precision inputs — for both kernel families (scan_launch_config.h): every
+// case runs the chunked kernels, and the short ones too where they apply (L ≤ 64, N ∈ {8, 16}). Built wherever the CUDA toolkit's headers are found, so
 // the kernels' algorithm is checked even where no GPU is (this is not a check of the GPU build itself:
 // that is tests/cuda, run by scripts/gpu-check.sh).
 #include <ATen/ATen.h>
 
 #include <sstream>
+#include <tuple>
 #include <type_traits>
 
 #include "ops/selective_scan.h"
@@ -17,7 +19,10 @@
 
 #include "cuda/scan_backward_kernel.cuh"
 #include "cuda/scan_forward_kernel.cuh"
+#include "cuda/scan_launch_config.h"
 #include "cuda/scan_launch_inputs.h"
+#include "cuda/scan_short_backward_kernel.cuh"
+#include "cuda/scan_short_forward_kernel.cuh"
 
 namespace cuda = merba::cuda;
 using merba::ops::SelectiveScanOptions;
@@ -27,10 +32,15 @@ namespace {
 using Optionals = merba::test::ScanOptionals;
 using Inputs = merba::test::ScanInputs;
 
-// {out, last_state, du, ddelta, dA, dB, dC, dD, dz, ddelta_bias} from the emulated kernels, with the weights
-// (A, D, delta_bias) already in the compute type, as the CUDA backend passes them.
+using cuda::ScanKernel;
+
+const char* name_of(ScanKernel kernel) { return kernel == ScanKernel::Short ? "short kernel" : "chunked kernel"; }
+
+// {out, last_state, du, ddelta, dA, dB, dC, dD, dz, ddelta_bias} from the emulated kernels of one family, with
+// the weights (A, D, delta_bias) already in the compute type, and the buffers and launch shapes the CUDA
+// backend and launchers use for that family.
 template <typename T>
-std::vector<at::Tensor> run_emulated(const Inputs& in, bool softplus, const at::Tensor& grad_out) {
+std::vector<at::Tensor> run_emulated(const Inputs& in, bool softplus, const at::Tensor& grad_out, ScanKernel kernel) {
   merba::ops::DeviceScanInputs device_inputs{in.u, in.delta, in.A, in.B, in.C, in.D, in.z, in.delta_bias};
   device_inputs.delta_softplus = softplus;
   const cuda::LaunchInputs launch(device_inputs);  // the CUDA backend's own conversion to kernel parameters
@@ -39,27 +49,34 @@ std::vector<at::Tensor> run_emulated(const Inputs& in, bool softplus, const at::
 
   const auto element = in.u.options().memory_format(c10::MemoryFormat::Contiguous);
   const auto acc = at::TensorOptions().dtype(compute);
-  at::Tensor out = at::empty({p.batch, p.dim, p.len}, element);
+  const bool chunked = kernel == ScanKernel::Chunked;
+  // Outputs start as NaN: an element a kernel fails to write shows.
+  at::Tensor out = at::full({p.batch, p.dim, p.len}, NAN, element);
   at::Tensor states = at::empty({p.batch, p.dim, cuda::chunk_count(p.len), p.dstate}, acc);
-  at::Tensor pregate = in.z.defined() ? at::empty({p.batch, p.dim, p.len}, acc) : at::Tensor();
-  const int channels = cuda::channels_per_block(p.len);
-  const dim3 grid(unsigned(p.batch), unsigned((p.dim + channels - 1) / channels));
-  const dim3 block(cuda::kWarpsPerBlock * 32);
+  at::Tensor pregate = chunked && in.z.defined() ? at::empty({p.batch, p.dim, p.len}, acc) : at::Tensor();
   const cuda::ScanForwardBuffers fb{out.data_ptr(), states.data_ptr(), pregate.defined() ? pregate.data_ptr() : nullptr};
-  const bool short_sequence = cuda::lanes_per_channel(p.len) == 8;
-  if (short_sequence) merba::simt::launch(grid, block, cuda::scan_forward_kernel<T, 8>, p, fb);
-  else merba::simt::launch(grid, block, cuda::scan_forward_kernel<T, 32>, p, fb);
+  const cuda::LaunchShape fs = cuda::forward_launch_shape(p, kernel);
+  if (!chunked) {
+    if (p.dstate == 8) merba::simt::launch(fs.grid, fs.block, fs.shared_bytes, cuda::scan_short_forward_kernel<T, 8>, p, fb);
+    else merba::simt::launch(fs.grid, fs.block, fs.shared_bytes, cuda::scan_short_forward_kernel<T, 16>, p, fb);
+  } else if (cuda::lanes_per_channel(p.len) == 8) {
+    merba::simt::launch(fs.grid, fs.block, 0, cuda::scan_forward_kernel<T, 8>, p, fb);
+  } else {
+    merba::simt::launch(fs.grid, fs.block, 0, cuda::scan_forward_kernel<T, 32>, p, fb);
+  }
 
   const at::Tensor go = grad_out.to(in.u.scalar_type()).contiguous();
-  at::Tensor du = at::empty({p.batch, p.dim, p.len}, element), ddelta = at::empty_like(du);
-  at::Tensor dz = in.z.defined() ? at::empty_like(du) : at::Tensor();
-  at::Tensor dB = at::zeros({p.batch, p.dstate, p.len}, acc), dC = at::zeros_like(dB);
-  at::Tensor dA = at::empty({p.batch, p.dim, p.dstate}, acc);
-  at::Tensor dD = in.D.defined() ? at::empty({p.batch, p.dim}, acc) : at::Tensor();
-  at::Tensor dbias = in.delta_bias.defined() ? at::empty({p.batch, p.dim}, acc) : at::Tensor();
+  at::Tensor du = at::full({p.batch, p.dim, p.len}, NAN, element), ddelta = at::full_like(du, NAN);
+  at::Tensor dz = in.z.defined() ? at::full_like(du, NAN) : at::Tensor();
+  // Chunked: accumulated into zeros of the compute type; short: written once in the element type.
+  at::Tensor dB = chunked ? at::zeros({p.batch, p.dstate, p.len}, acc) : at::full({p.batch, p.dstate, p.len}, NAN, element);
+  at::Tensor dC = chunked ? at::zeros_like(dB) : at::full_like(dB, NAN);
+  at::Tensor dA = at::full({p.batch, p.dim, p.dstate}, NAN, acc);
+  at::Tensor dD = in.D.defined() ? at::full({p.batch, p.dim}, NAN, acc) : at::Tensor();
+  at::Tensor dbias = in.delta_bias.defined() ? at::full({p.batch, p.dim}, NAN, acc) : at::Tensor();
   cuda::ScanBackwardBuffers bb;
   bb.grad_out = go.const_data_ptr();
-  bb.states = states.const_data_ptr();
+  bb.states = chunked ? states.const_data_ptr() : nullptr;
   bb.pregate = cuda::ptr(pregate);
   bb.du = du.data_ptr();
   bb.ddelta = ddelta.data_ptr();
@@ -69,8 +86,15 @@ std::vector<at::Tensor> run_emulated(const Inputs& in, bool softplus, const at::
   bb.dA = dA.data_ptr();
   bb.dD = dD.defined() ? dD.data_ptr() : nullptr;
   bb.ddelta_bias = dbias.defined() ? dbias.data_ptr() : nullptr;
-  if (short_sequence) merba::simt::launch(grid, block, cuda::scan_backward_kernel<T, 8>, p, bb);
-  else merba::simt::launch(grid, block, cuda::scan_backward_kernel<T, 32>, p, bb);
+  const cuda::LaunchShape bs = cuda::backward_launch_shape(p, kernel);
+  if (!chunked) {
+    if (p.dstate == 8) merba::simt::launch(bs.grid, bs.block, bs.shared_bytes, cuda::scan_short_backward_kernel<T, 8>, p, bb);
+    else merba::simt::launch(bs.grid, bs.block, bs.shared_bytes, cuda::scan_short_backward_kernel<T, 16>, p, bb);
+  } else if (cuda::lanes_per_channel(p.len) == 8) {
+    merba::simt::launch(bs.grid, bs.block, 0, cuda::scan_backward_kernel<T, 8>, p, bb);
+  } else {
+    merba::simt::launch(bs.grid, bs.block, 0, cuda::scan_backward_kernel<T, 32>, p, bb);
+  }
 
   auto sum_or_undefined = [](const at::Tensor& t) { return t.defined() ? t.sum(0) : t; };
   return {out, states.select(2, states.size(2) - 1), du, ddelta, dA.sum(0), dB, dC, sum_or_undefined(dD),
@@ -96,14 +120,20 @@ const char* kNames[] = {"out", "last_state", "du", "ddelta", "dA", "dB", "dC", "
 
 at::Tensor as_double(const at::Tensor& t) { return t.defined() ? t.to(at::kDouble) : t; }
 
+// Each kernel family that applies to the case (the chunked one always) against the CPU operator.
 template <typename T>
 void expect_emulated_matches_cpu(const Inputs& in, const Optionals& o, double tol, const std::string& label) {
   const at::Tensor grad_out = at::randn(in.u.sizes());
-  const auto emulated = run_emulated<T>(in, o.softplus, grad_out);
   const auto cpu = run_cpu(in, o.softplus, grad_out);
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    EXPECT_CLOSE(as_double(emulated[i]), as_double(cpu[i]), tol,
-                 std::string(kNames[i]) + " " + label + " " + o.describe());
+  merba::ops::DeviceScanInputs device_inputs{in.u, in.delta, in.A, in.B, in.C, in.D, in.z, in.delta_bias};
+  const bool short_applies = cuda::short_kernel_applies(cuda::LaunchInputs(device_inputs).params);
+  for (ScanKernel kernel : {ScanKernel::Chunked, ScanKernel::Short}) {
+    if (kernel == ScanKernel::Short && !short_applies) continue;
+    const auto emulated = run_emulated<T>(in, o.softplus, grad_out, kernel);
+    for (size_t i = 0; i < cpu.size(); ++i) {
+      EXPECT_CLOSE(as_double(emulated[i]), as_double(cpu[i]), tol,
+                   std::string(kNames[i]) + " " + label + " " + o.describe() + " " + name_of(kernel));
+    }
   }
 }
 
@@ -152,6 +182,35 @@ TEST(emulated_long_windows_and_several_chunks_match_the_cpu_operator) {
 TEST(emulated_float64_kernels_match_the_cpu_operator) {
   const Inputs in = Inputs::random(2, 3, 70, 4, at::kDouble, kEverything, 9);
   expect_emulated_matches_cpu<double>(in, kEverything, 1e-12, shape_label(2, 3, 70, 4));
+  const Inputs short_in = Inputs::random(2, 3, 49, 8, at::kDouble, kEverything, 10);  // the short kernels too
+  expect_emulated_matches_cpu<double>(short_in, kEverything, 1e-12, shape_label(2, 3, 49, 8));
+}
+
+TEST(emulated_short_kernels_walk_several_channel_tiles) {
+  // Forward tiles of 64 channels, backward tiles of 32 looped inside one block per batch row: D = 40 gives
+  // the backward a full tile and a partial one (dB, dC summed over both); D = 70 gives the forward two
+  // blocks. L = 64 (the short kernels' limit, the last segment full) and 50 (an even length: padded pitch).
+  for (const auto& [dim, len, dstate] : {std::tuple<int64_t, int64_t, int64_t>{40, 49, 8}, {70, 64, 8}, {40, 50, 16}}) {
+    const Inputs in = Inputs::random(2, dim, len, dstate, at::kFloat, kEverything, 300 + dim + len);
+    expect_emulated_matches_cpu<float>(in, kEverything, 1e-5, shape_label(2, dim, len, dstate));
+  }
+}
+
+TEST(emulated_kernels_read_x_proj_views_and_unaligned_inputs) {
+  // B and C as the mixer takes them: column views of x_proj's (B, L, R + 2N) output, n contiguous, starting
+  // R elements in (not 16-byte aligned); u starting one element into its storage (the scalar staging path)
+  // and delta with rows padded apart.
+  const int64_t batch = 2, dim = 5, len = 49, dstate = 8, rank = 2;
+  Inputs in = Inputs::random(batch, dim, len, dstate, at::kFloat, kEverything, 31);
+  const at::Tensor x_proj = at::randn({batch, len, rank + 2 * dstate});
+  x_proj.narrow(2, rank, dstate).copy_(in.B.transpose(1, 2));
+  x_proj.narrow(2, rank + dstate, dstate).copy_(in.C.transpose(1, 2));
+  in.B = x_proj.narrow(2, rank, dstate).transpose(1, 2);
+  in.C = x_proj.narrow(2, rank + dstate, dstate).transpose(1, 2);
+  const at::Tensor storage = at::empty({batch * dim * len + 1});
+  in.u = storage.narrow(0, 1, batch * dim * len).view({batch, dim, len}).copy_(in.u);
+  in.delta = at::cat({in.delta, at::zeros({batch, dim, 3})}, 2).narrow(2, 0, len);
+  expect_emulated_matches_cpu<float>(in, kEverything, 1e-5, "x_proj views of B, C; unaligned u; padded delta");
 }
 
 TEST(emulated_kernels_read_strided_inputs_in_place) {

@@ -3,6 +3,10 @@
 // or block-level primitive the scan kernels use (__syncwarp, __syncthreads, __shfl_*_sync) is a rendezvous
 // of all the block's live threads; atomicAdd takes a lock.
 //
+// A block's dynamic shared memory (`dynamic_shared<Acc>()` in the kernels) is a buffer of the launch's size,
+// filled with 0xFF bytes (NaN in float and double) before every block, so that a kernel that reads shared
+// memory it did not write in this block gets NaN rather than a plausible leftover.
+//
 // This checks the kernels' algorithm and index arithmetic (scans, chunk carries, reductions, strides) with
 // the kernels' own source; it says nothing about timing, the memory model or code generation on a GPU.
 // It relies on the kernels calling those primitives in block-uniform control flow, which they must do on
@@ -11,6 +15,9 @@
 // Include this before any kernel header, compiled by the host compiler with the CUDA toolkit's include
 // folder (cuda_fp16.h and cuda_bf16.h have host implementations).
 #pragma once
+
+// Tells the kernel headers that the emulator provides the block's dynamic shared memory.
+#define MERBA_SIMT_EMULATOR 1
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -46,6 +53,7 @@ inline thread_local uint3 current_thread{};
 inline thread_local uint3 current_block_index{};
 inline dim3 current_block_dim;
 inline std::mutex atomic_mutex;
+inline unsigned char* current_dynamic_shared = nullptr;
 
 // Every live thread of the block posts `value`, then reads the slot of thread `source(own index)`.
 template <typename T, typename Source>
@@ -60,13 +68,18 @@ T exchange(T value, Source source) {
 }
 
 // Runs kernel(args...) over the grid, block after block, on one OS thread per thread of a block (the same
-// threads for every block: creating threads is what an emulated launch mostly costs).
+// threads for every block: creating threads is what an emulated launch mostly costs), with `shared_bytes`
+// of dynamic shared memory per block.
 template <typename Kernel, typename... Args>
-void launch(dim3 grid, dim3 block, Kernel kernel, const Args&... args) {
+void launch(dim3 grid, dim3 block, std::size_t shared_bytes, Kernel kernel, const Args&... args) {
   current_block_dim = block;
   std::vector<std::unique_ptr<BlockState>> blocks;  // fresh rendezvous counts for every block
   for (unsigned i = 0; i < grid.x * grid.y; ++i) blocks.push_back(std::make_unique<BlockState>(block.x));
-  std::barrier<> between_blocks(block.x);
+  std::vector<double> shared((shared_bytes + sizeof(double) - 1) / sizeof(double));  // 8-byte aligned
+  auto poison = [&]() noexcept { std::memset(shared.data(), 0xFF, shared.size() * sizeof(double)); };
+  poison();
+  current_dynamic_shared = reinterpret_cast<unsigned char*>(shared.data());
+  std::barrier between_blocks(block.x, poison);
   std::vector<std::thread> threads;
   threads.reserve(block.x);
   for (unsigned t = 0; t < block.x; ++t) {
@@ -87,6 +100,13 @@ void launch(dim3 grid, dim3 block, Kernel kernel, const Args&... args) {
 }
 
 }  // namespace merba::simt
+
+namespace merba::cuda {
+template <typename Acc>
+Acc* dynamic_shared() {
+  return reinterpret_cast<Acc*>(::merba::simt::current_dynamic_shared);
+}
+}  // namespace merba::cuda
 
 #define threadIdx (::merba::simt::current_thread)
 #define blockIdx (::merba::simt::current_block_index)

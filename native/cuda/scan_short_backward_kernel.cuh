@@ -1,0 +1,200 @@
+// Backward selective scan for short sequences (L ≤ 64, N ∈ {8, 16}), with the forward's mapping
+// (scan_short_forward_kernel.cuh): one thread per channel, the whole state in registers.
+//
+// Grid: x = batch row b. The block owns the whole row and walks its channels one tile at a time, so that
+// dB and dC — sums over all channels of the row — are finished inside the block, in a fixed order: no
+// atomics, no zero-filled buffers, no conversion afterwards (they are written once, in the inputs' dtype).
+// Per tile:
+//  1. stage u, delta, z and the output gradient (and, once per row, B and C) through shared memory;
+//  2. left to right from h = 0, recompute the states, keeping the state at the start of every segment of
+//     S = 64/N steps (the checkpoints), and y; from them the gradient reaching y through the gate (in the
+//     output gradient's slot) and dz (in z's slot);
+//  3. right to left, segment by segment: recompute the segment's S states from its checkpoint into
+//     registers, then run the state gradient dh_l = gy_l·C_l + exp(Δ_{l+1}·A)·dh_{l+1} back through them,
+//     accumulating dA, du, dΔ in registers and writing each step's dB, dC contributions to a per-thread
+//     row of shared partials, which the block then sums over its channels into the row's dB, dC;
+//  4. write du (u's slot), dΔ (delta's slot) and dz out coalesced, and the per-row parts of dA, dD and
+//     d_delta_bias (summed over the batch by the caller).
+//
+// A header so that tests can also run the kernel on the CPU (tests/cuda_emulation); scan_backward.cu
+// instantiates and launches it.
+#pragma once
+
+#include "cuda/scan_device.cuh"
+#include "cuda/scan_launch_config.h"
+#include "cuda/scan_params.h"
+#include "cuda/scan_short_tile.cuh"
+
+namespace merba::cuda {
+
+template <typename T, int kN>
+__global__ void __launch_bounds__(kShortBackwardTile)
+    scan_short_backward_kernel(const ScanParams p, const ScanBackwardBuffers g) {
+  using Acc = compute_t<T>;
+  constexpr int kSeg = ShortScanLayout::segment_for(kN);
+  constexpr int kMaxSegments = (kShortMaxLen + kSeg - 1) / kSeg;
+  const int tile = blockDim.x, t = threadIdx.x, len = static_cast<int>(p.len), dim = static_cast<int>(p.dim);
+  const ShortScanLayout layout(tile, len, kN, /*backward=*/true);
+  Acc* shared = dynamic_shared<Acc>();
+  Acc *u_s = shared + layout.u, *delta_s = shared + layout.delta, *z_s = shared + layout.z,
+      *grad_s = shared + layout.grad;
+  const Acc *B_s = shared + layout.B, *C_s = shared + layout.C;
+  Acc *dB_s = shared + layout.dB, *dC_s = shared + layout.dC, *partial = shared + layout.partial;
+  const int pitch = layout.pitch, partial_pitch = layout.partial_pitch;
+  const int segments = (len + kSeg - 1) / kSeg;
+
+  const std::int64_t b = blockIdx.x;
+  load_state_projection(static_cast<const T*>(p.B) + b * p.B_stride_b, kN, len, static_cast<int>(p.B_stride_n),
+                        static_cast<int>(p.B_stride_l), shared + layout.B);
+  load_state_projection(static_cast<const T*>(p.C) + b * p.C_stride_b, kN, len, static_cast<int>(p.C_stride_n),
+                        static_cast<int>(p.C_stride_l), shared + layout.C);
+  for (int i = t; i < len * kN; i += tile) dB_s[i] = dC_s[i] = Acc(0);
+  auto into = [pitch](Acc* dst) { return [dst, pitch](int r, int l, Acc v) { dst[r * pitch + l] = v; }; };
+  auto from = [pitch](const Acc* src) { return [src, pitch](int r, int l) { return src[r * pitch + l]; }; };
+  const int u_sd = static_cast<int>(p.u_stride_d), delta_sd = static_cast<int>(p.delta_stride_d),
+            z_sd = static_cast<int>(p.z_stride_d);
+
+  for (int d0 = 0; d0 < dim; d0 += tile) {
+    const int rows = dim - d0 < tile ? dim - d0 : tile;
+    const std::int64_t row0 = (b * dim + d0) * len;  // (b, d0, 0) in the (B, D, L) gradients
+    __syncthreads();  // the previous tile's gradients have been written out of the tiles
+    load_tile(static_cast<const T*>(p.u) + b * p.u_stride_b + d0 * u_sd, rows, len, u_sd, 1, into(u_s));
+    load_tile(static_cast<const T*>(p.delta) + b * p.delta_stride_b + d0 * delta_sd, rows, len, delta_sd, 1,
+              into(delta_s));
+    if (p.z) load_tile(static_cast<const T*>(p.z) + b * p.z_stride_b + d0 * z_sd, rows, len, z_sd, 1, into(z_s));
+    load_tile(static_cast<const T*>(g.grad_out) + row0, rows, len, len, 1, into(grad_s));
+    __syncthreads();
+
+    // Threads past the last channel only meet the barriers.
+    const bool active = t < rows;
+    const int d = active ? d0 + t : d0;
+    const Acc* A = static_cast<const Acc*>(p.A) + d * kN;
+    const Acc D = p.D ? static_cast<const Acc*>(p.D)[d] : Acc(0);
+    const Acc bias = p.delta_bias ? static_cast<const Acc*>(p.delta_bias)[d] : Acc(0);
+    Acc a[kN], rate[kN], dA[kN], G[kN];
+#pragma unroll
+    for (int n = 0; n < kN; ++n) {
+      a[n] = A[n];
+      rate[n] = DecayRate::scale(a[n]);
+      dA[n] = G[n] = Acc(0);
+    }
+    Acc dD = Acc(0), dbias = Acc(0);
+    Acc *row_u = u_s + t * pitch, *row_delta = delta_s + t * pitch, *row_z = z_s + t * pitch,
+        *row_grad = grad_s + t * pitch;
+    auto delta_at = [&](int l) {
+      const Acc x = row_delta[l] + bias;
+      return p.delta_softplus ? softplus(x) : x;
+    };
+
+    Acc checkpoint[kMaxSegments][kN];  // the state before each segment's first step
+    if (active) {
+      Acc h[kN];
+#pragma unroll
+      for (int n = 0; n < kN; ++n) h[n] = Acc(0);
+      for (int l = 0; l < len; ++l) {
+        if (l % kSeg == 0) {
+#pragma unroll
+          for (int n = 0; n < kN; ++n) checkpoint[l / kSeg][n] = h[n];
+        }
+        const Acc u = row_u[l], dt = delta_at(l), dtu = dt * u;
+        const Acc *Bl = B_s + l * kN, *Cl = C_s + l * kN;
+        Acc y = Acc(0);
+#pragma unroll
+        for (int n = 0; n < kN; ++n) {
+          h[n] = DecayRate::decay(dt, rate[n]) * h[n] + dtu * Bl[n];
+          y += h[n] * Cl[n];
+        }
+        const Acc go = row_grad[l];
+        Acc gy = go;
+        if (p.z) {
+          // out = pre·silu(z): d/dz = pre·σ(z)·(1 + z·(1 − σ(z))), and y receives go·silu(z).
+          const Acc zl = row_z[l], s = sigmoid(zl), pre = y + D * u;
+          row_z[l] = go * pre * s * (Acc(1) + zl * (Acc(1) - s));
+          gy = go * zl * s;
+        }
+        row_grad[l] = gy;
+        dD += gy * u;
+      }
+    }
+
+    Acc* own_partial = partial + t * partial_pitch;
+    for (int s = segments - 1; s >= 0; --s) {
+      const int l0 = s * kSeg;
+      if (active) {
+        Acc hs[kSeg][kN];  // the states after each of the segment's steps
+#pragma unroll
+        for (int k = 0; k < kSeg; ++k) {
+#pragma unroll
+          for (int n = 0; n < kN; ++n) hs[k][n] = Acc(0);
+          const int l = l0 + k;
+          if (l < len) {
+            const Acc dt = delta_at(l), dtu = dt * row_u[l];
+            const Acc* Bl = B_s + l * kN;
+#pragma unroll
+            for (int n = 0; n < kN; ++n) {
+              const Acc before = k > 0 ? hs[k - 1][n] : checkpoint[s][n];
+              hs[k][n] = DecayRate::decay(dt, rate[n]) * before + dtu * Bl[n];
+            }
+          }
+        }
+#pragma unroll
+        for (int k = kSeg - 1; k >= 0; --k) {
+          const int l = l0 + k;
+          if (l < len) {
+            const Acc u = row_u[l], x = row_delta[l] + bias;
+            const Acc dt = p.delta_softplus ? softplus(x) : x, dtu = dt * u, gy = row_grad[l];
+            const Acc *Bl = B_s + l * kN, *Cl = C_s + l * kN;
+            Acc ddt = Acc(0), du = gy * D;
+#pragma unroll
+            for (int n = 0; n < kN; ++n) {
+              const Acc decay = DecayRate::decay(dt, rate[n]);
+              const Acc h_prev = k > 0 ? hs[k - 1][n] : checkpoint[s][n];
+              const Acc dh = gy * Cl[n] + G[n];
+              ddt += dh * (a[n] * decay * h_prev + Bl[n] * u);
+              dA[n] += dh * dt * decay * h_prev;
+              du += dh * dt * Bl[n];
+              own_partial[k * 2 * kN + n] = dh * dtu;           // dB
+              own_partial[k * 2 * kN + kN + n] = gy * hs[k][n];  // dC
+              G[n] = decay * dh;
+            }
+            const Acc ddelta = ddt * (p.delta_softplus ? softplus_grad(x) : Acc(1));
+            dbias += ddelta;
+            row_u[l] = du;           // u is not read again: du takes its slot
+            row_delta[l] = ddelta;   // likewise delta
+          }
+        }
+      }
+      __syncthreads();
+      // The segment's dB, dC contributions summed over the tile's channels, in channel order.
+      for (int o = t; o < kSeg * 2 * kN; o += tile) {
+        const int k = o / (2 * kN), j = o % (2 * kN), l = l0 + k;
+        if (l < len) {
+          Acc sum = Acc(0);
+          for (int r = 0; r < rows; ++r) sum += partial[r * partial_pitch + o];
+          if (j < kN) dB_s[l * kN + j] += sum;
+          else dC_s[l * kN + j - kN] += sum;
+        }
+      }
+      __syncthreads();  // the partials are rewritten by the next segment
+    }
+
+    if (active) {
+      const std::int64_t bd = b * dim + d;
+      if (g.dD) static_cast<Acc*>(g.dD)[bd] = dD;
+      if (g.ddelta_bias) static_cast<Acc*>(g.ddelta_bias)[bd] = dbias;
+      Acc* dA_row = static_cast<Acc*>(g.dA) + bd * kN;
+#pragma unroll
+      for (int n = 0; n < kN; ++n) dA_row[n] = dA[n];
+    }
+    store_tile(static_cast<T*>(g.du) + row0, rows, len, len, from(u_s));
+    store_tile(static_cast<T*>(g.ddelta) + row0, rows, len, len, from(delta_s));
+    if (g.dz) store_tile(static_cast<T*>(g.dz) + row0, rows, len, len, from(z_s));
+  }
+
+  __syncthreads();
+  const std::int64_t bc = b * kN * len;  // (b, 0, 0) in the (B, N, L) dB and dC
+  store_tile(static_cast<T*>(g.dB) + bc, kN, len, len, [&](int n, int l) { return dB_s[l * kN + n]; });
+  store_tile(static_cast<T*>(g.dC) + bc, kN, len, len, [&](int n, int l) { return dC_s[l * kN + n]; });
+}
+
+}  // namespace merba::cuda

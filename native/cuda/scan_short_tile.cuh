@@ -1,0 +1,101 @@
+// Block-wide copies between global memory and the short kernels' shared-memory tiles, and the block's
+// dynamic shared memory. A tile is `rows` rows of `cols` elements; in global memory the columns are
+// `col_stride` apart and the rows `row_stride`. When the tile is one contiguous, 16-byte-aligned span
+// (col_stride 1, row_stride == cols) — u, delta, z and the gradients in their usual layout — the block moves
+// it 16 bytes per load or store, consecutive threads on consecutive vectors; otherwise one element at a
+// time, consecutive threads on consecutive columns (coalesced whenever col_stride is 1).
+#pragma once
+
+#include <cstdint>
+
+#include "cuda/scan_device.cuh"
+
+namespace merba::cuda {
+
+// The block's dynamic shared memory (sized by the launcher). The SIMT emulator provides its own.
+#ifndef MERBA_SIMT_EMULATOR
+template <typename Acc>
+__device__ __forceinline__ Acc* dynamic_shared() {
+  extern __shared__ __align__(16) unsigned char merba_dynamic_shared[];
+  return reinterpret_cast<Acc*>(merba_dynamic_shared);
+}
+#endif
+
+// 16 bytes of T.
+template <typename T>
+struct alignas(16) Pack16 {
+  static constexpr int kSize = 16 / sizeof(T);
+  T v[kSize];
+};
+
+template <typename T>
+__device__ __forceinline__ bool aligned16(const T* p) {
+  return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0;
+}
+
+// put(row, col, value) for every element of the tile at `src`, value in the compute type.
+template <typename T, typename Put>
+__device__ __forceinline__ void load_tile(const T* src, int rows, int cols, int row_stride, int col_stride, Put put) {
+  const int count = rows * cols;
+  int scalar_from = 0;
+  if (col_stride == 1 && row_stride == cols && aligned16(src)) {
+    constexpr int kW = Pack16<T>::kSize;
+    const int packs = count / kW;
+    const Pack16<T>* vec = reinterpret_cast<const Pack16<T>*>(src);
+    for (int i = threadIdx.x; i < packs; i += blockDim.x) {
+      const Pack16<T> pack = vec[i];
+#pragma unroll
+      for (int j = 0; j < kW; ++j) {
+        const int flat = i * kW + j;
+        put(flat / cols, flat % cols, to_compute(pack.v[j]));
+      }
+    }
+    scalar_from = packs * kW;
+  }
+  for (int flat = scalar_from + threadIdx.x; flat < count; flat += blockDim.x) {
+    const int r = flat / cols, c = flat % cols;
+    put(r, c, to_compute(src[r * row_stride + c * col_stride]));
+  }
+}
+
+// dst[row, col] = get(row, col) (compute type, rounded to T) for every element of a tile whose rows are
+// `row_stride` apart with unit column stride.
+template <typename T, typename Get>
+__device__ __forceinline__ void store_tile(T* dst, int rows, int cols, int row_stride, Get get) {
+  const int count = rows * cols;
+  int scalar_from = 0;
+  if (row_stride == cols && aligned16(dst)) {
+    constexpr int kW = Pack16<T>::kSize;
+    const int packs = count / kW;
+    Pack16<T>* vec = reinterpret_cast<Pack16<T>*>(dst);
+    for (int i = threadIdx.x; i < packs; i += blockDim.x) {
+      Pack16<T> pack;
+#pragma unroll
+      for (int j = 0; j < kW; ++j) {
+        const int flat = i * kW + j;
+        pack.v[j] = from_compute<T>(get(flat / cols, flat % cols));
+      }
+      vec[i] = pack;
+    }
+    scalar_from = packs * kW;
+  }
+  for (int flat = scalar_from + threadIdx.x; flat < count; flat += blockDim.x) {
+    const int r = flat / cols, c = flat % cols;
+    dst[r * row_stride + c] = from_compute<T>(get(r, c));
+  }
+}
+
+// B or C of one batch row, (N, L) with any strides, into shared memory as [l][n] (a thread at step l reads
+// the N values it needs side by side). The loop runs along whichever of n and l has unit stride, so that
+// x_proj's strided views (n contiguous) are read coalesced too.
+template <typename T, typename Acc>
+__device__ __forceinline__ void load_state_projection(const T* src, int dstate, int len, int stride_n, int stride_l,
+                                                      Acc* dst) {
+  if (stride_n == 1 && stride_l != 1) {
+    load_tile(src, len, dstate, stride_l, 1, [&](int l, int n, Acc v) { dst[l * dstate + n] = v; });
+  } else {
+    load_tile(src, dstate, len, stride_n, stride_l, [&](int n, int l, Acc v) { dst[l * dstate + n] = v; });
+  }
+}
+
+}  // namespace merba::cuda
