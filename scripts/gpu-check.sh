@@ -1,23 +1,72 @@
 #!/usr/bin/env bash
-# GPU check of the CUDA selective-scan kernels, for a machine with an NVIDIA GPU, nvcc, CMake, ninja and a
-# CUDA build of PyTorch in python3 (no Maven, no network needed). Builds native/ and its tests with plain
-# CMake against that PyTorch's LibTorch, runs the GPU tests (CUDA vs CPU parity, float64 gradcheck, the
-# whole model, the training step), prints the timing table of native/bench/cuda_scan_bench.cpp and times the
-# training step on the GPU (native/bench/train_bench.cpp). See docs/gpu.md.
+# GPU check of the CUDA selective-scan kernels and the training step, for a machine with an NVIDIA GPU, nvcc,
+# CMake, ninja and a CUDA build of PyTorch in python3 (no JVM, no Maven, no network needed). Builds native/
+# and its tests with plain CMake against that PyTorch's LibTorch, runs the GPU tests (CUDA vs CPU parity
+# for both kernel families, float64 gradcheck, the whole model, the training step), prints the kernel table
+# (chunked vs short kernels, bandwidth against a device-to-device copy) and times the training step on the
+# GPU at batch 32 and 256 with each kernel family. See docs/gpu.md.
 #
-#   scripts/gpu-check.sh [build-dir]        (default: build/gpu; MERBA_GPU_JOBS sets parallel jobs,
-#                                            MERBA_CUDA_ARCHITECTURES the GPU architectures, default 80;90)
+#   scripts/gpu-check.sh OUT_DIR [build-dir]
 #
-# Budget: about 90 s on a 16-core H100 machine with MERBA_CUDA_ARCHITECTURES=90 (build ~55 s, tests ~5 s,
-# timings ~25 s).
-set -euo pipefail
+# OUT_DIR receives gpu-check.log (everything printed), figures.json (the kernel table's and the training
+# step's figures, the failed steps) and the benchmarks' raw output. build-dir defaults to build/gpu;
+# MERBA_GPU_JOBS sets the build's parallel jobs, MERBA_CUDA_ARCHITECTURES the GPU architectures (default 90).
+#
+# A failing test does not stop the run: the timing tables still run, and the script exits non-zero at the
+# end, naming what failed. Budget: under 8 minutes on a 16-core H200 machine (build ~1.5 min, tests
+# ~0.5 min, timings ~1.5 min).
+set -uo pipefail
 
+if [[ $# -lt 1 ]]; then
+  echo "usage: scripts/gpu-check.sh OUT_DIR [build-dir]" >&2
+  exit 2
+fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${1:-$root/build/gpu}"
+out="$(mkdir -p "$1" && cd "$1" && pwd)"
+build="${2:-$root/build/gpu}"
 jobs="${MERBA_GPU_JOBS:-$(( $(nproc) < 12 ? $(nproc) : 12 ))}"  # nvcc and the LibTorch units need ~2 GB each
 start=$SECONDS
+failed=()
+exec > >(tee "$out/gpu-check.log") 2>&1
 
 step() { printf '\n== %s (%ds)\n' "$*" $(( SECONDS - start )); }
+# Runs a step that may fail without stopping the script; records its name when it does.
+check() {
+  local name="$1"; shift
+  if ! "$@"; then
+    echo "gpu-check: FAILED: $name"
+    failed+=("$name")
+  fi
+}
+finish() {
+  step "summary"
+  python3 - "$out" "${failed[@]+"${failed[@]}"}" <<'PY'
+import json, pathlib, re, sys
+out = pathlib.Path(sys.argv[1])
+figures = {"failed": sys.argv[2:]}
+kernels = out / "cuda_scan_bench.json"
+if kernels.exists():
+    figures["kernels"] = json.loads(kernels.read_text())
+steps = []
+pattern = re.compile(r"on (\S+) \((\S+) scan kernels\), batch (\d+).*p50 ([\d.]+) ms, p90 ([\d.]+) ms, ([\d.]+) samples/s")
+log = out / "train_bench.txt"
+for line in (log.read_text().splitlines() if log.exists() else []):
+    m = pattern.search(line)
+    if m:
+        steps.append({"device": m[1], "scan_kernels": m[2], "batch": int(m[3]), "p50_ms": float(m[4]),
+                      "p90_ms": float(m[5]), "samples_per_s": float(m[6]), "graph": False})
+figures["training_step"] = steps
+(out / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
+print(json.dumps(figures.get("kernels", {}).get("targets", {})))
+for s in steps:
+    print(f"training step, {s['scan_kernels']} kernels, batch {s['batch']}: {s['samples_per_s']:.0f} samples/s")
+PY
+  if ((${#failed[@]})); then
+    echo "gpu-check: ${#failed[@]} step(s) failed: ${failed[*]}"
+    exit 1
+  fi
+  echo "gpu-check: all steps passed ($(( SECONDS - start )) s)"
+}
 
 step "environment"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
@@ -34,21 +83,27 @@ step "configure (MERBA_WITH_CUDA=ON, LibTorch from $prefix)"
 # The machine has no network to fetch Gloo's headers, and the GPU checks need no process group: no c10d.
 cmake -S "$root/native" -B "$build" ${generator[@]+"${generator[@]}"} -DCMAKE_BUILD_TYPE=Release -DMERBA_WITH_CUDA=ON \
   -DMERBA_WITH_C10D=OFF \
-  -DCMAKE_PREFIX_PATH="$prefix" -DMERBA_CUDA_ARCHITECTURES="${MERBA_CUDA_ARCHITECTURES:-80;90}"
+  -DCMAKE_PREFIX_PATH="$prefix" -DMERBA_CUDA_ARCHITECTURES="${MERBA_CUDA_ARCHITECTURES:-90}" || exit 1
 
-step "build the core, the GPU tests and the GPU benchmark ($jobs jobs)"
-cmake --build "$build" --parallel "$jobs" --target cuda_test cuda_scan_bench train_bench selective_scan_test
+step "build the core, the GPU tests and the GPU benchmarks ($jobs jobs)"
+cmake --build "$build" --parallel "$jobs" --target cuda_test cuda_scan_bench train_bench selective_scan_test || exit 1
 
 step "CPU operator tests (the reference side of the parity tests)"
-ctest --test-dir "$build" -R '^selective_scan_test$' --output-on-failure
+check "selective_scan_test" ctest --test-dir "$build" -R '^selective_scan_test$' --output-on-failure
 
-step "GPU tests: CUDA vs CPU parity, float64 gradcheck, the whole model, the training step"
-ctest --test-dir "$build" -L cuda --output-on-failure --timeout 300
+step "GPU tests: both kernel families vs the CPU operator, float64 gradcheck, the whole model, the training step"
+check "cuda_test" ctest --test-dir "$build" -L cuda --output-on-failure --timeout 300
 
-step "timing: kernel vs plain-ops reference on the GPU, bandwidth vs a device-to-device copy"
-"$build/bench/cuda_scan_bench" --min-seconds 0.2
+step "timing: chunked and short kernels vs the plain-ops reference; bandwidth vs a device-to-device copy"
+check "cuda_scan_bench" timeout 300 "$build/bench/cuda_scan_bench" --min-seconds 0.2 --json "$out/cuda_scan_bench.json"
 
-step "training step on the GPU (composite-28, batches built on the CPU)"
-for batch in 32 256; do "$build/bench/train_bench" --device cuda --batch "$batch" --seconds 5; done
+step "training step on the GPU (composite-28, eager; batches built on the CPU)"
+: > "$out/train_bench.txt"
+for kernels in chunked short; do
+  for batch in 32 256; do
+    check "train_bench $kernels $batch" bash -c \
+      "timeout 120 '$build/bench/train_bench' --device cuda --batch $batch --seconds 5 --scan-kernels $kernels | tee -a '$out/train_bench.txt'"
+  done
+done
 
-step "done"
+finish

@@ -1,8 +1,9 @@
-// Times the CUDA selective scan against the plain-ops reference on the same GPU, and the forward's achieved
-// memory bandwidth against a device-to-device copy, at MERba's shapes. Prints one Markdown table
+// Times the CUDA selective scan — both kernel families, chunked and short (cuda/scan_launch_config.h) —
+// against the plain-ops reference on the same GPU, and the forward's achieved memory bandwidth against a
+// device-to-device copy, at MERba's shapes. Prints one Markdown table and, with --json, writes its figures
 // (scripts/gpu-check.sh runs it; docs/gpu.md explains the columns and the targets).
 //
-//   cuda_scan_bench [--min-seconds 0.2]
+//   cuda_scan_bench [--min-seconds 0.2] [--json FILE]
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 #include <c10/cuda/CUDAStream.h>
@@ -16,8 +17,12 @@
 #include <stdexcept>
 #include <string>
 
+#include <fstream>
+
+#include "cuda/scan_launch_config.h"
 #include "ops/selective_scan.h"
 #include "reference/selective_scan_reference.h"
+#include "util/json.h"
 
 namespace {
 
@@ -70,10 +75,12 @@ double copy_bandwidth(double min_seconds) {
 
 struct Shape {
   int64_t batch, dim, len, dstate;
+  bool x_proj_views = false;  // B and C as the mixer passes them: strided views of x_proj's output
 };
 
 struct Problem {
   at::Tensor u, delta, A, B, C, D, delta_bias;
+  std::vector<at::Tensor> leaves;  // B and C, or the x_proj output they view
   merba::ops::SelectiveScanOptions options() const {
     return merba::ops::SelectiveScanOptions().D(D).delta_bias(delta_bias).delta_softplus(true);
   }
@@ -92,8 +99,17 @@ Problem make_problem(const Shape& s, at::ScalarType dtype, bool requires_grad) {
   p.u = at::randn({s.batch, s.dim, s.len}, o).requires_grad_(requires_grad);
   p.delta = (at::randn({s.batch, s.dim, s.len}, o) * 0.5 - 2).requires_grad_(requires_grad);
   p.A = (-at::arange(1, s.dstate + 1, f).repeat({s.dim, 1})).requires_grad_(requires_grad);
-  p.B = at::randn({s.batch, s.dstate, s.len}, o).requires_grad_(requires_grad);
-  p.C = at::randn({s.batch, s.dstate, s.len}, o).requires_grad_(requires_grad);
+  if (s.x_proj_views) {
+    // (B, L, R + 2N) with R = 2, as the composite-28 mixer's x_proj; B and C are its column views.
+    const at::Tensor x_proj = at::randn({s.batch, s.len, 2 + 2 * s.dstate}, o).requires_grad_(requires_grad);
+    p.B = x_proj.narrow(2, 2, s.dstate).transpose(1, 2);
+    p.C = x_proj.narrow(2, 2 + s.dstate, s.dstate).transpose(1, 2);
+    p.leaves.push_back(x_proj);
+  } else {
+    p.B = at::randn({s.batch, s.dstate, s.len}, o).requires_grad_(requires_grad);
+    p.C = at::randn({s.batch, s.dstate, s.len}, o).requires_grad_(requires_grad);
+    p.leaves = {p.B, p.C};
+  }
   p.D = at::ones({s.dim}, f).requires_grad_(requires_grad);
   p.delta_bias = (at::rand({s.dim}, f) * 0.1).requires_grad_(requires_grad);
   return p;
@@ -114,17 +130,31 @@ double time_forward_backward(ScanFn scan, const Problem& p, double min_seconds) 
       [&] {
         merba::ops::SelectiveScanResult r = scan(p.u, p.delta, p.A, p.B, p.C, p.options());
         (r.out * upstream).sum().backward();
-        for (const at::Tensor& t : {p.u, p.delta, p.A, p.B, p.C, p.D, p.delta_bias}) t.mutable_grad().reset();
+        for (const at::Tensor& t : {p.u, p.delta, p.A, p.D, p.delta_bias}) t.mutable_grad().reset();
+        for (const at::Tensor& t : p.leaves) t.mutable_grad().reset();
       },
       min_seconds);
+}
+
+// Runs `body` with the backend's kernel choice set, then restores Auto.
+template <typename Body>
+double with_kernels(merba::cuda::ScanKernelChoice choice, Body body) {
+  merba::cuda::set_scan_kernel_choice(choice);
+  const double seconds = body();
+  merba::cuda::set_scan_kernel_choice(merba::cuda::ScanKernelChoice::Auto);
+  return seconds;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  using merba::cuda::ScanKernelChoice;
+  using merba::util::Json;
   double min_seconds = 0.2;
+  std::string json_path;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--min-seconds") == 0) min_seconds = std::atof(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--json") == 0) json_path = argv[i + 1];
   }
   if (!at::hasCUDA()) {
     std::fprintf(stderr, "cuda_scan_bench: no CUDA device\n");
@@ -134,32 +164,65 @@ int main(int argc, char** argv) {
   check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
   const double copy = copy_bandwidth(min_seconds);
   std::printf("GPU: %s; device-to-device copy: %.0f GB/s (read + write)\n\n", prop.name, copy * 1e-9);
-  std::printf("| (B·nWin, D, L, N) | dtype | fwd kernel | fwd reference | fwd speed-up | fwd+bwd kernel | "
-              "fwd+bwd reference | fwd+bwd speed-up | fwd GB/s | fwd %% of copy |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| (B·nWin, D, L, N) | dtype | fwd chunked | fwd short | fwd short GB/s | %% of copy | fwd+bwd chunked | "
+              "fwd+bwd short | short / chunked | fwd+bwd reference | reference / best |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
 
-  const Shape shapes[] = {{2048, 32, 49, 8}, {512, 64, 196, 16}, {128, 32, 1024, 8}};
-  bool target_speedup = true, target_bandwidth = true;
+  const Shape shapes[] = {{2048, 32, 49, 8}, {2048, 32, 49, 8, true}, {512, 64, 49, 16}, {512, 64, 196, 16},
+                          {128, 32, 1024, 8}};
+  Json::Array rows;
+  double merba_fp32_fwd_bwd = 0, merba_bf16_fwd_bwd = 0, merba_fraction = 0, merba_gain = 0;
   for (const Shape& s : shapes) {
     for (at::ScalarType dtype : {at::kFloat, at::kBFloat16}) {
       const Problem p = make_problem(s, dtype, true);
-      const double fk = time_forward(merba::ops::selective_scan, p, min_seconds);
-      const double fr = time_forward(merba::reference::selective_scan_reference, p, min_seconds);
-      const double bk = time_forward_backward(merba::ops::selective_scan, p, min_seconds);
+      const bool short_applies = s.len <= merba::cuda::kShortMaxLen && (s.dstate == 8 || s.dstate == 16);
+      const double fc = with_kernels(ScanKernelChoice::Chunked, [&] { return time_forward(merba::ops::selective_scan, p, min_seconds); });
+      const double bc = with_kernels(ScanKernelChoice::Chunked, [&] { return time_forward_backward(merba::ops::selective_scan, p, min_seconds); });
+      const double fs = short_applies ? with_kernels(ScanKernelChoice::Short, [&] { return time_forward(merba::ops::selective_scan, p, min_seconds); }) : fc;
+      const double bs = short_applies ? with_kernels(ScanKernelChoice::Short, [&] { return time_forward_backward(merba::ops::selective_scan, p, min_seconds); }) : bc;
       const double br = time_forward_backward(merba::reference::selective_scan_reference, p, min_seconds);
-      const double bandwidth = p.forward_bytes() / fk;
-      std::printf("| (%ld, %ld, %ld, %ld) | %s | %.3f ms | %.3f ms | %.1f× | %.3f ms | %.3f ms | %.1f× | %.0f | %.0f%% |\n",
+      const double bandwidth = p.forward_bytes() / fs;
+      const char* name = dtype == at::kFloat ? "fp32" : "bf16";
+      std::printf("| (%ld, %ld, %ld, %ld)%s | %s | %.3f ms | %s%.3f ms | %.0f | %.0f%% | %.3f ms | %s%.3f ms | %.2f× | %.3f ms | %.1f× |\n",
                   static_cast<long>(s.batch), static_cast<long>(s.dim), static_cast<long>(s.len),
-                  static_cast<long>(s.dstate), dtype == at::kFloat ? "fp32" : "bf16", fk * 1e3, fr * 1e3, fr / fk,
-                  bk * 1e3, br * 1e3, br / bk, bandwidth * 1e-9, 100 * bandwidth / copy);
+                  static_cast<long>(s.dstate), s.x_proj_views ? " x_proj views" : "", name, fc * 1e3,
+                  short_applies ? "" : "(n/a) ", fs * 1e3, bandwidth * 1e-9, 100 * bandwidth / copy, bc * 1e3,
+                  short_applies ? "" : "(n/a) ", bs * 1e3, bc / bs, br * 1e3, br / std::min(bs, bc));
       std::fflush(stdout);
-      if (s.batch == 2048 && dtype == at::kFloat) {
-        target_speedup = br / bk >= 20;
-        target_bandwidth = bandwidth >= 0.5 * copy;
+      rows.push_back(Json(Json::Object{{"batch", Json(s.batch)}, {"dim", Json(s.dim)}, {"len", Json(s.len)},
+                                       {"dstate", Json(s.dstate)}, {"x_proj_views", Json(s.x_proj_views)},
+                                       {"dtype", Json(name)}, {"forward_chunked_ms", Json(fc * 1e3)},
+                                       {"forward_short_ms", Json(fs * 1e3)}, {"forward_gbps", Json(bandwidth * 1e-9)},
+                                       {"forward_fraction_of_copy", Json(bandwidth / copy)},
+                                       {"forward_backward_chunked_ms", Json(bc * 1e3)},
+                                       {"forward_backward_short_ms", Json(bs * 1e3)},
+                                       {"forward_backward_reference_ms", Json(br * 1e3)}}));
+      if (s.batch == 2048 && !s.x_proj_views) {
+        if (dtype == at::kFloat) {
+          merba_fp32_fwd_bwd = bs;
+          merba_fraction = bandwidth / copy;
+          merba_gain = bc / bs;
+        } else {
+          merba_bf16_fwd_bwd = bs;
+        }
       }
     }
   }
-  std::printf("\nTargets at (2048, 32, 49, 8) fp32: fwd+bwd ≥ 20× the reference: %s; fwd ≥ 50%% of copy bandwidth: %s\n",
-              target_speedup ? "met" : "NOT met", target_bandwidth ? "met" : "NOT met");
+  const bool bandwidth_met = merba_fraction >= 0.5, gain_met = merba_gain >= 3,
+             bf16_met = merba_bf16_fwd_bwd <= merba_fp32_fwd_bwd;
+  std::printf("\nTargets at (2048, 32, 49, 8), short kernels: fwd ≥ 50%% of copy bandwidth (fp32): %.0f%%, %s; "
+              "fwd+bwd ≥ 3× the chunked kernels (fp32): %.2f×, %s; bf16 at least as fast as fp32: %s\n",
+              100 * merba_fraction, bandwidth_met ? "met" : "NOT met", merba_gain, gain_met ? "met" : "NOT met",
+              bf16_met ? "met" : "NOT met");
+  if (!json_path.empty()) {
+    const Json doc(Json::Object{{"gpu", Json(std::string(prop.name))}, {"copy_gbps", Json(copy * 1e-9)},
+                                {"rows", Json(rows)},
+                                {"targets", Json(Json::Object{{"forward_fraction_of_copy", Json(merba_fraction)},
+                                                              {"short_over_chunked_forward_backward", Json(merba_gain)},
+                                                              {"bandwidth_met", Json(bandwidth_met)},
+                                                              {"gain_met", Json(gain_met)},
+                                                              {"bf16_met", Json(bf16_met)}})}});
+    std::ofstream(json_path) << doc.dump() << "\n";
+  }
   return 0;
 }

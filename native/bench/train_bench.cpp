@@ -2,7 +2,9 @@
 // samples/s from the median step time, as the LOSO runner drives TrainSession::step (batches built on the
 // CPU; on a GPU they are copied there inside the step).
 //
-//   train_bench [--batch 32] [--threads 2] [--seconds 10] [--device cpu|cuda]
+//   train_bench [--batch 32] [--threads 2] [--seconds 10] [--device cpu|cuda] [--scan-kernels auto|chunked|short]
+//
+// --scan-kernels (CUDA builds) chooses the selective-scan kernel family on the GPU (cuda/scan_launch_config.h).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -19,6 +21,9 @@
 
 #include "model/merba_net.h"
 #include "train/train_session.h"
+#ifdef MERBA_BENCH_WITH_CUDA
+#include "cuda/scan_launch_config.h"
+#endif
 
 using Clock = std::chrono::steady_clock;
 
@@ -35,16 +40,31 @@ int run(int argc, char** argv) {
   int64_t batch = 32;
   int threads = 2;
   double seconds = 10;
-  std::string device = "cpu";
+  std::string device = "cpu", kernels = "auto";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--batch")) batch = std::atoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--device")) device = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--scan-kernels")) kernels = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: %s [--batch B] [--threads N] [--seconds S] [--device cpu|cuda]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--batch B] [--threads N] [--seconds S] [--device cpu|cuda] "
+                   "[--scan-kernels auto|chunked|short]\n", argv[0]);
       return 2;
     }
+  }
+  if (kernels != "auto") {
+#ifdef MERBA_BENCH_WITH_CUDA
+    using merba::cuda::ScanKernelChoice;
+    if (kernels != "chunked" && kernels != "short") {
+      std::fprintf(stderr, "train_bench: --scan-kernels is auto, chunked or short, not %s\n", kernels.c_str());
+      return 2;
+    }
+    merba::cuda::set_scan_kernel_choice(kernels == "short" ? ScanKernelChoice::Short : ScanKernelChoice::Chunked);
+#else
+    std::fprintf(stderr, "train_bench: --scan-kernels needs a CUDA build\n");
+    return 2;
+#endif
   }
   at::set_num_threads(threads);
   merba::model::MerbaNet net(merba::model::composite_28());
@@ -69,9 +89,10 @@ int run(int argc, char** argv) {
   const double cpu_ms_per_sample = 1000.0 * (cpu_seconds() - cpu_start) / (static_cast<double>(ms.size()) * batch);
   std::sort(ms.begin(), ms.end());
   const double p50 = ms[ms.size() / 2];
-  std::printf("composite-28 training step on %s, batch %lld, %d threads: %zu steps, p50 %.2f ms, p90 %.2f ms, "
-              "%.1f samples/s, %.2f CPU ms per sample\n",
-              device.c_str(), static_cast<long long>(batch), threads, ms.size(), p50, ms[ms.size() * 9 / 10], 1000.0 * batch / p50, cpu_ms_per_sample);
+  std::printf("composite-28 training step on %s (%s scan kernels), batch %lld, %d threads: %zu steps, p50 %.2f ms, "
+              "p90 %.2f ms, %.1f samples/s, %.2f CPU ms per sample\n",
+              device.c_str(), kernels.c_str(), static_cast<long long>(batch), threads, ms.size(), p50,
+              ms[ms.size() * 9 / 10], 1000.0 * batch / p50, cpu_ms_per_sample);
   return 0;
 }
 

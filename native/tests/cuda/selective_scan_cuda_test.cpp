@@ -1,11 +1,14 @@
 // The CUDA selective scan against the CPU operator (forward and every gradient), float64 finite
 // differences on the GPU, half-precision inputs, strided inputs, long sequences (several chunks) and the
-// limits it refuses. Runs only on a machine with a CUDA device (scripts/gpu-check.sh).
+// limits it refuses — each parity case with both kernel families (cuda/scan_launch_config.h: the chunked
+// kernels, and the short ones where they apply). Runs only on a machine with a CUDA device
+// (scripts/gpu-check.sh).
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 
 #include <sstream>
 
+#include "cuda/scan_launch_config.h"
 #include "ops/selective_scan.h"
 #include "support/scan_cases.h"
 #include "support/tensor_checks.h"
@@ -16,6 +19,18 @@ using merba::ops::selective_scan;
 namespace {
 
 const at::Device kCuda(at::kCUDA, 0);
+
+using merba::cuda::ScanKernelChoice;
+
+// Sets the backend's kernel choice for its lifetime, then restores Auto.
+struct KernelChoice {
+  explicit KernelChoice(ScanKernelChoice choice) { merba::cuda::set_scan_kernel_choice(choice); }
+  ~KernelChoice() { merba::cuda::set_scan_kernel_choice(ScanKernelChoice::Auto); }
+  KernelChoice(const KernelChoice&) = delete;
+  KernelChoice& operator=(const KernelChoice&) = delete;
+};
+
+const char* name_of(ScanKernelChoice choice) { return choice == ScanKernelChoice::Short ? "short" : "chunked"; }
 
 using Optionals = merba::test::ScanOptionals;
 
@@ -52,13 +67,16 @@ void expect_cuda_matches_cpu(int64_t batch, int64_t dim, int64_t len, int64_t ds
   const auto inputs = random_inputs(batch, dim, len, dstate, dtype, o, 1000 + len * 31 + dstate);
   const at::Tensor upstream = at::randn({batch, dim, len});
   const auto cpu = run(inputs, o, upstream, at::kCPU);
-  const auto cuda = run(inputs, o, upstream, kCuda);
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    std::ostringstream what;
-    what << kNames[i] << " at B=" << batch << " D=" << dim << " L=" << len << " N=" << dstate << " "
-         << o.describe() << " " << dtype;
-    if (cpu[i].defined()) EXPECT_TRUE(cuda[i].scalar_type() == cpu[i].scalar_type());
-    EXPECT_CLOSE(cuda[i], cpu[i], tol, what.str());
+  for (ScanKernelChoice choice : {ScanKernelChoice::Chunked, ScanKernelChoice::Short}) {
+    const KernelChoice scope(choice);  // Short falls back to the chunked kernels where it does not apply
+    const auto cuda = run(inputs, o, upstream, kCuda);
+    for (size_t i = 0; i < cpu.size(); ++i) {
+      std::ostringstream what;
+      what << kNames[i] << " at B=" << batch << " D=" << dim << " L=" << len << " N=" << dstate << " "
+           << o.describe() << " " << dtype << " " << name_of(choice) << " kernels";
+      if (cpu[i].defined()) EXPECT_TRUE(cuda[i].scalar_type() == cpu[i].scalar_type());
+      EXPECT_CLOSE(cuda[i], cpu[i], tol, what.str());
+    }
   }
 }
 
@@ -91,9 +109,41 @@ TEST(float32_forward_and_every_gradient_match_the_cpu_operator) {
 }
 
 TEST(merba_sized_problems_match_the_cpu_operator) {
-  // Many channel groups and batch rows, as MERba's windows produce (B·nWin, D, L, N).
+  // Many channel groups and batch rows, as MERba's windows produce (B·nWin, D, L, N); D = 128 walks four
+  // channel tiles in the short backward, D = 37 leaves a partial one.
   expect_cuda_matches_cpu(64, 32, 49, 8, kEverything, at::kFloat, 1e-5);
+  expect_cuda_matches_cpu(8, 128, 49, 8, kEverything, at::kFloat, 1e-5);
+  expect_cuda_matches_cpu(16, 37, 49, 16, kEverything, at::kFloat, 1e-5);
+  expect_cuda_matches_cpu(4, 33, 64, 8, kEverything, at::kFloat, 1e-5);
   expect_cuda_matches_cpu(16, 37, 196, 16, kEverything, at::kFloat, 1e-5);
+}
+
+TEST(the_short_backward_is_deterministic) {
+  // dB and dC are summed over channels in a fixed order (no atomics): two runs agree bit for bit.
+  const KernelChoice scope(ScanKernelChoice::Short);
+  const auto inputs = random_inputs(32, 64, 49, 8, at::kFloat, kEverything, 77);
+  const at::Tensor upstream = at::randn({32, 64, 49});
+  const auto first = run(inputs, kEverything, upstream, kCuda);
+  const auto second = run(inputs, kEverything, upstream, kCuda);
+  for (size_t i = 0; i < first.size(); ++i) {
+    if (first[i].defined()) EXPECT_CLOSE(second[i], first[i], 0.0, std::string(kNames[i]) + " of a second run");
+  }
+}
+
+TEST(the_short_kernels_read_x_proj_views_of_B_and_C) {
+  // The mixer's B and C: column views of x_proj's (B, L, R + 2N) output (n contiguous, not 16-byte aligned).
+  const KernelChoice scope(ScanKernelChoice::Short);
+  auto t = random_inputs(4, 32, 49, 8, at::kFloat, kEverything, 19);
+  for (auto& x : t) {
+    if (x.defined()) x = x.to(kCuda);
+  }
+  const at::Tensor x_proj = at::randn({4, 49, 2 + 16}, t[0].options());
+  x_proj.narrow(2, 2, 8).copy_(t[3].transpose(1, 2));
+  x_proj.narrow(2, 10, 8).copy_(t[4].transpose(1, 2));
+  const at::Tensor B_view = x_proj.narrow(2, 2, 8).transpose(1, 2), C_view = x_proj.narrow(2, 10, 8).transpose(1, 2);
+  auto viewed = selective_scan(t[0], t[1], t[2], B_view, C_view, options_for(t, kEverything));
+  auto compact = selective_scan(t[0], t[1], t[2], t[3], t[4], options_for(t, kEverything));
+  EXPECT_CLOSE(viewed.out, compact.out, 0.0, "out");
 }
 
 TEST(long_sequences_carry_state_across_chunks) {
@@ -114,8 +164,11 @@ TEST(half_precision_inputs_match_the_cpu_operator) {
 
 TEST(float64_gradcheck_on_the_gpu) {
   struct Case { int64_t batch, dim, len, dstate; Optionals o; };
+  // N = 8 and 16 at L ≤ 64 run the short kernels.
   for (const Case& c : {Case{2, 3, 5, 4, {}}, Case{2, 3, 5, 4, {.D = true, .z = true, .delta_bias = true, .softplus = true}},
-                        Case{1, 2, 260, 2, {.D = true, .z = true}}}) {
+                        Case{1, 2, 260, 2, {.D = true, .z = true}},
+                        Case{2, 3, 9, 8, {.D = true, .z = true, .delta_bias = true, .softplus = true}},
+                        Case{1, 2, 6, 16, {.D = true, .z = true}}}) {
     std::vector<at::Tensor> inputs = random_inputs(c.batch, c.dim, c.len, c.dstate, at::kDouble, c.o, 7);
     for (auto& t : inputs) {
       if (t.defined()) t = t.to(kCuda).requires_grad_(true);
