@@ -46,7 +46,8 @@ at::Tensor bernoulli_mask(at::IntArrayRef shape, double keep, const at::TensorOp
   const at::Generator& generator = *state.generator;
   if (generator.device() == options.device()) return at::empty(shape, options).bernoulli_(keep, generator).div_(keep);
   at::Tensor mask = at::empty(shape, options.device(generator.device())).bernoulli_(keep, generator).div_(keep);
-  return mask.to(options.device());
+  // From pinned memory, so the copy does not hold the host until the GPU has caught up.
+  return mask.pin_memory().to(options.device(), /*non_blocking=*/true);
 }
 
 }  // namespace merba::model

@@ -5,7 +5,6 @@
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 
 #include <algorithm>
@@ -19,10 +18,21 @@
 
 #include "train/adamw_step.h"
 #include "train/augmentation.h"
+#include "train/gradient_clipping.h"
 #include "train/mixup.h"
 #include "train/parameter_groups.h"
 
 namespace merba::train {
+namespace {
+
+// A batch-sized tensor built on the CPU, on its way to the network's device: from pinned memory without
+// blocking the host when that device is a GPU (the pinned block is not reused before the copy has run).
+at::Tensor to_device(const at::Tensor& host, at::Device device) {
+  if (device.is_cpu()) return host;
+  return host.pin_memory().to(device, /*non_blocking=*/true);
+}
+
+}  // namespace
 
 TrainSession::TrainSession(model::MerbaNet net, TrainingOptions options, uint64_t seed,
                            std::shared_ptr<distributed::ProcessGroup> group)
@@ -107,7 +117,8 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   const int64_t global_batch = share.total == 0 ? inputs.size(0) : share.total;
   net_->train();
   // Batches are built on the CPU (Java arrays, decoded files): they follow the network to its device.
-  at::Tensor x = augment(inputs, zero_levels, options_, generator_, share).to(parameters_.front().device());
+  const at::Device device = parameters_.front().device();
+  at::Tensor x = to_device(augment(inputs, zero_levels, options_, generator_, share), device);
   // A single process draws everything from the session's generator. A rank draws what is per global batch from it,
   // alike on every rank, and what stays within its share from a generator of its own (see the class comment).
   at::Generator own = generator_;
@@ -116,9 +127,9 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
                                               generator_, at::TensorOptions().dtype(at::kLong));
     own = at::make_generator<at::CPUGeneratorImpl>(rank_seeds[group_->rank()].item<int64_t>());
   }
-  const at::Tensor targets = fine_targets.to(x.device());
-  model::DgcmTargets soft = model::dgcm_targets(targets, config, options_.label_smoothing,
-                                                class_weights_.defined() ? class_weights_.to(x.device()) : at::Tensor());
+  const at::Tensor targets = to_device(fine_targets, device);
+  if (class_weights_.defined() && class_weights_.device() != device) class_weights_ = class_weights_.to(device);
+  model::DgcmTargets soft = model::dgcm_targets(targets, config, options_.label_smoothing, class_weights_);
   // What a prediction counts as correct against: with mixup, the target of the larger share.
   at::Tensor counted = targets;
   if (options_.mixup_alpha > 0) {
@@ -127,7 +138,7 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
       // Partners from this rank's share (the others' samples are not here); λ stays the global batch's.
       draw.permutation = at::randperm(x.size(0), own, at::TensorOptions().dtype(at::kLong));
     }
-    const at::Tensor partners = draw.permutation.to(x.device());
+    const at::Tensor partners = to_device(draw.permutation, device);
     x = mix_inputs(x, draw);
     soft = model::mix_targets(soft, soft.index_select(partners), draw.lambda);
     if (draw.lambda < 0.5) counted = targets.index_select(0, partners);
@@ -140,15 +151,18 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   // normalises each shard by its own statistics, as data-parallel training without SyncBatchNorm does.
   const int64_t shards =
       x.is_cpu() && !at::in_parallel_region() ? std::clamp<int64_t>(B / 8, 1, at::get_num_threads()) : 1;
-  const double local_weight = soft.weight.defined() ? soft.weight.sum().item<double>() : static_cast<double>(B);
   // The shards' losses are their shares of the batch mean. Across processes the mean needs every rank's weight:
-  // the losses are weighted sums there, and the summed gradients are divided by the global weight below.
+  // the losses are weighted sums there, and the summed gradients are divided by the global weight below. One
+  // shard in one process (always so on a GPU) is the whole batch mean already: no weight is read to the host.
+  const bool whole_batch = shards == 1 && !distributed();
+  const double local_weight =
+      whole_batch ? 1.0 : soft.weight.defined() ? soft.weight.sum().item<double>() : static_cast<double>(B);
   const double total_weight = distributed() ? 1.0 : local_weight;
   // One seed per shard and step, drawn in order from the session's (or the rank's) generator: reproducible.
   const at::Tensor shard_seeds =
       at::randint(0, std::numeric_limits<int64_t>::max(), {shards}, own, at::TensorOptions().dtype(at::kLong));
-  std::vector<double> losses(shards, 0.0);
-  std::vector<int64_t> correct(shards, 0);
+  // Per shard, on the network's device; read once, at the end of the step.
+  std::vector<at::Tensor> losses(shards), correct(shards);
   optimizer_->zero_grad();
   auto run_shard = [&](int64_t s) {
     const int64_t lo = B * s / shards, n = B * (s + 1) / shards - lo;
@@ -157,17 +171,19 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
     const at::Tensor xs = x.narrow(0, lo, n), ts = counted.narrow(0, lo, n);
     const model::DgcmTargets shard_targets = soft.narrow(lo, n);
     const model::HeadOutput out = net_->forward(xs);
-    // The shard's share of the batch mean (or of the weighted mean).
-    const double shard_weight =
-        shard_targets.weight.defined() ? shard_targets.weight.sum().item<double>() : static_cast<double>(n);
-    const at::Tensor loss =
-        model::dgcm_loss(out, shard_targets, config, options_.sibling_weight) * (shard_weight / total_weight);
+    at::Tensor loss = model::dgcm_loss(out, shard_targets, config, options_.sibling_weight);
+    if (!whole_batch) {
+      // The shard's share of the batch mean (or of the weighted mean).
+      const double shard_weight =
+          shard_targets.weight.defined() ? shard_targets.weight.sum().item<double>() : static_cast<double>(n);
+      loss = loss * (shard_weight / total_weight);
+    }
     loss.backward();
     at::NoGradGuard no_grad;
-    losses[s] = loss.item<double>();
+    losses[s] = loss.detach();
     model::HeadOutput detached{out.coarse_logits.defined() ? out.coarse_logits.detach() : at::Tensor(),
                                out.fine_logits.defined() ? out.fine_logits.detach() : at::Tensor()};
-    correct[s] = model::dgcm_predict(detached, config).fine_index.eq(ts).sum().item<int64_t>();
+    correct[s] = model::dgcm_predict(detached, config).fine_index.eq(ts).sum();
   };
   if (shards == 1) {
     run_shard(0);
@@ -191,16 +207,34 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
       for (int64_t s = begin; s < end; ++s) run_shard(s);
     });
   }
-  for (int64_t s = 0; s < shards; ++s) {
-    r.loss += losses[s];
-    r.correct += correct[s];
+  if (device.is_cpu()) {
+    // In shard order, as doubles: what the data-parallel reduction and the reports add up.
+    for (int64_t s = 0; s < shards; ++s) {
+      r.loss += losses[s].item<double>();
+      r.correct += correct[s].item<int64_t>();
+    }
   }
   if (distributed()) reduce_over_ranks(r, local_weight);
-  r.grad_norm = torch::nn::utils::clip_grad_norm_(
+  const at::Tensor grad_norm = clip_gradient_norm_(
       parameters_, options_.grad_clip > 0 ? options_.grad_clip : std::numeric_limits<double>::infinity());
-  adamw_step(*optimizer_);
+  if (device.is_cpu()) {
+    adamw_step(*optimizer_);
+  } else {
+    fused_adamw_.step(*optimizer_);
+  }
   if (ema_) ema_->update();
   ++step_;
+  if (device.is_cpu()) {
+    r.grad_norm = grad_norm.item<double>();
+  } else {
+    // A GPU step's one read to the host, after the whole step is queued: loss, correct count, gradient norm.
+    const at::Tensor totals = at::stack({losses.front().to(at::kDouble), correct.front().to(at::kDouble),
+                                         grad_norm.to(at::kDouble)}).cpu();
+    const auto t = totals.accessor<double, 1>();
+    r.loss = t[0];
+    r.correct = static_cast<int64_t>(t[1]);
+    r.grad_norm = t[2];
+  }
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include "checkpoint/safetensors_file.h"
 #include "model/merba_net.h"
 #include "train/augmentation.h"
+#include "train/fused_adamw.h"
 #include "train/step_result.h"
 #include "train/training_options.h"
 #include "train/weight_ema.h"
@@ -68,6 +69,7 @@ class TrainSession {
   model::MerbaNet net_;
   TrainingOptions options_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
+  FusedAdamW fused_adamw_;  // the optimiser's update for parameters on a GPU
   std::vector<at::Tensor> parameters_;
   at::Generator generator_;
   at::Tensor class_weights_;

@@ -28,10 +28,18 @@ void WeightEma::update() {
   at::NoGradGuard no_grad;
   follow_devices();
   const double d = decay_at(++updates_);
+  // One multi-tensor lerp for the floating tensors (on a GPU one kernel instead of one per tensor; on the CPU
+  // the same per-tensor lerp_ as before); counters are copied.
+  std::vector<at::Tensor> averages, lives;
   for (size_t i = 0; i < live_.size(); ++i) {
-    if (at::isFloatingType(live_[i].scalar_type())) average_[i].lerp_(live_[i].detach(), 1.0 - d);
-    else average_[i].copy_(live_[i]);
+    if (at::isFloatingType(live_[i].scalar_type())) {
+      averages.push_back(average_[i]);
+      lives.push_back(live_[i].detach());
+    } else {
+      average_[i].copy_(live_[i]);
+    }
   }
+  if (!averages.empty()) at::_foreach_lerp_(averages, lives, 1.0 - d);
 }
 
 void WeightEma::swap() {

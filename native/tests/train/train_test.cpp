@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <set>
+#include <string>
 
 #include "model/merba_net.h"
 #include "support/invalid_cases.h"
@@ -13,6 +15,9 @@
 #include <torch/optim/adamw.h>
 
 #include "train/adamw_step.h"
+#include "train/fused_adamw.h"
+#include "train/gradient_clipping.h"
+#include <torch/nn/utils/clip_grad.h>
 #include "model/dgcm_loss.h"
 #include "model/flow_mirror.h"
 #include "train/augmentation.h"
@@ -41,49 +46,59 @@ TEST(schedule_values_at_chosen_steps) {
   EXPECT_TRUE(near(train::learning_rate_at(o, 109), 1e-6 + (5e-4 - 1e-6) * 0.5 * (1 + std::cos(M_PI * 0.99))));
 }
 
+namespace {
+
+// Runs `update` and torch::optim::AdamW::step side by side for 6 steps on two parameter groups (with and without
+// weight decay) of parameters of several sizes (one larger than the one-pass update's work item), one of them
+// never getting a gradient, with a learning rate that changes, and compares parameters and state.
+template <typename Update>
+void expect_update_matches_libtorch(at::ScalarType dtype, Update update) {
+  at::manual_seed(21);
+  std::vector<at::Tensor> initial{at::randn({40000}, dtype), at::randn({7, 5}, dtype), at::randn({3}, dtype),
+                                  at::randn({4}, dtype)};
+  auto make = [&](std::vector<at::Tensor>& params) {
+    for (const at::Tensor& t : initial) params.push_back(t.clone().requires_grad_(true));
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(std::vector<at::Tensor>{params[0], params[1]},
+                        std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(1e-2).weight_decay(0.05)));
+    groups.emplace_back(std::vector<at::Tensor>{params[2], params[3]},
+                        std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(1e-2).weight_decay(0.0)));
+    return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(1e-2));
+  };
+  std::vector<at::Tensor> ours_p, theirs_p;
+  auto ours = make(ours_p), theirs = make(theirs_p);
+  for (int step = 0; step < 6; ++step) {
+    for (size_t i = 0; i < 3; ++i) {  // the last parameter never gets a gradient
+      const at::Tensor g = at::randn(initial[i].sizes(), dtype) * (step + 1);
+      ours_p[i].mutable_grad() = g.clone();
+      theirs_p[i].mutable_grad() = g.clone();
+    }
+    for (auto* o : {ours.get(), theirs.get()}) {
+      for (auto& group : o->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(1e-2 / (step + 1));
+    }
+    update(*ours);
+    theirs->step();
+  }
+  const double tol = dtype == at::kDouble ? 1e-12 : 1e-6;
+  for (size_t i = 0; i < initial.size(); ++i) {
+    EXPECT_CLOSE(ours_p[i].detach(), theirs_p[i].detach(), tol, "parameter " + std::to_string(i));
+    const auto key = ours_p[i].unsafeGetTensorImpl(), other = theirs_p[i].unsafeGetTensorImpl();
+    EXPECT_EQ(ours->state().count(key), theirs->state().count(other));
+    if (!ours->state().count(key)) continue;
+    const auto& a = static_cast<const torch::optim::AdamWParamState&>(*ours->state().at(key));
+    const auto& b = static_cast<const torch::optim::AdamWParamState&>(*theirs->state().at(other));
+    EXPECT_EQ(a.step(), b.step());
+    EXPECT_CLOSE(a.exp_avg(), b.exp_avg(), tol, "exp_avg " + std::to_string(i));
+    EXPECT_CLOSE(a.exp_avg_sq(), b.exp_avg_sq(), tol, "exp_avg_sq " + std::to_string(i));
+  }
+  EXPECT_TRUE(!ours->state().count(ours_p[3].unsafeGetTensorImpl()));
+}
+
+}  // namespace
+
 TEST(one_pass_adamw_matches_libtorch_adamw) {
-  // Two parameter groups (with and without weight decay), float32 and float64 parameters of several sizes
-  // (one larger than a work item), a parameter without gradient, and a learning rate that changes.
   for (at::ScalarType dtype : {at::kFloat, at::kDouble}) {
-    at::manual_seed(21);
-    std::vector<at::Tensor> initial{at::randn({40000}, dtype), at::randn({7, 5}, dtype), at::randn({3}, dtype),
-                                    at::randn({4}, dtype)};
-    auto make = [&](std::vector<at::Tensor>& params) {
-      for (const at::Tensor& t : initial) params.push_back(t.clone().requires_grad_(true));
-      std::vector<torch::optim::OptimizerParamGroup> groups;
-      groups.emplace_back(std::vector<at::Tensor>{params[0], params[1]},
-                          std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(1e-2).weight_decay(0.05)));
-      groups.emplace_back(std::vector<at::Tensor>{params[2], params[3]},
-                          std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(1e-2).weight_decay(0.0)));
-      return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(1e-2));
-    };
-    std::vector<at::Tensor> ours_p, theirs_p;
-    auto ours = make(ours_p), theirs = make(theirs_p);
-    for (int step = 0; step < 6; ++step) {
-      for (size_t i = 0; i < 3; ++i) {  // the last parameter never gets a gradient
-        const at::Tensor g = at::randn(initial[i].sizes(), dtype) * (step + 1);
-        ours_p[i].mutable_grad() = g.clone();
-        theirs_p[i].mutable_grad() = g.clone();
-      }
-      for (auto* o : {ours.get(), theirs.get()}) {
-        for (auto& group : o->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(1e-2 / (step + 1));
-      }
-      train::adamw_step(*ours);
-      theirs->step();
-    }
-    const double tol = dtype == at::kDouble ? 1e-12 : 1e-6;
-    for (size_t i = 0; i < initial.size(); ++i) {
-      EXPECT_CLOSE(ours_p[i].detach(), theirs_p[i].detach(), tol, "parameter " + std::to_string(i));
-      const auto key = ours_p[i].unsafeGetTensorImpl(), other = theirs_p[i].unsafeGetTensorImpl();
-      EXPECT_EQ(ours->state().count(key), theirs->state().count(other));
-      if (!ours->state().count(key)) continue;
-      const auto& a = static_cast<const torch::optim::AdamWParamState&>(*ours->state().at(key));
-      const auto& b = static_cast<const torch::optim::AdamWParamState&>(*theirs->state().at(other));
-      EXPECT_EQ(a.step(), b.step());
-      EXPECT_CLOSE(a.exp_avg(), b.exp_avg(), tol, "exp_avg " + std::to_string(i));
-      EXPECT_CLOSE(a.exp_avg_sq(), b.exp_avg_sq(), tol, "exp_avg_sq " + std::to_string(i));
-    }
-    EXPECT_TRUE(!ours->state().count(ours_p[3].unsafeGetTensorImpl()));
+    expect_update_matches_libtorch(dtype, [](torch::optim::AdamW& o) { train::adamw_step(o); });
   }
 }
 
@@ -126,6 +141,89 @@ TEST(one_pass_adamw_shares_state_with_libtorch_and_falls_back) {
   p.mutable_grad() = grads[0].clone();
   train::adamw_step(optimizer);
   EXPECT_THROWS_WITH(loss.backward(), c10::Error, "modified by an inplace operation");
+}
+
+TEST(fused_adamw_matches_libtorch_adamw) {
+  // LibTorch's fused multi-tensor kernel (what a GPU step uses), run here on the CPU.
+  for (at::ScalarType dtype : {at::kFloat, at::kDouble}) {
+    train::FusedAdamW fused;
+    expect_update_matches_libtorch(dtype, [&](torch::optim::AdamW& o) { fused.step(o); });
+  }
+}
+
+TEST(fused_adamw_continues_a_restored_or_foreign_state) {
+  at::manual_seed(23);
+  const at::Tensor initial = at::randn({300});
+  const std::vector<at::Tensor> grads{at::randn({300}), at::randn({300}), at::randn({300}), at::randn({300})};
+  // kinds: 'f' the fused step, 'l' LibTorch's step()
+  auto run = [&](const std::string& kinds) {
+    at::Tensor p = initial.clone().requires_grad_(true);
+    torch::optim::AdamW optimizer({p}, torch::optim::AdamWOptions(1e-2).weight_decay(0.05));
+    train::FusedAdamW fused;
+    for (size_t i = 0; i < kinds.size(); ++i) {
+      p.mutable_grad() = grads[i].clone();
+      if (kinds[i] == 'f') {
+        fused.step(optimizer);
+      } else {
+        optimizer.step();
+      }
+    }
+    return p.detach();
+  };
+  // Bias corrections follow the state's step count, whoever advanced it.
+  EXPECT_CLOSE(run("lfff"), run("llll"), 1e-6, "LibTorch, then fused");
+  EXPECT_CLOSE(run("fflf"), run("llll"), 1e-6, "fused, LibTorch, fused");
+  // A state whose step count goes back (a restore of an earlier state) is followed, not the device counters.
+  auto restored = [&](bool fused_after) {
+    at::Tensor p = initial.clone().requires_grad_(true);
+    torch::optim::AdamW optimizer({p}, torch::optim::AdamWOptions(1e-2).weight_decay(0.05));
+    train::FusedAdamW fused;
+    p.mutable_grad() = grads[0].clone();
+    fused.step(optimizer);
+    const auto& s = static_cast<const torch::optim::AdamWParamState&>(*optimizer.state().at(p.unsafeGetTensorImpl()));
+    const at::Tensor m = s.exp_avg().clone(), v = s.exp_avg_sq().clone(), w = p.detach().clone();
+    for (int i = 1; i < 3; ++i) {
+      p.mutable_grad() = grads[i].clone();
+      fused.step(optimizer);
+    }
+    // Back to the state after step 1.
+    auto back = std::make_unique<torch::optim::AdamWParamState>();
+    back->step(1);
+    back->exp_avg(m);
+    back->exp_avg_sq(v);
+    optimizer.state()[p.unsafeGetTensorImpl()] = std::move(back);
+    p.detach().copy_(w);
+    p.mutable_grad() = grads[3].clone();
+    if (fused_after) fused.step(optimizer);
+    else optimizer.step();
+    return p.detach();
+  };
+  EXPECT_CLOSE(restored(true), restored(false), 1e-6, "fused step after a restore to step 1");
+}
+
+TEST(gradient_clipping_equals_libtorch_clip_grad_norm_bit_for_bit) {
+  at::manual_seed(24);
+  for (double max_norm : {0.5, 1e9, std::numeric_limits<double>::infinity()}) {
+    std::vector<at::Tensor> ours, theirs;
+    for (int64_t n : {5000, 7, 1}) {
+      const at::Tensor g = at::randn({n}) * 3;
+      for (auto* list : {&ours, &theirs}) {
+        list->push_back(at::zeros({n}).requires_grad_(true));
+        list->back().mutable_grad() = g.clone();
+      }
+    }
+    for (auto* list : {&ours, &theirs}) list->push_back(at::zeros({3}).requires_grad_(true));  // no gradient
+    const at::Tensor norm = train::clip_gradient_norm_(ours, max_norm);
+    const double expected = torch::nn::utils::clip_grad_norm_(theirs, max_norm);
+    EXPECT_EQ(norm.item<double>(), expected);
+    for (size_t i = 0; i < 3; ++i) EXPECT_CLOSE(ours[i].grad(), theirs[i].grad(), 0.0, "gradient " + std::to_string(i));
+    if (max_norm == 0.5) {
+      at::Tensor squares = at::zeros({}, at::kDouble);
+      for (size_t i = 0; i < 3; ++i) squares += ours[i].grad().to(at::kDouble).pow(2).sum();
+      EXPECT_TRUE(std::abs(std::sqrt(squares.item<double>()) - 0.5) < 1e-6);  // clipped to the bound
+    }
+  }
+  EXPECT_EQ(train::clip_gradient_norm_({at::zeros({2}).requires_grad_(true)}, 1.0).item<double>(), 0.0);
 }
 
 TEST(every_invalid_training_case_in_the_native_keys_is_refused_naming_its_field) {
