@@ -7,8 +7,8 @@
 #include "jni/error_translation.h"
 #include "model/dgcm_loss.h"
 #include "model/merba_net.h"
-#include "model/flow_mirror.h"
 #include "model/model_summary.h"
+#include "model/predict.h"
 
 namespace merba::jni {
 
@@ -75,13 +75,7 @@ std::vector<at::Tensor> ModelHandle::predict(const at::Tensor& input, bool allow
     // Inputs built on the CPU (Java arrays, decoded files) follow the network to its device.
     const auto params = impl_->net->parameters();
     const at::Tensor x = params.empty() ? input : input.to(params.front().device());
-    model::HeadOutput out = impl_->net->forward(x);
-    if (mirror_average) {
-      const model::HeadOutput mirrored = impl_->net->forward(model::mirror_centred(x));
-      if (out.coarse_logits.defined()) out.coarse_logits = (out.coarse_logits + mirrored.coarse_logits) * 0.5;
-      if (out.fine_logits.defined()) out.fine_logits = (out.fine_logits + mirrored.fine_logits) * 0.5;
-    }
-    model::DgcmPrediction p = model::dgcm_predict(out, impl_->net->config());
+    const model::DgcmPrediction p = model::predict(*impl_->net, x, mirror_average);
     return std::vector<at::Tensor>{p.coarse_probs, p.fine_probs, p.coarse_index, p.fine_index};
   });
 }

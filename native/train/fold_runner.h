@@ -1,0 +1,49 @@
+// The native fold loop: trains and tests every fold of a FoldPlan, several folds at once when asked. Each fold
+// is what the Java EvaluationRunner does for it — a network initialised from the fold's seed, a TrainSession with
+// the fold's options and seed, epochs of batches shuffled by java.util.SplittableRandom(seed) as the Trainer
+// shuffles them (the trailing partial batch included), the weight average swapped in at the end, and the test
+// samples predicted in batches (with test-time flipping when the plan says so) — so its predictions equal the
+// Java run's. Folds are independent (own network, session and generators): running them on several threads
+// gives the same predictions as one by one. On a GPU each worker thread runs on its own stream.
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "train/fold_plan.h"
+
+namespace merba::train {
+
+struct FoldResult {
+  int64_t index = 0;                       // FoldSpec::index
+  std::vector<int64_t> test, predicted;    // sample rows and their predicted classes
+  double last_epoch_loss = 0;              // mean training loss of the last epoch
+  double seconds = 0;                      // wall time of the fold (training and prediction)
+};
+
+struct FoldRunOptions {
+  int workers = 1;                          // folds trained at once (threads; on a GPU one stream each)
+  c10::Device device = c10::Device(c10::kCPU);
+  std::function<void(const FoldResult&)> on_fold_done;  // called under a lock, in completion order
+};
+
+FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device device);
+
+// Results in the plan's fold order. The first failure stops the folds not yet started and is rethrown.
+std::vector<FoldResult> run_folds(const FoldPlan& plan, const FoldRunOptions& options);
+
+// Pooled over every prediction (spec §5): accuracy, UF1 (mean over classes of F1) and UAR (mean recall).
+struct PooledMetrics {
+  double accuracy = 0, uf1 = 0, uar = 0;
+  int64_t samples = 0;
+};
+PooledMetrics pooled_metrics(const FoldPlan& plan, const std::vector<FoldResult>& results);
+
+// {"folds": [{"index", "test", "predicted", "last_epoch_loss", "seconds"}], "accuracy", "uf1", "uar"}
+std::string results_json(const FoldPlan& plan, const std::vector<FoldResult>& results);
+
+}  // namespace merba::train
