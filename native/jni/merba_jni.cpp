@@ -4,6 +4,10 @@
 #include "jni/error_translation.h"
 #include "ops/selective_scan.h"
 #include "runtime/native_heap.h"
+#include "train/fold_plan.h"
+#include "train/fold_runner.h"
+
+#include <ATen/Context.h>
 
 namespace merba::jni {
 
@@ -30,5 +34,36 @@ checkpoint::Metadata read_checkpoint_metadata(const std::string& path) {
 }
 
 long long native_heap_bytes() { return runtime::native_heap_bytes(); }
+
+c10::Device parse_device(const std::string& device) {
+  c10::Device target = [&] {
+    try {
+      return c10::Device(device);
+    } catch (const c10::Error&) {
+      throw std::invalid_argument("unknown device '" + device + "' (expected cpu, cuda or cuda:N)");
+    }
+  }();
+  TORCH_CHECK_VALUE(!target.is_cuda() || at::hasCUDA(),
+                    "device '", device, "' requested, but this LibTorch build has no CUDA support or no GPU is visible");
+  return target;
+}
+
+void write_fold_plan(const std::string& path, const at::Tensor& features, const at::Tensor& zero_levels,
+                     const at::Tensor& labels, const std::string& plan_json) {
+  translate_errors([&] {
+    train::FoldPlan::write(path, features, zero_levels, labels, plan_json);
+    return 0;
+  });
+}
+
+std::string run_fold_plan(const std::string& path, int workers, const std::string& device) {
+  return translate_errors([&] {
+    const train::FoldPlan plan = train::FoldPlan::read(path);
+    train::FoldRunOptions options;
+    options.workers = workers;
+    options.device = parse_device(device);
+    return train::results_json(plan, train::run_folds(plan, options));
+  });
+}
 
 }  // namespace merba::jni

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include <string>
 #include <vector>
@@ -34,5 +35,17 @@ checkpoint::Metadata read_checkpoint_metadata(const std::string& path);
 
 // Bytes allocated through malloc in this process (see runtime/native_heap.h).
 long long native_heap_bytes();
+
+// "cpu", "cuda" or "cuda:N" as a device; std::invalid_argument for anything else, or for a GPU this build or
+// machine does not have.
+c10::Device parse_device(const std::string& device);
+
+// Checks a fold plan (train/fold_plan.h) and writes it to `path`; zero_levels undefined for centred inputs.
+void write_fold_plan(const std::string& path, const at::Tensor& features, const at::Tensor& zero_levels,
+                     const at::Tensor& labels, const std::string& plan_json);
+
+// Runs the fold plan at `path` with the native fold loop (train/fold_runner.h), `workers` folds at once on
+// `device`; returns the predictions and pooled metrics as JSON (train::results_json).
+std::string run_fold_plan(const std::string& path, int workers, const std::string& device);
 
 }  // namespace merba::jni

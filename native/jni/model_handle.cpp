@@ -5,6 +5,7 @@
 
 #include "checkpoint/model_checkpoint.h"
 #include "jni/error_translation.h"
+#include "jni/merba_jni.h"
 #include "model/dgcm_loss.h"
 #include "model/merba_net.h"
 #include "model/model_summary.h"
@@ -99,16 +100,7 @@ bool ModelHandle::is_training() const { return impl_->net->is_training(); }
 
 void ModelHandle::to_device(const std::string& device) {
   guarded([&] {
-    c10::Device target = [&] {
-      try {
-        return c10::Device(device);
-      } catch (const c10::Error&) {
-        throw std::invalid_argument("unknown device '" + device + "' (expected cpu, cuda or cuda:N)");
-      }
-    }();
-    TORCH_CHECK_VALUE(!target.is_cuda() || at::hasCUDA(),
-                      "device '", device, "' requested, but this LibTorch build has no CUDA support or no GPU is visible");
-    impl_->net->to(target);
+    impl_->net->to(parse_device(device));
     return 0;
   });
 }

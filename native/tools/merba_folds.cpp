@@ -39,8 +39,8 @@ int run(int argc, char** argv) {
   const merba::train::FoldPlan plan = merba::train::FoldPlan::read(path);
   std::printf("%s: %zu folds (%s), %lld epochs, batch %lld, on %s with %d worker(s), %d intra-op threads\n",
               path.c_str(), plan.folds.size(), plan.protocol.c_str(), static_cast<long long>(plan.epochs),
-              static_cast<long long>(plan.batch_size), options.device.str().c_str(), options.workers,
-              at::get_num_threads());
+              static_cast<long long>(plan.batch_size), options.device.str().c_str(),
+              merba::train::effective_workers(options), at::get_num_threads());
   size_t done = 0;
   options.on_fold_done = [&](const merba::train::FoldResult& r) {
     const at::Tensor labels = plan.labels;

@@ -28,6 +28,10 @@ at::Tensor rows_of(const at::Tensor& t, const std::vector<int64_t>& rows) {
 
 }  // namespace
 
+int effective_workers(const FoldRunOptions& options) {
+  return options.device.is_cpu() && at::get_num_threads() > 1 ? 1 : options.workers;
+}
+
 FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device device) {
   const auto start = std::chrono::steady_clock::now();
   model::MerbaNet net(model::ModelConfig::from_json(plan.model_spec));
@@ -99,7 +103,7 @@ std::vector<FoldResult> run_folds(const FoldPlan& plan, const FoldRunOptions& op
       }
     }
   };
-  const int workers = static_cast<int>(std::min<size_t>(options.workers, plan.folds.size()));
+  const int workers = static_cast<int>(std::min<size_t>(effective_workers(options), plan.folds.size()));
   if (workers == 1) {
     work();
   } else {

@@ -26,12 +26,18 @@ struct FoldResult {
 };
 
 struct FoldRunOptions {
-  int workers = 1;                          // folds trained at once (threads; on a GPU one stream each)
+  // Folds trained at once: threads, on a GPU one stream each. On the CPU only with one intra-op thread
+  // (at::get_num_threads() == 1); otherwise CPU folds run one at a time — the intra-op threads already use the
+  // cores, and oneDNN's OpenMP teams deadlock when several folds size them from the same thread count.
+  int workers = 1;
   c10::Device device = c10::Device(c10::kCPU);
   std::function<void(const FoldResult&)> on_fold_done;  // called under a lock, in completion order
 };
 
 FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device device);
+
+// The folds run_folds trains at once (see FoldRunOptions::workers).
+int effective_workers(const FoldRunOptions& options);
 
 // Results in the plan's fold order. The first failure stops the folds not yet started and is rethrown.
 std::vector<FoldResult> run_folds(const FoldPlan& plan, const FoldRunOptions& options);

@@ -3,6 +3,7 @@
 // exactly what one thread gives. That a native fold equals the Java Trainer's fold is checked from Java
 // (NativeFoldLoopTest), which plans the folds.
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <filesystem>
 #include <string>
@@ -109,6 +110,12 @@ TEST(a_plan_file_round_trips) {
 }
 
 TEST(folds_on_two_threads_equal_folds_one_by_one) {
+  // Concurrent CPU folds need one intra-op thread each (FoldRunOptions::workers); with more, one at a time.
+  const int threads = at::get_num_threads();
+  at::set_num_threads(2);
+  EXPECT_EQ(train::effective_workers(train::FoldRunOptions{.workers = 3}), 1);
+  at::set_num_threads(1);
+  EXPECT_EQ(train::effective_workers(train::FoldRunOptions{.workers = 3}), 3);
   at::manual_seed(3);
   const Data d;
   const FoldPlan plan = FoldPlan::from_parts(d.features, at::Tensor(), d.labels, plan_json(3));
@@ -129,6 +136,7 @@ TEST(folds_on_two_threads_equal_folds_one_by_one) {
   const util::Json doc = util::Json::parse(train::results_json(plan, a));
   EXPECT_EQ(doc.at("folds").as_array("folds").size(), size_t(2));
   EXPECT_EQ(doc.at("uf1").as_double("uf1"), m.uf1);
+  at::set_num_threads(threads);
 }
 
 TEST(pooled_metrics_on_a_hand_computed_case) {

@@ -67,6 +67,25 @@ public final class MerbaNative {
     @Name("c10d_available")
     public static native @Cast("bool") boolean c10dAvailable();
 
+    /**
+     * Checks a fold plan (the JSON and the tensors it indexes) and writes it as a safetensors file; an undefined
+     * {@code zeroLevels} stands for centred inputs.
+     */
+    @Name("write_fold_plan")
+    public static native void writeFoldPlan(
+            @StdString String path,
+            @Const @ByRef Tensor features,
+            @Const @ByRef Tensor zeroLevels,
+            @Const @ByRef Tensor labels,
+            @StdString String planJson);
+
+    /**
+     * Runs a fold plan file with the native fold loop, {@code workers} folds at once on {@code device}; returns
+     * the predictions and pooled metrics as JSON.
+     */
+    @Name("run_fold_plan")
+    public static native @StdString String runFoldPlan(@StdString String path, int workers, @StdString String device);
+
     /** Bytes allocated through malloc in this process (native tensors and objects; not the Java heap). */
     @Name("native_heap_bytes")
     public static native @Cast("long long") long nativeHeapBytes();

@@ -15,7 +15,11 @@ import ai.merba.train.TrainingConfig;
 import ai.merba.train.TrainingListener;
 import ai.merba.train.TrainingResult;
 import ai.merba.train.ValidationResult;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -47,6 +51,8 @@ public final class EvaluationRunner {
     private boolean heldOutCurve;
     private String dataDescription;
     private ProcessGroup group;
+    private int nativeWorkers;
+    private String nativeDevice = "cpu";
 
     public EvaluationRunner(ModelConfig modelConfig, TrainingConfig trainingConfig, long seed) {
         this.modelConfig = Objects.requireNonNull(modelConfig, "modelConfig");
@@ -89,6 +95,23 @@ public final class EvaluationRunner {
         return this;
     }
 
+    /**
+     * Runs the folds in the native fold loop instead of one {@link Trainer} after another: {@code workers} folds at
+     * once, on {@code device} ("cpu", "cuda" or "cuda:N"). Each fold is trained and predicted exactly as here — the
+     * same seeds, shuffles, schedule and weight average — so the predictions are the ones a Java run gives (the
+     * report then has no per-epoch curves or held-out curve). On a GPU this is how folds share the device (one stream
+     * per worker). On the CPU folds run at once only with one intra-op thread, else one at a time: the intra-op
+     * threads already use the cores. {@code workers = 0} (the default) runs the folds in Java.
+     *
+     * @throws IllegalArgumentException for a negative worker count
+     */
+    public EvaluationRunner withNativeFolds(int workers, String device) {
+        checkArgument(workers >= 0, "workers = %s must be >= 0", workers);
+        this.nativeWorkers = workers;
+        this.nativeDevice = Objects.requireNonNull(device, "device");
+        return this;
+    }
+
     /** Leave-one-subject-out over {@code data}: one fold per subject. */
     public EvaluationReport loso(FlowDataset data) {
         Objects.requireNonNull(data, "data");
@@ -114,7 +137,11 @@ public final class EvaluationRunner {
         List<String> classNames = data.labels().classes().stream().map(c -> c.name()).toList();
         List<FoldOutcome> outcomes = new ArrayList<>();
         long start = System.nanoTime();
-        if (group == null) {
+        if (nativeWorkers > 0) {
+            checkArgument(group == null, "native folds run in one process: not with a process group");
+            checkArgument(!heldOutCurve, "the native fold loop records no held-out curve");
+            outcomes.addAll(nativeFolds(data, folds, protocol));
+        } else if (group == null) {
             for (int p = 0; p < folds.size(); p++) {
                 outcomes.add(trainFold(data, folds, p, start));
             }
@@ -147,7 +174,9 @@ public final class EvaluationRunner {
                 .optLibraryVersion(Version.get())
                 .optData(dataDescription);
         for (int f = 0; f < folds.size(); f++) {
-            report.optFoldCurve(folds.get(f).index(), outcomes.get(f).curve());
+            if (!outcomes.get(f).curve().isEmpty()) {  // the native fold loop records none
+                report.optFoldCurve(folds.get(f).index(), outcomes.get(f).curve());
+            }
             List<List<PredictionRecord>> epochs = outcomes.get(f).heldOut();
             for (int e = 0; e < epochs.size(); e++) {
                 report.addHeldOutPredictions(e + 1, epochs.get(e));
@@ -156,11 +185,52 @@ public final class EvaluationRunner {
         return report.optWallTimeSeconds((System.nanoTime() - start) / 1e9).build();
     }
 
+    /** All folds through the native fold loop, via a plan file that lives as long as the run. */
+    private List<FoldOutcome> nativeFolds(FlowDataset data, List<FlowDataset.Fold> folds, String protocol) {
+        Path plan;
+        try {
+            plan = Files.createTempFile("merba-folds-", ".safetensors");
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not create the fold plan file", e);
+        }
+        try {
+            NativeFoldPlan.write(plan, modelConfig, trainingConfig, seed, data, folds, protocol);
+            if (progress != null) {
+                progress.printf(Locale.ROOT, "%d folds in the native fold loop, %d at once on %s%n", folds.size(),
+                        nativeWorkers, nativeDevice);
+            }
+            List<NativeFoldPlan.FoldPredictions> predicted = NativeFoldPlan.run(plan, nativeWorkers, nativeDevice);
+            List<FoldOutcome> outcomes = new ArrayList<>();
+            for (int p = 0; p < folds.size(); p++) {
+                FlowDataset.Fold fold = folds.get(p);
+                NativeFoldPlan.FoldPredictions result = predicted.get(p);
+                List<PredictionRecord> records = new ArrayList<>();
+                for (int i = 0; i < fold.test().size(); i++) {
+                    records.add(record(fold, i, result.predicted()[i]));
+                }
+                outcomes.add(new FoldOutcome(records, List.of(), List.of()));
+                if (progress != null) {
+                    long correct = records.stream().filter(PredictionRecord::correct).count();
+                    progress.printf(Locale.ROOT, "fold %d/%d  subject %-8s  %d/%d correct  %.1f s, last epoch loss %.4f%n",
+                            fold.index() + 1, folds.size(), fold.heldOutSubject(), correct, fold.test().size(),
+                            result.seconds(), result.lastEpochLoss());
+                }
+            }
+            return outcomes;
+        } finally {
+            try {
+                Files.deleteIfExists(plan);
+            } catch (IOException e) {
+                // A leftover temporary file is not worth failing a finished evaluation for.
+            }
+        }
+    }
+
     /** Trains a fresh model on the fold at {@code position} and predicts its held-out subjects. */
     private FoldOutcome trainFold(FlowDataset data, List<FlowDataset.Fold> folds, int position, long start) {
         FlowDataset.Fold fold = folds.get(position);
         long foldStart = System.nanoTime();
-        long foldSeed = seed * 1_000_003L + fold.index();
+        long foldSeed = NativeFoldPlan.foldSeed(seed, fold.index());
         FoldRecorder recorder = new FoldRecorder(fold);
         TrainingResult trained;
         List<Prediction> predictions;

@@ -223,8 +223,7 @@ public final class Trainer {
         int world = worldSize();
         checkArgument(batchSize >= world, "a global batch of %s samples cannot be split across %s processes",
                 batchSize, world);
-        // A trailing batch with less than one sample per rank is left out of the epoch.
-        int batches = train.size() / batchSize + (train.size() % batchSize >= world ? 1 : 0);
+        int batches = batchesPerEpoch(train.size(), batchSize, world);
         String options = config.toNativeJson(batches, config.classWeights(train.classCounts()));
         long start = System.nanoTime();
         List<EpochResult> epochs = new ArrayList<>();
@@ -275,6 +274,23 @@ public final class Trainer {
             session = null;
             inEpoch = false;
         }
+    }
+
+    // A trailing batch with less than one sample per rank is left out of the epoch.
+    private static int batchesPerEpoch(int samples, int batchSize, int world) {
+        return samples / batchSize + (samples % batchSize >= world ? 1 : 0);
+    }
+
+    /**
+     * The native training options a single-process {@link #fit} of {@code config} on {@code train} uses: its
+     * schedule's steps and class weights from that data. For plans handed to the native fold loop
+     * ({@code ai.merba.eval}); applications have no use for it.
+     *
+     * @param train the training data, centred as the config says
+     */
+    public static String nativeOptionsJson(TrainingConfig config, FlowDataset train) {
+        int batchSize = Math.min(config.batchSize(), train.size());
+        return config.toNativeJson(batchesPerEpoch(train.size(), batchSize, 1), config.classWeights(train.classCounts()));
     }
 
     private EpochResult runEpoch(NativeTrainer session, FlowDataset train, int epoch, int batchSize, int batches,
