@@ -40,9 +40,13 @@ final class CvCommand implements Callable<Integer> {
     @Mixin
     DistributedOptions distributed;
 
+    @Mixin
+    FoldLoopOptions foldLoop;
+
     @Override
     public Integer call() throws Exception {
         return EvaluationCommands.run(folds + "-fold subject-grouped CV", manifest, heldOutCurve, model, training,
-                distributed, reports, (runner, data) -> runner.crossValidate(data, folds, splitSeed));
+                distributed, foldLoop, reports, (runner, data) -> runner.crossValidate(data, folds, splitSeed),
+                (runner, data, plan) -> runner.exportCrossValidation(data, folds, splitSeed, plan));
     }
 }

@@ -17,6 +17,12 @@ import java.util.function.BiFunction;
 final class EvaluationCommands {
     private EvaluationCommands() {}
 
+    /** Writes a command's fold plan instead of running it (--export-plan). */
+    @FunctionalInterface
+    interface PlanExport {
+        void write(EvaluationRunner runner, FlowDataset data, Path plan);
+    }
+
     /**
      * Runs an evaluation of {@code manifest} and prints and writes its report.
      *
@@ -24,8 +30,8 @@ final class EvaluationCommands {
      * @param protocol the protocol to run on the configured runner and the data
      */
     static int run(String title, Path manifest, boolean heldOutCurve, ModelOptions model, TrainingOptions training,
-            DistributedOptions distributed, ReportOptions reports,
-            BiFunction<EvaluationRunner, FlowDataset, EvaluationReport> protocol) throws Exception {
+            DistributedOptions distributed, FoldLoopOptions folds, ReportOptions reports,
+            BiFunction<EvaluationRunner, FlowDataset, EvaluationReport> protocol, PlanExport export) throws Exception {
         reports.checkWritable(manifest, model.config, training.file, model.labelsFile());
         training.applyThreads();
         ModelConfig config = model.modelConfig();
@@ -35,16 +41,29 @@ final class EvaluationCommands {
         System.out.printf("%s on %s: %d samples, %d subjects, %s; model %s; %s; %d epochs%n", title, manifest,
                 data.size(), data.subjects().size(), labels.name(), model.describe(), training.describe(),
                 trainingConfig.epochs());
+        if (folds.exportPlan != null) {
+            export.write(new EvaluationRunner(config, trainingConfig, training.seed), data, folds.exportPlan);
+            System.out.printf("fold plan written to %s (run it with merba_folds %s --device cuda)%n", folds.exportPlan,
+                    folds.exportPlan);
+            return MerbaCli.EXIT_OK;
+        }
+        int workers = folds.nativeWorkers();
+        if (workers > 0 && heldOutCurve) {
+            System.out.println("(the native fold loop records no held-out curve: --no-held-out-curve)");
+            heldOutCurve = false;
+        }
         try (ProcessGroup group = distributed.join()) {
             if (group != null) {
                 System.out.printf("rank %d of %d: folds %d, %d, ... of the run are trained here%n", group.rank(),
                         group.worldSize(), group.rank() + 1, group.rank() + 1 + group.worldSize());
             }
-            return evaluate(group, heldOutCurve, config, trainingConfig, training, manifest, data, reports, protocol);
+            return evaluate(group, heldOutCurve, workers, folds.device, config, trainingConfig, training, manifest, data,
+                    reports, protocol);
         }
     }
 
-    private static int evaluate(ProcessGroup group, boolean heldOutCurve, ModelConfig config,
+    private static int evaluate(ProcessGroup group, boolean heldOutCurve, int nativeWorkers, String device,
+            ModelConfig config,
             TrainingConfig trainingConfig, TrainingOptions training, Path manifest, FlowDataset data,
             ReportOptions reports, BiFunction<EvaluationRunner, FlowDataset, EvaluationReport> protocol)
             throws Exception {
@@ -52,6 +71,7 @@ final class EvaluationCommands {
                 .withProcessGroup(group)
                 .withProgress(System.out)
                 .withHeldOutCurve(heldOutCurve)
+                .withNativeFolds(nativeWorkers, device)
                 .withDataDescription(manifest.toAbsolutePath().normalize().toString())
                 .withListeners(fold -> List.<TrainingListener>of(
                         new ProgressBar().withPrefix("fold " + (fold.index() + 1) + " ")));

@@ -33,9 +33,12 @@ final class LosoCommand implements Callable<Integer> {
     @Mixin
     DistributedOptions distributed;
 
+    @Mixin
+    FoldLoopOptions foldLoop;
+
     @Override
     public Integer call() throws Exception {
-        return EvaluationCommands.run("LOSO", manifest, heldOutCurve, model, training, distributed, reports,
-                (runner, data) -> runner.loso(data));
+        return EvaluationCommands.run("LOSO", manifest, heldOutCurve, model, training, distributed, foldLoop, reports,
+                (runner, data) -> runner.loso(data), (runner, data, plan) -> runner.exportLoso(data, plan));
     }
 }

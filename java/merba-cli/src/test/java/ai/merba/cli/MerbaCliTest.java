@@ -104,6 +104,35 @@ class MerbaCliTest {
     }
 
     @Test
+    void nativeFoldLoopGivesTheJavaLoopsReportAndPlansExport(@TempDir Path dir) throws Exception {
+        Path javaReport = dir.resolve("java.json"), nativeReport = dir.resolve("native.json");
+        Path plan = dir.resolve("plan.safetensors");
+        String[] common = {"cv", "--manifest", SYNTHETIC.toString(), "--folds", "2", "--epochs", "1", "--seed", "5",
+            "--no-held-out-curve"};
+        CliRun java = run(concat(common, "--report", javaReport.toString()));
+        CliRun nat = run(concat(common, "--fold-workers", "1", "--report", nativeReport.toString()));
+        assertEquals(0, java.exitCode(), java.err());
+        assertEquals(0, nat.exitCode(), nat.err());
+        assertThat(nat.out()).contains("2 folds in the native fold loop, 1 at once on cpu");
+        ObjectMapper mapper = new ObjectMapper();
+        assertEquals(mapper.readTree(Files.readString(javaReport)).get("predictions"),
+                mapper.readTree(Files.readString(nativeReport)).get("predictions"));
+        CliRun export = run(concat(common, "--export-plan", plan.toString()));
+        assertEquals(0, export.exitCode(), export.err());
+        assertThat(export.out()).contains("fold plan written to");
+        assertThat(Files.size(plan)).isGreaterThan(96L * 3 * 28 * 28 * 4);
+        CliRun gpu = run(concat(common, "--device", "cuda"));
+        assertEquals(2, gpu.exitCode());
+        assertThat(gpu.err()).contains("device 'cuda' requested, but this LibTorch build has no CUDA support");
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
+    }
+
+    @Test
     void shortCvRunWritesJsonAndHtmlWithTheSameNumbers(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("cv.json"), html = dir.resolve("cv.html"), recipe = dir.resolve("recipe.json");
         Files.writeString(recipe, "{\"epochs\": 2, \"warmup_epochs\": 1, \"input_centring\": \"zero_level\"}");

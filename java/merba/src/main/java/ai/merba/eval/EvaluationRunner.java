@@ -127,6 +127,23 @@ public final class EvaluationRunner {
         return run(data, data.subjectKFold(k, splitSeed), "cv-" + k);
     }
 
+    /**
+     * Writes the plan of {@link #loso} over {@code data} — the samples as the network sees them, the folds with their
+     * seeds and training options — as one file for the native driver {@code merba_folds} (e.g. on a machine without a
+     * JVM), without training anything.
+     */
+    public void exportLoso(FlowDataset data, Path plan) {
+        Objects.requireNonNull(data, "data");
+        NativeFoldPlan.write(plan, modelConfig, trainingConfig, seed, data, data.leaveOneSubjectOut(),
+                EvaluationReport.LOSO);
+    }
+
+    /** As {@link #exportLoso}, for {@link #crossValidate}{@code (data, k, splitSeed)}. */
+    public void exportCrossValidation(FlowDataset data, int k, long splitSeed, Path plan) {
+        Objects.requireNonNull(data, "data");
+        NativeFoldPlan.write(plan, modelConfig, trainingConfig, seed, data, data.subjectKFold(k, splitSeed), "cv-" + k);
+    }
+
     private EvaluationReport run(FlowDataset data, List<FlowDataset.Fold> folds, String protocol) {
         // Every class must be in some test set, or the pooled UF1/UAR is undefined: refuse before training.
         int[] counts = data.classCounts();

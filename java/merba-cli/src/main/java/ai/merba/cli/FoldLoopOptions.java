@@ -1,0 +1,38 @@
+package ai.merba.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Where and how {@code cv} and {@code loso} train their folds: the Java loop, or the native fold loop (CPU or GPU). */
+final class FoldLoopOptions {
+    @Option(names = "--device", defaultValue = "cpu",
+            description = "cpu, cuda or cuda:N: where the folds train (default: ${DEFAULT-VALUE}). A GPU runs them in"
+                    + " the native fold loop; it needs the GPU build of the native library.")
+    String device;
+
+    @Option(names = "--fold-workers", paramLabel = "N",
+            description = "Train the folds in the native fold loop, N at once (the same predictions as the Java loop;"
+                    + " no per-epoch curves). Default: 0, the Java loop, on the CPU; 2 on a GPU. On the CPU folds run"
+                    + " at once only with --threads 1.")
+    Integer workers;
+
+    @Option(names = "--export-plan", paramLabel = "FILE",
+            description = "Write the evaluation's fold plan (the samples as the network sees them, folds, seeds,"
+                    + " training options) to FILE for the native driver merba_folds, and exit without training.")
+    Path exportPlan;
+
+    /** Folds trained at once in the native loop, or 0 for the Java loop. */
+    int nativeWorkers() {
+        if (workers != null) {
+            if (workers < 0) {
+                throw new IllegalArgumentException("--fold-workers must be >= 0, got " + workers);
+            }
+            if (workers == 0 && !"cpu".equals(device)) {
+                throw new IllegalArgumentException("--device " + device + " trains in the native fold loop: give"
+                        + " --fold-workers >= 1 (or leave it out)");
+            }
+            return workers;
+        }
+        return "cpu".equals(device) ? 0 : 2;
+    }
+}
