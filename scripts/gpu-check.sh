@@ -4,13 +4,17 @@
 # and its tests with plain CMake against that PyTorch's LibTorch, runs the GPU tests (CUDA vs CPU parity
 # for both kernel families, float64 gradcheck, the whole model, the training step), prints the kernel table
 # (chunked vs short kernels, bandwidth against a device-to-device copy) and times the training step on the
-# GPU at batch 32 and 256 with each kernel family. See docs/gpu.md.
+# GPU at batch 32 and 256 with each kernel family; with a fold plan (exported here by `merba loso
+# --export-plan`, carried to the GPU machine), times that LOSO in the native fold loop on the GPU. See
+# docs/gpu.md.
 #
 #   scripts/gpu-check.sh OUT_DIR [build-dir]
 #
-# OUT_DIR receives gpu-check.log (everything printed), figures.json (the kernel table's and the training
-# step's figures, the failed steps) and the benchmarks' raw output. build-dir defaults to build/gpu;
-# MERBA_GPU_JOBS sets the build's parallel jobs, MERBA_CUDA_ARCHITECTURES the GPU architectures (default 90).
+# OUT_DIR receives gpu-check.log (everything printed), figures.json (the kernel table's, the training
+# step's and the LOSO's figures, the failed steps) and the benchmarks' raw output. build-dir defaults to
+# build/gpu; MERBA_GPU_JOBS sets the build's parallel jobs, MERBA_CUDA_ARCHITECTURES the GPU architectures
+# (default 90); MERBA_GPU_PLAN a fold plan file (default build/gpu-plan/loso.safetensors, skipped when absent),
+# MERBA_GPU_FOLD_WORKERS the folds trained at once (default 4), MERBA_GPU_LOSO_TIMEOUT its limit (default 240 s).
 #
 # A failing test does not stop the run: the timing tables still run, and the script exits non-zero at the
 # end, naming what failed. Budget: under 8 minutes on a 16-core H200 machine (build ~1.5 min, tests
@@ -56,10 +60,18 @@ for line in (log.read_text().splitlines() if log.exists() else []):
         steps.append({"device": m[1], "scan_kernels": m[2], "batch": int(m[3]), "p50_ms": float(m[4]),
                       "p90_ms": float(m[5]), "samples_per_s": float(m[6]), "graph": False})
 figures["training_step"] = steps
+loso = out / "loso.json"
+if loso.exists():
+    doc = json.loads(loso.read_text())
+    figures["loso"] = {k: doc[k] for k in ("accuracy", "uf1", "uar", "samples", "wall_seconds")}
+    figures["loso"]["fold_seconds"] = [f["seconds"] for f in doc["folds"]]
 (out / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
 print(json.dumps(figures.get("kernels", {}).get("targets", {})))
 for s in steps:
     print(f"training step, {s['scan_kernels']} kernels, batch {s['batch']}: {s['samples_per_s']:.0f} samples/s")
+if "loso" in figures:
+    l = figures["loso"]
+    print(f"LOSO: UF1 {l['uf1']:.3f}, UAR {l['uar']:.3f} over {l['samples']} samples in {l['wall_seconds']:.0f} s")
 PY
   if ((${#failed[@]})); then
     echo "gpu-check: ${#failed[@]} step(s) failed: ${failed[*]}"
@@ -85,8 +97,9 @@ cmake -S "$root/native" -B "$build" ${generator[@]+"${generator[@]}"} -DCMAKE_BU
   -DMERBA_WITH_C10D=OFF \
   -DCMAKE_PREFIX_PATH="$prefix" -DMERBA_CUDA_ARCHITECTURES="${MERBA_CUDA_ARCHITECTURES:-90}" || exit 1
 
-step "build the core, the GPU tests and the GPU benchmarks ($jobs jobs)"
-cmake --build "$build" --parallel "$jobs" --target cuda_test cuda_scan_bench train_bench selective_scan_test || exit 1
+step "build the core, the GPU tests, the GPU benchmarks and the fold driver ($jobs jobs)"
+cmake --build "$build" --parallel "$jobs" --target cuda_test cuda_scan_bench train_bench selective_scan_test merba_folds ||
+  exit 1
 
 step "CPU operator tests (the reference side of the parity tests)"
 check "selective_scan_test" ctest --test-dir "$build" -R '^selective_scan_test$' --output-on-failure
@@ -105,5 +118,14 @@ for kernels in chunked short; do
       "timeout 120 '$build/bench/train_bench' --device cuda --batch $batch --seconds 5 --scan-kernels $kernels | tee -a '$out/train_bench.txt'"
   done
 done
+
+plan="${MERBA_GPU_PLAN:-$root/build/gpu-plan/loso.safetensors}"
+if [[ -f "$plan" ]]; then
+  step "LOSO from $plan in the native fold loop on the GPU (${MERBA_GPU_FOLD_WORKERS:-4} folds at once)"
+  check "merba_folds" timeout "${MERBA_GPU_LOSO_TIMEOUT:-240}" "$build/tools/merba_folds" "$plan" --device cuda \
+    --workers "${MERBA_GPU_FOLD_WORKERS:-4}" --threads 2 --json "$out/loso.json"
+else
+  step "no fold plan at $plan: the timed LOSO is skipped (merba loso --export-plan writes one)"
+fi
 
 finish

@@ -57,7 +57,7 @@ int run(int argc, char** argv) {
   const merba::train::PooledMetrics m = merba::train::pooled_metrics(plan, results);
   std::printf("pooled over %lld samples: Acc %.3f  UF1 %.3f  UAR %.3f  (%.1f s wall)\n",
               static_cast<long long>(m.samples), m.accuracy, m.uf1, m.uar, seconds);
-  if (!json_path.empty()) std::ofstream(json_path) << merba::train::results_json(plan, results) << "\n";
+  if (!json_path.empty()) std::ofstream(json_path) << merba::train::results_json(plan, results, seconds) << "\n";
   return 0;
 }
 

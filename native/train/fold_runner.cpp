@@ -147,7 +147,7 @@ PooledMetrics pooled_metrics(const FoldPlan& plan, const std::vector<FoldResult>
   return m;
 }
 
-std::string results_json(const FoldPlan& plan, const std::vector<FoldResult>& results) {
+std::string results_json(const FoldPlan& plan, const std::vector<FoldResult>& results, double wall_seconds) {
   using util::Json;
   Json::Array folds;
   for (const FoldResult& r : results) {
@@ -159,7 +159,7 @@ std::string results_json(const FoldPlan& plan, const std::vector<FoldResult>& re
   }
   const PooledMetrics m = pooled_metrics(plan, results);
   return Json(Json::Object{{"folds", Json(folds)}, {"accuracy", Json(m.accuracy)}, {"uf1", Json(m.uf1)},
-                           {"uar", Json(m.uar)}, {"samples", Json(m.samples)}})
+                           {"uar", Json(m.uar)}, {"samples", Json(m.samples)}, {"wall_seconds", Json(wall_seconds)}})
       .dump();
 }
 

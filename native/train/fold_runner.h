@@ -49,7 +49,8 @@ struct PooledMetrics {
 };
 PooledMetrics pooled_metrics(const FoldPlan& plan, const std::vector<FoldResult>& results);
 
-// {"folds": [{"index", "test", "predicted", "last_epoch_loss", "seconds"}], "accuracy", "uf1", "uar"}
-std::string results_json(const FoldPlan& plan, const std::vector<FoldResult>& results);
+// {"folds": [{"index", "test", "predicted", "last_epoch_loss", "seconds"}], "accuracy", "uf1", "uar", "samples",
+//  "wall_seconds"}; wall_seconds is the caller's measure of the whole run (0 when not given).
+std::string results_json(const FoldPlan& plan, const std::vector<FoldResult>& results, double wall_seconds = 0);
 
 }  // namespace merba::train

@@ -24,9 +24,11 @@ final class CvCommand implements Callable<Integer> {
                     + " folds (default: ${DEFAULT-VALUE}).")
     long splitSeed;
 
-    @Option(names = "--held-out-curve", negatable = true, defaultValue = "true",
-            description = "Predict the held-out folds after every epoch, for the held-out curve (default: ${DEFAULT-VALUE}).")
-    boolean heldOutCurve;
+    // No defaultValue: picocli sets a negatable option whose default is true to false on --held-out-curve and to
+    // true on --no-held-out-curve (the inverse of the default, whichever form). Unset means on.
+    @Option(names = "--held-out-curve", negatable = true,
+            description = "Predict the held-out folds after every epoch, for the held-out curve (default: on).")
+    Boolean heldOutCurve;
 
     @Mixin
     ReportOptions reports;
@@ -45,7 +47,8 @@ final class CvCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return EvaluationCommands.run(folds + "-fold subject-grouped CV", manifest, heldOutCurve, model, training,
+        return EvaluationCommands.run(folds + "-fold subject-grouped CV", manifest, !Boolean.FALSE.equals(heldOutCurve),
+                model, training,
                 distributed, foldLoop, reports, (runner, data) -> runner.crossValidate(data, folds, splitSeed),
                 (runner, data, plan) -> runner.exportCrossValidation(data, folds, splitSeed, plan));
     }

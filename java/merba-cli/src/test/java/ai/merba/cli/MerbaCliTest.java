@@ -115,8 +115,9 @@ class MerbaCliTest {
         assertEquals(0, nat.exitCode(), nat.err());
         assertThat(nat.out()).contains("2 folds in the native fold loop, 1 at once on cpu");
         ObjectMapper mapper = new ObjectMapper();
-        assertEquals(mapper.readTree(Files.readString(javaReport)).get("predictions"),
-                mapper.readTree(Files.readString(nativeReport)).get("predictions"));
+        JsonNode javaJson = mapper.readTree(Files.readString(javaReport));
+        assertEquals(javaJson.get("predictions"), mapper.readTree(Files.readString(nativeReport)).get("predictions"));
+        assertThat(javaJson.get("held_out_curve")).isEmpty();  // --no-held-out-curve means off (it once meant on)
         CliRun export = run(concat(common, "--export-plan", plan.toString()));
         assertEquals(0, export.exitCode(), export.err());
         assertThat(export.out()).contains("fold plan written to");
