@@ -32,6 +32,7 @@ jobs="${MERBA_GPU_JOBS:-$(( $(nproc) < 12 ? $(nproc) : 12 ))}"  # nvcc and the L
 start=$SECONDS
 failed=()
 exec > >(tee "$out/gpu-check.log") 2>&1
+tee_pid=$!
 
 step() { printf '\n== %s (%ds)\n' "$*" $(( SECONDS - start )); }
 # Runs a step that may fail without stopping the script; records its name when it does.
@@ -42,9 +43,14 @@ check() {
     failed+=("$name")
   fi
 }
+# Writes figures.json and the verdict; runs on every exit (an early configure or build failure included) and
+# waits for the log's tee, so the log is complete when the script returns.
 finish() {
+  local status=$?
+  trap - EXIT
+  ((status != 0 && ${#failed[@]} == 0)) && failed+=("exit status $status")
   step "summary"
-  python3 - "$out" "${failed[@]+"${failed[@]}"}" <<'PY'
+  python3 - "$out" "${failed[@]+"${failed[@]}"}" <<'PY' || failed+=("summary")
 import json, pathlib, re, sys
 out = pathlib.Path(sys.argv[1])
 figures = {"failed": sys.argv[2:]}
@@ -73,12 +79,18 @@ if "loso" in figures:
     l = figures["loso"]
     print(f"LOSO: UF1 {l['uf1']:.3f}, UAR {l['uar']:.3f} over {l['samples']} samples in {l['wall_seconds']:.0f} s")
 PY
+  local verdict=0
   if ((${#failed[@]})); then
     echo "gpu-check: ${#failed[@]} step(s) failed: ${failed[*]}"
-    exit 1
+    verdict=1
+  else
+    echo "gpu-check: all steps passed ($(( SECONDS - start )) s)"
   fi
-  echo "gpu-check: all steps passed ($(( SECONDS - start )) s)"
+  exec 1>&- 2>&-
+  wait "$tee_pid"
+  exit "$verdict"
 }
+trap finish EXIT
 
 step "environment"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
@@ -114,7 +126,7 @@ step "training step on the GPU (composite-28, eager; batches built on the CPU)"
 : > "$out/train_bench.txt"
 for kernels in chunked short; do
   for batch in 32 256; do
-    check "train_bench $kernels $batch" bash -c \
+    check "train_bench $kernels $batch" bash -o pipefail -c \
       "timeout 120 '$build/bench/train_bench' --device cuda --batch $batch --seconds 5 --scan-kernels $kernels | tee -a '$out/train_bench.txt'"
   done
 done
@@ -128,4 +140,4 @@ else
   step "no fold plan at $plan: the timed LOSO is skipped (merba loso --export-plan writes one)"
 fi
 
-finish
+exit 0  # the EXIT trap (finish) writes the summary and sets the status

@@ -8,6 +8,7 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
+#include <array>
 #include <atomic>
 
 #include "cuda/scan_launch_config.h"
@@ -24,6 +25,33 @@ using ops::DeviceScanInputs;
 
 std::atomic<ScanKernelChoice> kernel_choice{ScanKernelChoice::Auto};
 
+// The shared memory a block may opt into on `device` (227 KiB on sm_90, 163 KiB on sm_80, 64 KiB on sm_75),
+// read once per device.
+std::size_t shared_memory_limit(c10::DeviceIndex device) {
+  static std::array<std::atomic<std::size_t>, 64> limits{};
+  std::atomic<std::size_t>& cached = limits.at(static_cast<std::size_t>(device));
+  std::size_t limit = cached.load();
+  if (limit == 0) {
+    int bytes = 0;
+    C10_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    limit = static_cast<std::size_t>(bytes);
+    cached.store(limit);
+  }
+  return limit;
+}
+
+// The family for a forward: Short where it applies and both of its kernels fit the device's shared memory.
+ScanKernel kernel_for(const ScanParams& p, c10::DeviceIndex device) {
+  ScanKernel kernel = scan_kernel_for(p, kernel_choice.load());
+  if (kernel == ScanKernel::Short) {
+    const std::size_t limit = shared_memory_limit(device);
+    if (forward_launch_shape(p, kernel).shared_bytes > limit || backward_launch_shape(p, kernel).shared_bytes > limit) {
+      kernel = ScanKernel::Chunked;
+    }
+  }
+  return kernel;
+}
+
 class CudaScanBackend final : public ops::DeviceScanBackend {
  public:
   void check_supported(const DeviceScanInputs& in) const override {
@@ -39,7 +67,7 @@ class CudaScanBackend final : public ops::DeviceScanBackend {
 
     // The chunked backward restarts from the state after each chunk and reads y + D·u before the gate; the
     // short backward recomputes both from the inputs, so its forward saves nothing.
-    const ScanKernel kernel = scan_kernel_for(p, kernel_choice.load());
+    const ScanKernel kernel = kernel_for(p, in.u.device().index());
     const bool chunked_backward = for_backward && kernel == ScanKernel::Chunked;
 
     DeviceScanForward result;
@@ -88,7 +116,7 @@ class CudaScanBackend final : public ops::DeviceScanBackend {
 
     ScanBackwardBuffers buffers;
     buffers.grad_out = grad_out.const_data_ptr();
-    buffers.states = saved[0].const_data_ptr();
+    buffers.states = ptr(saved[0]);  // undefined after a short forward
     buffers.pregate = ptr(saved[1]);
     buffers.du = g.du.data_ptr();
     buffers.ddelta = g.ddelta.data_ptr();

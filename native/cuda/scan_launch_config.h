@@ -38,7 +38,9 @@ inline bool short_kernel_applies(const ScanParams& p) {
   const std::int64_t reach_z = p.z ? p.z_stride_d * p.dim : 0;
   const std::int64_t reach_B = p.B_stride_n * p.dstate + p.B_stride_l * p.len;
   const std::int64_t reach_C = p.C_stride_n * p.dstate + p.C_stride_l * p.len;
-  return fits_int32(reach_u) && fits_int32(reach_delta) && fits_int32(reach_z) && fits_int32(reach_B) &&
+  // The forward's grid has one y block per channel tile (at most 65535); 32 is the narrowest tile.
+  const bool grid_fits = (p.dim + 31) / 32 <= 65535;
+  return grid_fits && fits_int32(reach_u) && fits_int32(reach_delta) && fits_int32(reach_z) && fits_int32(reach_B) &&
          fits_int32(reach_C) && fits_int32(p.dim * p.len);
 }
 
@@ -95,7 +97,16 @@ inline int short_tile(const ScanParams& p, bool backward) {
 
 inline std::size_t compute_size(const ScanParams& p) { return p.dtype == ScanDtype::Float64 ? 8 : 4; }
 
-// Forward: block = (batch row, tile of channels). Chunked: see scan_forward_kernel.cuh.
+// Both chunked kernels: block = (batch row, group of channels); see scan_forward_kernel.cuh.
+inline LaunchShape chunked_launch_shape(const ScanParams& p) {
+  const int channels = channels_per_block(p.len);
+  LaunchShape s;
+  s.grid = dim3(static_cast<unsigned>(p.batch), static_cast<unsigned>((p.dim + channels - 1) / channels));
+  s.block = dim3(kWarpsPerBlock * 32);
+  return s;
+}
+
+// Forward: block = (batch row, tile of channels).
 inline LaunchShape forward_launch_shape(const ScanParams& p, ScanKernel kernel) {
   LaunchShape s;
   if (kernel == ScanKernel::Short) {
@@ -104,9 +115,7 @@ inline LaunchShape forward_launch_shape(const ScanParams& p, ScanKernel kernel) 
     s.block = dim3(static_cast<unsigned>(tile));
     s.shared_bytes = ShortScanLayout(tile, int(p.len), int(p.dstate), false).total * compute_size(p);
   } else {
-    const int channels = channels_per_block(p.len);
-    s.grid = dim3(static_cast<unsigned>(p.batch), static_cast<unsigned>((p.dim + channels - 1) / channels));
-    s.block = dim3(kWarpsPerBlock * 32);
+    s = chunked_launch_shape(p);
   }
   return s;
 }
@@ -121,9 +130,7 @@ inline LaunchShape backward_launch_shape(const ScanParams& p, ScanKernel kernel)
     s.block = dim3(static_cast<unsigned>(tile));
     s.shared_bytes = ShortScanLayout(tile, int(p.len), int(p.dstate), true).total * compute_size(p);
   } else {
-    const int channels = channels_per_block(p.len);
-    s.grid = dim3(static_cast<unsigned>(p.batch), static_cast<unsigned>((p.dim + channels - 1) / channels));
-    s.block = dim3(kWarpsPerBlock * 32);
+    s = chunked_launch_shape(p);
   }
   return s;
 }

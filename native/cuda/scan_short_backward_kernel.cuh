@@ -44,10 +44,7 @@ __global__ void __launch_bounds__(kShortBackwardTile)
   const int segments = (len + kSeg - 1) / kSeg;
 
   const std::int64_t b = blockIdx.x;
-  load_state_projection(static_cast<const T*>(p.B) + b * p.B_stride_b, kN, len, static_cast<int>(p.B_stride_n),
-                        static_cast<int>(p.B_stride_l), shared + layout.B);
-  load_state_projection(static_cast<const T*>(p.C) + b * p.C_stride_b, kN, len, static_cast<int>(p.C_stride_n),
-                        static_cast<int>(p.C_stride_l), shared + layout.C);
+  load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
   for (int i = t; i < len * kN; i += tile) dB_s[i] = dC_s[i] = Acc(0);
   auto into = [pitch](Acc* dst) { return [dst, pitch](int r, int l, Acc v) { dst[r * pitch + l] = v; }; };
   auto from = [pitch](const Acc* src) { return [src, pitch](int r, int l) { return src[r * pitch + l]; }; };

@@ -45,10 +45,7 @@ __global__ void __launch_bounds__(kShortForwardTile)
     const int z_sd = static_cast<int>(p.z_stride_d);
     load_tile(static_cast<const T*>(p.z) + b * p.z_stride_b + d0 * z_sd, rows, len, z_sd, 1, into(z_s));
   }
-  load_state_projection(static_cast<const T*>(p.B) + b * p.B_stride_b, kN, len, static_cast<int>(p.B_stride_n),
-                        static_cast<int>(p.B_stride_l), shared + layout.B);
-  load_state_projection(static_cast<const T*>(p.C) + b * p.C_stride_b, kN, len, static_cast<int>(p.C_stride_n),
-                        static_cast<int>(p.C_stride_l), shared + layout.C);
+  load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
   __syncthreads();
 
   if (t < rows) {

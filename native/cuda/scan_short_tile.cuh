@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "cuda/scan_device.cuh"
+#include "cuda/scan_params.h"
 
 namespace merba::cuda {
 
@@ -96,6 +97,16 @@ __device__ __forceinline__ void load_state_projection(const T* src, int dstate, 
   } else {
     load_tile(src, dstate, len, stride_n, stride_l, [&](int n, int l, Acc v) { dst[l * dstate + n] = v; });
   }
+}
+
+// Batch row b's B and C into shared memory as [l][n] each.
+template <typename T, typename Acc>
+__device__ __forceinline__ void load_state_projections(const ScanParams& p, std::int64_t b, Acc* B_dst, Acc* C_dst) {
+  const int dstate = static_cast<int>(p.dstate), len = static_cast<int>(p.len);
+  load_state_projection(static_cast<const T*>(p.B) + b * p.B_stride_b, dstate, len, static_cast<int>(p.B_stride_n),
+                        static_cast<int>(p.B_stride_l), B_dst);
+  load_state_projection(static_cast<const T*>(p.C) + b * p.C_stride_b, dstate, len, static_cast<int>(p.C_stride_n),
+                        static_cast<int>(p.C_stride_l), C_dst);
 }
 
 }  // namespace merba::cuda

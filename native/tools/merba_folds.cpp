@@ -1,8 +1,10 @@
-// Runs a fold plan (train/fold_plan.h) written by the Java API (`merba export-folds`) with the native fold
-// loop, on the CPU or a GPU, several folds at once: what `merba loso` does, on a machine without a JVM.
-// Prints a line per fold and the pooled metrics; --json writes the predictions and metrics.
+// Runs a fold plan (train/fold_plan.h) written by the Java API (`merba loso|cv --export-plan FILE`) with the
+// native fold loop, on the CPU or a GPU, several folds at once: what `merba loso` does, on a machine without a
+// JVM. Prints a line per fold and the pooled metrics; --json writes the predictions and metrics. --threads
+// defaults to the planner's thread count (on the CPU the predictions then equal the Java run's).
 //
 //   merba_folds PLAN [--workers 1] [--device cpu|cuda] [--threads N] [--json FILE]
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
 #include <chrono>
@@ -26,17 +28,29 @@ int run(int argc, char** argv) {
   const std::string path = argv[1];
   merba::train::FoldRunOptions options;
   std::string json_path;
-  for (int i = 2; i + 1 < argc; i += 2) {
+  int threads = 0;
+  for (int i = 2; i < argc; i += 2) {
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "merba_folds: %s needs a value\n", argv[i]);
+      return 2;
+    }
     if (!std::strcmp(argv[i], "--workers")) options.workers = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--device")) options.device = c10::Device(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--threads")) at::set_num_threads(std::atoi(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--json")) json_path = argv[i + 1];
     else {
       std::fprintf(stderr, "merba_folds: unknown option %s\n", argv[i]);
       return 2;
     }
   }
+  if (options.device.is_cuda() && !at::hasCUDA()) {
+    std::fprintf(stderr, "merba_folds: device %s requested, but this build has no CUDA support or no GPU is visible\n",
+                 options.device.str().c_str());
+    return 2;
+  }
   const merba::train::FoldPlan plan = merba::train::FoldPlan::read(path);
+  if (threads == 0) threads = static_cast<int>(plan.threads);
+  if (threads > 0) at::set_num_threads(threads);
   std::printf("%s: %zu folds (%s), %lld epochs, batch %lld, on %s with %d worker(s), %d intra-op threads\n",
               path.c_str(), plan.folds.size(), plan.protocol.c_str(), static_cast<long long>(plan.epochs),
               static_cast<long long>(plan.batch_size), options.device.str().c_str(),
@@ -57,7 +71,14 @@ int run(int argc, char** argv) {
   const merba::train::PooledMetrics m = merba::train::pooled_metrics(plan, results);
   std::printf("pooled over %lld samples: Acc %.3f  UF1 %.3f  UAR %.3f  (%.1f s wall)\n",
               static_cast<long long>(m.samples), m.accuracy, m.uf1, m.uar, seconds);
-  if (!json_path.empty()) std::ofstream(json_path) << merba::train::results_json(plan, results, seconds) << "\n";
+  if (!json_path.empty()) {
+    std::ofstream json(json_path);
+    json << merba::train::results_json(plan, results, seconds) << "\n";
+    if (!json.flush()) {
+      std::fprintf(stderr, "merba_folds: could not write %s\n", json_path.c_str());
+      return 1;
+    }
+  }
   return 0;
 }
 

@@ -52,7 +52,8 @@ FoldPlan FoldPlan::from_parts(const at::Tensor& features, const at::Tensor& zero
   plan.zero_levels = zero_levels.defined() ? zero_levels.contiguous() : zero_levels;
   plan.labels = labels.contiguous();
   const util::Json doc = util::Json::parse(plan_json);
-  util::reject_unknown_keys(doc, {"protocol", "model_spec", "epochs", "batch_size", "test_time_flip", "class_names", "folds"},
+  util::reject_unknown_keys(doc, {"protocol", "model_spec", "epochs", "batch_size", "test_time_flip", "threads",
+                                  "class_names", "folds"},
                             "fold plan");
   plan.protocol = doc.at("protocol").as_string("protocol");
   plan.model_spec = doc.at("model_spec").as_string("model_spec");
@@ -60,7 +61,20 @@ FoldPlan FoldPlan::from_parts(const at::Tensor& features, const at::Tensor& zero
   plan.epochs = doc.at("epochs").as_int("epochs");
   plan.batch_size = doc.at("batch_size").as_int("batch_size");
   plan.test_time_flip = doc.at("test_time_flip").as_bool("test_time_flip");
+  util::read_optional(doc, "threads", plan.threads);
+  if (plan.threads < 0) invalid_plan("threads must be >= 0 (0: not recorded)");
   if (plan.epochs < 1) invalid_plan("epochs must be >= 1");
+  if (features.size(1) != config.in_channels || features.size(2) != config.input_size ||
+      features.size(3) != config.input_size) {
+    invalid_plan("features are " + std::to_string(features.size(1)) + "×" + std::to_string(features.size(2)) + "×" +
+                 std::to_string(features.size(3)) + " per sample but the model takes " +
+                 std::to_string(config.in_channels) + "×" + std::to_string(config.input_size) + "×" +
+                 std::to_string(config.input_size));
+  }
+  if (plan.test_time_flip && zero_levels.defined()) {
+    invalid_plan("test_time_flip needs centred inputs (the mirror image negates motion about 0), but the plan has "
+                 "zero_levels");
+  }
   if (plan.batch_size < 1) invalid_plan("batch_size must be >= 1");
   for (const util::Json& name : doc.at("class_names").as_array("class_names")) {
     plan.class_names.push_back(name.as_string("class_names[]"));
@@ -74,7 +88,7 @@ FoldPlan FoldPlan::from_parts(const at::Tensor& features, const at::Tensor& zero
   if (samples > 0 && (labels_cpu.min().item<int64_t>() < 0 || labels_cpu.max().item<int64_t>() >= config.num_fine())) {
     invalid_plan("labels must lie in [0, " + std::to_string(config.num_fine()) + ")");
   }
-  std::set<int64_t> tested;
+  std::set<int64_t> tested, fold_indices;
   const util::Json::Array& folds = doc.at("folds").as_array("folds");
   if (folds.empty()) invalid_plan("there are no folds");
   for (size_t f = 0; f < folds.size(); ++f) {
@@ -88,11 +102,21 @@ FoldPlan FoldPlan::from_parts(const at::Tensor& features, const at::Tensor& zero
     fold.train = indices(j, "train", samples, what);
     fold.test = indices(j, "test", samples, what);
     if (fold.train.empty()) invalid_plan(what + " has no training samples");
+    if (!fold_indices.insert(fold.index).second) invalid_plan("fold index " + std::to_string(fold.index) + " repeats");
     for (int64_t i : fold.test) {
       if (!tested.insert(i).second) invalid_plan("sample " + std::to_string(i) + " is tested in more than one fold");
     }
+    const std::set<int64_t> test_rows(fold.test.begin(), fold.test.end());
+    for (int64_t i : fold.train) {
+      if (test_rows.count(i)) invalid_plan(what + " trains on sample " + std::to_string(i) + ", which it tests");
+    }
     fold.options_json = j.at("options").as_string(what + ".options");
-    TrainingOptions::from_json(fold.options_json).validate();
+    const TrainingOptions options = TrainingOptions::from_json(fold.options_json);
+    options.validate();
+    if (!options.class_weights.empty() && static_cast<int64_t>(options.class_weights.size()) != config.num_fine()) {
+      invalid_plan(what + ".options has " + std::to_string(options.class_weights.size()) +
+                   " class weights but the model has " + std::to_string(config.num_fine()) + " classes");
+    }
     plan.folds.push_back(std::move(fold));
   }
   return plan;

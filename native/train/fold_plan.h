@@ -8,7 +8,7 @@
 // not centred, `zero_levels` (S, C) float32; __metadata__ {"format": "merba-fold-plan", "format_version": "1",
 // "plan": JSON}. The plan JSON (docs/gpu.md):
 //   {"protocol": "loso", "model_spec": "<ModelConfig native JSON>", "epochs": 50, "batch_size": 32,
-//    "test_time_flip": true, "class_names": [...],
+//    "test_time_flip": true, "threads": 2, "class_names": [...],
 //    "folds": [{"index": 0, "seed": 42000126, "held_out": "s01", "train": [sample indices], "test": [...],
 //               "options": "<TrainingOptions native JSON>"}, ...]}
 #pragma once
@@ -33,12 +33,17 @@ struct FoldPlan {
   at::Tensor features, zero_levels, labels;  // zero_levels undefined for centred inputs
   std::string protocol, model_spec;
   int64_t epochs = 0, batch_size = 0;
+  // The planner's intra-op thread count (0: not recorded). On the CPU it decides how a batch splits into
+  // data-parallel shards, so a run reproduces the planner's predictions only with the same count.
+  int64_t threads = 0;
   bool test_time_flip = false;
   std::vector<std::string> class_names;
   std::vector<FoldSpec> folds;
 
-  // Parses and checks the plan JSON against the tensors (indices in range, every sample tested at most once,
-  // options and model spec valid); throws std::invalid_argument naming what is wrong.
+  // Parses and checks the plan JSON against the tensors (indices in range, every sample tested at most once and
+  // never trained on in its own fold, fold indices distinct, samples of the model's shape, options and model spec
+  // valid, class weights one per class, test-time flipping only on centred inputs); throws std::invalid_argument
+  // naming what is wrong.
   static FoldPlan from_parts(const at::Tensor& features, const at::Tensor& zero_levels, const at::Tensor& labels,
                              const std::string& plan_json);
   static FoldPlan read(const std::string& path);

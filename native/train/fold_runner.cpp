@@ -1,6 +1,7 @@
 #include "train/fold_runner.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <c10/core/StreamGuard.h>
 #include <c10/core/impl/DeviceGuardImplInterface.h>
@@ -86,6 +87,8 @@ std::vector<FoldResult> run_folds(const FoldPlan& plan, const FoldRunOptions& op
   std::exception_ptr first_error;
   std::mutex mutex;
   auto work = [&] {
+    // LibTorch's per-thread set-up of a new thread (its OpenMP thread count among others), before any op.
+    at::init_num_threads();
     // A stream of the worker's own on an accelerator, so that concurrent folds overlap on the device.
     std::optional<c10::StreamGuard> stream;
     if (!options.device.is_cpu()) {

@@ -29,6 +29,7 @@ bool moments_fit(const at::Tensor& p, const AdamWParamState& s) {
 bool FusedAdamW::applies(const torch::optim::AdamW& optimizer) {
   std::unordered_set<const void*> seen;
   std::optional<at::Device> device;
+  std::optional<at::ScalarType> dtype;
   for (const auto& group : optimizer.param_groups()) {
     if (static_cast<const AdamWOptions&>(group.options()).amsgrad()) return false;
     for (const auto& p : group.params()) {
@@ -38,8 +39,10 @@ bool FusedAdamW::applies(const torch::optim::AdamW& optimizer) {
           !seen.insert(p.unsafeGetTensorImpl()).second) {
         return false;
       }
-      if (device && *device != p.device()) return false;
+      // The fused kernel takes one device and one dtype per call.
+      if ((device && *device != p.device()) || (dtype && *dtype != p.scalar_type())) return false;
       device = p.device();
+      dtype = p.scalar_type();
       const auto it = optimizer.state().find(p.unsafeGetTensorImpl());
       if (it != optimizer.state().end() && !moments_fit(p, static_cast<const AdamWParamState&>(*it->second))) {
         return false;

@@ -23,8 +23,8 @@ namespace merba::train {
 
 class FusedAdamW {
  public:
-  // Whether step() takes the fused path: every parameter with a gradient is a contiguous floating tensor, all on
-  // one device, none listed twice, no amsgrad, and existing moments match their parameters. Otherwise step() is
+  // Whether step() takes the fused path: every parameter with a gradient is a contiguous floating tensor, all of
+  // one dtype on one device, none listed twice, no amsgrad, and existing moments match their parameters. Otherwise step() is
   // optimizer.step().
   static bool applies(const torch::optim::AdamW& optimizer);
 

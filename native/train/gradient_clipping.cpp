@@ -11,7 +11,7 @@ at::Tensor clip_gradient_norm_(const std::vector<at::Tensor>& parameters, double
   for (const at::Tensor& p : parameters) {
     if (p.grad().defined()) grads.push_back(p.grad());
   }
-  if (grads.empty()) return at::zeros({});
+  if (grads.empty()) return at::zeros({}, parameters.empty() ? at::TensorOptions() : parameters.front().options());
   const std::vector<at::Tensor> norms = at::_foreach_norm(grads, 2);
   const at::Tensor total = norms.size() == 1 ? norms.front() : at::stack(norms).norm(2);
   // Multiplying by a coefficient clamped to 1 leaves unclipped gradients exactly as they were.

@@ -12,8 +12,8 @@
 namespace merba::train {
 
 // Scales the gradients of `parameters` in place so that their global L2 norm is at most max_norm (infinity:
-// never) and returns that norm before clipping, a 0-dim float tensor on the gradients' device (0 on the CPU
-// when no parameter has a gradient).
+// never) and returns that norm before clipping, a 0-dim tensor on the gradients' device (0, on the parameters'
+// device, when no parameter has a gradient).
 at::Tensor clip_gradient_norm_(const std::vector<at::Tensor>& parameters, double max_norm);
 
 }  // namespace merba::train

@@ -139,6 +139,7 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
       draw.permutation = at::randperm(x.size(0), own, at::TensorOptions().dtype(at::kLong));
     }
     const at::Tensor partners = to_device(draw.permutation, device);
+    draw.permutation = partners;  // on the device already: mix_inputs' move is then no copy
     x = mix_inputs(x, draw);
     soft = model::mix_targets(soft, soft.index_select(partners), draw.lambda);
     if (draw.lambda < 0.5) counted = targets.index_select(0, partners);

@@ -137,13 +137,20 @@ TEST(the_short_kernels_read_x_proj_views_of_B_and_C) {
   for (auto& x : t) {
     if (x.defined()) x = x.to(kCuda);
   }
-  const at::Tensor x_proj = at::randn({4, 49, 2 + 16}, t[0].options());
+  at::Tensor x_proj = at::randn({4, 49, 2 + 16}, t[0].options());
   x_proj.narrow(2, 2, 8).copy_(t[3].transpose(1, 2));
   x_proj.narrow(2, 10, 8).copy_(t[4].transpose(1, 2));
+  x_proj.requires_grad_(true);
+  const at::Tensor B = t[3].clone().requires_grad_(true), C = t[4].clone().requires_grad_(true);
   const at::Tensor B_view = x_proj.narrow(2, 2, 8).transpose(1, 2), C_view = x_proj.narrow(2, 10, 8).transpose(1, 2);
   auto viewed = selective_scan(t[0], t[1], t[2], B_view, C_view, options_for(t, kEverything));
-  auto compact = selective_scan(t[0], t[1], t[2], t[3], t[4], options_for(t, kEverything));
+  auto compact = selective_scan(t[0], t[1], t[2], B, C, options_for(t, kEverything));
   EXPECT_CLOSE(viewed.out, compact.out, 0.0, "out");
+  const at::Tensor upstream = at::randn_like(compact.out);
+  (viewed.out * upstream).sum().backward();
+  (compact.out * upstream).sum().backward();
+  EXPECT_CLOSE(x_proj.grad().narrow(2, 2, 8).transpose(1, 2), B.grad(), 0.0, "dB through the view");
+  EXPECT_CLOSE(x_proj.grad().narrow(2, 10, 8).transpose(1, 2), C.grad(), 0.0, "dC through the view");
 }
 
 TEST(long_sequences_carry_state_across_chunks) {

@@ -30,7 +30,7 @@ std::string small_spec() {
 
 // Six samples of three classes, two folds of three test samples; mixup, EMA, class weights and flips on, so the
 // folds draw from every generator the training step has.
-std::string plan_json(int64_t epochs = 2) {
+std::string plan_json(int64_t epochs = 2, bool test_time_flip = true) {
   using util::Json;
   const std::string options = R"({"learning_rate": 0.001, "total_steps": )" + std::to_string(epochs * 2) +
                               R"(, "warmup_steps": 1, "ema_decay": 0.9, "mixup_alpha": 0.4, "class_weights": [1.0, 0.5, 2.0]})";
@@ -43,7 +43,7 @@ std::string plan_json(int64_t epochs = 2) {
                              {"options", Json(options)}});
   };
   return Json(Json::Object{{"protocol", Json("cv-2")}, {"model_spec", Json(small_spec())}, {"epochs", Json(epochs)},
-                           {"batch_size", Json(2)}, {"test_time_flip", Json(true)},
+                           {"batch_size", Json(2)}, {"test_time_flip", Json(test_time_flip)},
                            {"class_names", Json(Json::Array{Json("negative"), Json("positive"), Json("surprise")})},
                            {"folds", Json(Json::Array{fold(0, {3, 4, 5}, {0, 1, 2}), fold(1, {0, 1, 2}, {3, 4, 5})})}})
       .dump();
@@ -87,8 +87,16 @@ TEST(a_bad_plan_is_refused_before_anything_runs) {
   refuse(replaced("\"test\":[3,4,5]", "\"test\":[2,4,5]"), "sample 2 is tested in more than one fold");
   refuse(replaced("\"epochs\":2", "\"epochs\":0"), "epochs must be >= 1");
   refuse(replaced("\"protocol\"", "\"protocoll\""), "unknown key 'protocoll'");
+  refuse(replaced("\"train\":[3,4,5]", "\"train\":[0,4,5]"), "folds[0] trains on sample 0, which it tests");
+  refuse(replaced("\"index\":1", "\"index\":0"), "fold index 0 repeats");
+  refuse(replaced(R"(\"class_weights\": [1.0, 0.5, 2.0])", R"(\"class_weights\": [1.0, 0.5])"),
+         "has 2 class weights but the model has 3 classes");
   EXPECT_THROWS_WITH(FoldPlan::from_parts(d.features, at::Tensor(), d.labels.narrow(0, 0, 5), good),
                      std::invalid_argument, "one label per sample");
+  EXPECT_THROWS_WITH(FoldPlan::from_parts(d.features.narrow(3, 0, 27), at::Tensor(), d.labels, good),
+                     std::invalid_argument, "features are 3×28×27 per sample but the model takes 3×28×28");
+  EXPECT_THROWS_WITH(FoldPlan::from_parts(d.features, at::zeros({6, 3}), d.labels, good), std::invalid_argument,
+                     "test_time_flip needs centred inputs");
   EXPECT_THROWS_WITH(FoldPlan::from_parts(d.features, at::Tensor(), at::full({6}, 3, at::kLong), good),
                      std::invalid_argument, "labels must lie in [0, 3)");
 }
@@ -97,7 +105,7 @@ TEST(a_plan_file_round_trips) {
   const Data d;
   const at::Tensor levels = at::rand({6, 3});
   const std::string path = temp_file("round-trip.safetensors");
-  FoldPlan::write(path, d.features, levels, d.labels, plan_json());
+  FoldPlan::write(path, d.features, levels, d.labels, plan_json(2, /*test_time_flip=*/false));
   const FoldPlan plan = FoldPlan::read(path);
   std::filesystem::remove(path);
   EXPECT_CLOSE(plan.features, d.features, 0.0, "features");
@@ -106,7 +114,7 @@ TEST(a_plan_file_round_trips) {
   EXPECT_EQ(plan.folds.size(), size_t(2));
   EXPECT_EQ(plan.folds[1].seed, int64_t{-7} * 1000003 + 1);
   EXPECT_TRUE((plan.folds[1].test == std::vector<int64_t>{3, 4, 5}));
-  EXPECT_TRUE(plan.test_time_flip);
+  EXPECT_TRUE(!plan.test_time_flip);
 }
 
 TEST(folds_on_two_threads_equal_folds_one_by_one) {

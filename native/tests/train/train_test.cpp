@@ -201,6 +201,28 @@ TEST(fused_adamw_continues_a_restored_or_foreign_state) {
   EXPECT_CLOSE(restored(true), restored(false), 1e-6, "fused step after a restore to step 1");
 }
 
+TEST(fused_adamw_falls_back_to_libtorch_for_mixed_dtypes) {
+  // One fused call takes one dtype: float32 and float64 parameters together take optimizer.step(), bit for bit.
+  auto run = [](bool fused_step) {
+    at::manual_seed(25);
+    const at::Tensor a = at::randn({50}).requires_grad_(true), b = at::randn({7}, at::kDouble).requires_grad_(true);
+    torch::optim::AdamW optimizer({a, b}, torch::optim::AdamWOptions(1e-2).weight_decay(0.05));
+    train::FusedAdamW fused;
+    EXPECT_TRUE(!train::FusedAdamW::applies(optimizer) || !a.grad().defined());
+    for (int i = 0; i < 3; ++i) {
+      a.mutable_grad() = at::randn({50});
+      b.mutable_grad() = at::randn({7}, at::kDouble);
+      EXPECT_TRUE(!train::FusedAdamW::applies(optimizer));
+      if (fused_step) fused.step(optimizer);
+      else optimizer.step();
+    }
+    return std::make_pair(a.detach().clone(), b.detach().clone());
+  };
+  const auto fused = run(true), libtorch = run(false);
+  EXPECT_CLOSE(fused.first, libtorch.first, 0.0, "float32 parameter");
+  EXPECT_CLOSE(fused.second, libtorch.second, 0.0, "float64 parameter");
+}
+
 TEST(gradient_clipping_equals_libtorch_clip_grad_norm_bit_for_bit) {
   at::manual_seed(24);
   for (double max_norm : {0.5, 1e9, std::numeric_limits<double>::infinity()}) {

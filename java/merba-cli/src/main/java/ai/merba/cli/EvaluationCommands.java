@@ -33,6 +33,7 @@ final class EvaluationCommands {
             DistributedOptions distributed, FoldLoopOptions folds, ReportOptions reports,
             BiFunction<EvaluationRunner, FlowDataset, EvaluationReport> protocol, PlanExport export) throws Exception {
         reports.checkWritable(manifest, model.config, training.file, model.labelsFile());
+        folds.check(reports, manifest, model.config, training.file, model.labelsFile());
         training.applyThreads();
         ModelConfig config = model.modelConfig();
         LabelScheme labels = model.labelScheme();

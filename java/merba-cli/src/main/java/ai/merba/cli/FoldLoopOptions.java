@@ -21,6 +21,26 @@ final class FoldLoopOptions {
                     + " training options) to FILE for the native driver merba_folds, and exit without training.")
     Path exportPlan;
 
+    /**
+     * Checks the options against each other and the command's other outputs before any work: an exported plan is not
+     * one of the inputs, and a command that only writes a plan takes no report or fold-loop options.
+     */
+    void check(ReportOptions reports, Path... inputs) {
+        nativeWorkers();
+        if (exportPlan != null) {
+            OutputPaths.checkWritable(exportPlan, "--export-plan");
+            OutputPaths.checkNotInput(exportPlan, "--export-plan", inputs);
+            if (reports.json != null || reports.html != null) {
+                throw new IllegalArgumentException("--export-plan writes the plan instead of running the evaluation:"
+                        + " it takes no --report or --html");
+            }
+            if (workers != null || !"cpu".equals(device)) {
+                throw new IllegalArgumentException("--export-plan writes the plan instead of running the evaluation:"
+                        + " give --device and --fold-workers to merba_folds (see docs/gpu.md)");
+            }
+        }
+    }
+
     /** Folds trained at once in the native loop, or 0 for the Java loop. */
     int nativeWorkers() {
         if (workers != null) {

@@ -113,7 +113,7 @@ class MerbaCliTest {
         CliRun nat = run(concat(common, "--fold-workers", "1", "--report", nativeReport.toString()));
         assertEquals(0, java.exitCode(), java.err());
         assertEquals(0, nat.exitCode(), nat.err());
-        assertThat(nat.out()).contains("2 folds in the native fold loop, 1 at once on cpu");
+        assertThat(nat.out()).contains("2 folds in the native fold loop, up to 1 at once on cpu");
         ObjectMapper mapper = new ObjectMapper();
         JsonNode javaJson = mapper.readTree(Files.readString(javaReport));
         assertEquals(javaJson.get("predictions"), mapper.readTree(Files.readString(nativeReport)).get("predictions"));
@@ -122,6 +122,12 @@ class MerbaCliTest {
         assertEquals(0, export.exitCode(), export.err());
         assertThat(export.out()).contains("fold plan written to");
         assertThat(Files.size(plan)).isGreaterThan(96L * 3 * 28 * 28 * 4);
+        CliRun overwrite = run(concat(common, "--export-plan", SYNTHETIC.toString()));
+        assertEquals(2, overwrite.exitCode());
+        assertThat(overwrite.err()).contains("--export-plan");
+        CliRun both = run(concat(common, "--export-plan", plan.toString(), "--report", javaReport.toString()));
+        assertEquals(2, both.exitCode());
+        assertThat(both.err()).contains("it takes no --report or --html");
         CliRun gpu = run(concat(common, "--device", "cuda"));
         assertEquals(2, gpu.exitCode());
         assertThat(gpu.err()).contains("device 'cuda' requested, but this LibTorch build has no CUDA support");

@@ -1,6 +1,7 @@
 package ai.merba.eval;
 
 import static ai.merba.internal.Preconditions.checkArgument;
+import static ai.merba.internal.Preconditions.checkState;
 
 import ai.merba.Version;
 import ai.merba.data.FlowDataset;
@@ -101,12 +102,17 @@ public final class EvaluationRunner {
      * same seeds, shuffles, schedule and weight average — so the predictions are the ones a Java run gives (the
      * report then has no per-epoch curves or held-out curve). On a GPU this is how folds share the device (one stream
      * per worker). On the CPU folds run at once only with one intra-op thread, else one at a time: the intra-op
-     * threads already use the cores. {@code workers = 0} (the default) runs the folds in Java.
+     * threads already use the cores. {@code workers = 0} (the default) runs the folds in Java. Predictions equal the
+     * Java loop's on the CPU with the same intra-op thread count (it decides how a batch is split across threads); on a
+     * GPU they follow the GPU's rounding. Listeners ({@link #withListeners}) are not called by the native loop, and
+     * progress lines come when all folds are done.
      *
      * @throws IllegalArgumentException for a negative worker count
      */
     public EvaluationRunner withNativeFolds(int workers, String device) {
         checkArgument(workers >= 0, "workers = %s must be >= 0", workers);
+        checkArgument(workers > 0 || "cpu".equals(device),
+                "device '%s' trains in the native fold loop: give workers >= 1", device);
         this.nativeWorkers = workers;
         this.nativeDevice = Objects.requireNonNull(device, "device");
         return this;
@@ -213,14 +219,19 @@ public final class EvaluationRunner {
         try {
             NativeFoldPlan.write(plan, modelConfig, trainingConfig, seed, data, folds, protocol);
             if (progress != null) {
-                progress.printf(Locale.ROOT, "%d folds in the native fold loop, %d at once on %s%n", folds.size(),
-                        nativeWorkers, nativeDevice);
+                progress.printf(Locale.ROOT, "%d folds in the native fold loop, up to %d at once on %s%n",
+                        folds.size(), nativeWorkers, nativeDevice);
             }
             List<NativeFoldPlan.FoldPredictions> predicted = NativeFoldPlan.run(plan, nativeWorkers, nativeDevice);
+            checkState(predicted.size() == folds.size(), "the native fold loop returned %s folds for %s",
+                    predicted.size(), folds.size());
             List<FoldOutcome> outcomes = new ArrayList<>();
             for (int p = 0; p < folds.size(); p++) {
                 FlowDataset.Fold fold = folds.get(p);
                 NativeFoldPlan.FoldPredictions result = predicted.get(p);
+                checkState(result.index() == fold.index() && result.predicted().length == fold.test().size(),
+                        "the native fold loop's fold %s does not match fold %s of the plan", result.index(),
+                        fold.index());
                 List<PredictionRecord> records = new ArrayList<>();
                 for (int i = 0; i < fold.test().size(); i++) {
                     records.add(record(fold, i, result.predicted()[i]));

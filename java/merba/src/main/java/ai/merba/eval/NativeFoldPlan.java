@@ -23,8 +23,9 @@ import org.bytedeco.pytorch.global.torch;
  * A subject-wise evaluation as one file for the native fold loop ({@code native/train/fold_plan.h}): the samples as
  * the network sees them (centred as the recipe says), their labels and, per fold, the training and test rows, the
  * fold's seed and the native training options a {@link Trainer} would use. Java plans, the native side only
- * executes: the native loop's predictions equal this library's {@link EvaluationRunner} run (tested), on the CPU or
- * on a GPU, and several folds can run at once. The file also runs on machines without a JVM ({@code merba_folds}).
+ * executes: on the CPU with the same thread count the native loop's predictions equal this library's
+ * {@link EvaluationRunner} run (tested); on a GPU they follow its rounding. Several folds can run at once. The file
+ * also runs on machines without a JVM ({@code merba_folds}).
  */
 final class NativeFoldPlan {
     private NativeFoldPlan() {}
@@ -44,6 +45,9 @@ final class NativeFoldPlan {
         plan.put("epochs", trainingConfig.epochs());
         plan.put("batch_size", trainingConfig.batchSize());
         plan.put("test_time_flip", trainingConfig.testTimeFlip());
+        // On the CPU the thread count decides how a batch splits into shards: a run elsewhere reproduces this one's
+        // predictions only with it (merba_folds uses it by default).
+        plan.put("threads", torch.get_num_threads());
         ArrayNode names = plan.putArray("class_names");
         data.labels().classes().forEach(c -> names.add(c.name()));
         ArrayNode foldNodes = plan.putArray("folds");
