@@ -2,6 +2,8 @@
 # else the environment's MERBA_CACHE_DIR, else $XDG_CACHE_HOME/merba, else ~/.cache/merba.
 #
 #   merba_cache_dir(<out_var>)
+#   merba_first_set(<out_var> <candidate>...)   the first non-empty candidate, else "" (e.g. a -D setting, then
+#                                               the environment variable of the same name)
 
 include_guard(GLOBAL)
 
@@ -15,4 +17,14 @@ function(merba_cache_dir out_var)
   else()
     set(${out_var} "$ENV{HOME}/.cache/merba" PARENT_SCOPE)
   endif()
+endfunction()
+
+function(merba_first_set out)
+  foreach(candidate IN LISTS ARGN)
+    if(NOT "${candidate}" STREQUAL "")
+      set(${out} "${candidate}" PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  set(${out} "" PARENT_SCOPE)
 endfunction()

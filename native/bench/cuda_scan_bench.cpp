@@ -15,11 +15,12 @@
 #include <cstring>
 #include <functional>
 #include <stdexcept>
+#include <fstream>
 #include <string>
 
-#include <fstream>
 
 #include "cuda/scan_launch_config.h"
+#include "cuda/scan_launch_inputs.h"
 #include "ops/selective_scan.h"
 #include "reference/selective_scan_reference.h"
 #include "util/json.h"
@@ -175,7 +176,10 @@ int main(int argc, char** argv) {
   for (const Shape& s : shapes) {
     for (at::ScalarType dtype : {at::kFloat, at::kBFloat16}) {
       const Problem p = make_problem(s, dtype, true);
-      const bool short_applies = s.len <= merba::cuda::kShortMaxLen && (s.dstate == 8 || s.dstate == 16);
+      // The launch configuration's own test, on the problem's real layout (x_proj views included).
+      const bool short_applies = merba::cuda::short_kernel_applies(
+          merba::cuda::LaunchInputs(merba::ops::DeviceScanInputs{p.u, p.delta, p.A, p.B, p.C, p.D, {}, p.delta_bias, true})
+              .params);
       const double fc = with_kernels(ScanKernelChoice::Chunked, [&] { return time_forward(merba::ops::selective_scan, p, min_seconds); });
       const double bc = with_kernels(ScanKernelChoice::Chunked, [&] { return time_forward_backward(merba::ops::selective_scan, p, min_seconds); });
       const double fs = short_applies ? with_kernels(ScanKernelChoice::Short, [&] { return time_forward(merba::ops::selective_scan, p, min_seconds); }) : fc;

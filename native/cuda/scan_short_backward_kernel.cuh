@@ -46,20 +46,13 @@ __global__ void __launch_bounds__(kShortBackwardTile)
   const std::int64_t b = blockIdx.x;
   load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
   for (int i = t; i < len * kN; i += tile) dB_s[i] = dC_s[i] = Acc(0);
-  auto into = [pitch](Acc* dst) { return [dst, pitch](int r, int l, Acc v) { dst[r * pitch + l] = v; }; };
-  auto from = [pitch](const Acc* src) { return [src, pitch](int r, int l) { return src[r * pitch + l]; }; };
-  const int u_sd = static_cast<int>(p.u_stride_d), delta_sd = static_cast<int>(p.delta_stride_d),
-            z_sd = static_cast<int>(p.z_stride_d);
 
   for (int d0 = 0; d0 < dim; d0 += tile) {
     const int rows = dim - d0 < tile ? dim - d0 : tile;
     const std::int64_t row0 = (b * dim + d0) * len;  // (b, d0, 0) in the (B, D, L) gradients
     __syncthreads();  // the previous tile's gradients have been written out of the tiles
-    load_tile(static_cast<const T*>(p.u) + b * p.u_stride_b + d0 * u_sd, rows, len, u_sd, 1, into(u_s));
-    load_tile(static_cast<const T*>(p.delta) + b * p.delta_stride_b + d0 * delta_sd, rows, len, delta_sd, 1,
-              into(delta_s));
-    if (p.z) load_tile(static_cast<const T*>(p.z) + b * p.z_stride_b + d0 * z_sd, rows, len, z_sd, 1, into(z_s));
-    load_tile(static_cast<const T*>(g.grad_out) + row0, rows, len, len, 1, into(grad_s));
+    load_channel_inputs<T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
+    load_tile(static_cast<const T*>(g.grad_out) + row0, rows, len, len, 1, pitched_put(grad_s, pitch));
     __syncthreads();
 
     // Threads past the last channel only meet the barriers.
@@ -183,9 +176,9 @@ __global__ void __launch_bounds__(kShortBackwardTile)
 #pragma unroll
       for (int n = 0; n < kN; ++n) dA_row[n] = dA[n];
     }
-    store_tile(static_cast<T*>(g.du) + row0, rows, len, len, from(u_s));
-    store_tile(static_cast<T*>(g.ddelta) + row0, rows, len, len, from(delta_s));
-    if (g.dz) store_tile(static_cast<T*>(g.dz) + row0, rows, len, len, from(z_s));
+    store_tile(static_cast<T*>(g.du) + row0, rows, len, len, pitched_get(u_s, pitch));
+    store_tile(static_cast<T*>(g.ddelta) + row0, rows, len, len, pitched_get(delta_s, pitch));
+    if (g.dz) store_tile(static_cast<T*>(g.dz) + row0, rows, len, len, pitched_get(z_s, pitch));
   }
 
   __syncthreads();

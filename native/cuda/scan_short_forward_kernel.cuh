@@ -36,15 +36,7 @@ __global__ void __launch_bounds__(kShortForwardTile)
   const std::int64_t b = blockIdx.x;
   const int d0 = static_cast<int>(blockIdx.y) * tile;
   const int rows = p.dim - d0 < tile ? static_cast<int>(p.dim - d0) : tile;
-  auto into = [pitch](Acc* dst) { return [dst, pitch](int r, int l, Acc v) { dst[r * pitch + l] = v; }; };
-  const int u_sd = static_cast<int>(p.u_stride_d), delta_sd = static_cast<int>(p.delta_stride_d);
-  load_tile(static_cast<const T*>(p.u) + b * p.u_stride_b + d0 * u_sd, rows, len, u_sd, 1, into(u_s));
-  load_tile(static_cast<const T*>(p.delta) + b * p.delta_stride_b + d0 * delta_sd, rows, len, delta_sd, 1,
-            into(delta_s));
-  if (p.z) {
-    const int z_sd = static_cast<int>(p.z_stride_d);
-    load_tile(static_cast<const T*>(p.z) + b * p.z_stride_b + d0 * z_sd, rows, len, z_sd, 1, into(z_s));
-  }
+  load_channel_inputs<T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
   load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
   __syncthreads();
 
@@ -87,8 +79,7 @@ __global__ void __launch_bounds__(kShortForwardTile)
     }
   }
   __syncthreads();
-  store_tile(static_cast<T*>(buf.out) + (b * p.dim + d0) * len, rows, len, len,
-             [&](int r, int l) { return delta_s[r * pitch + l]; });
+  store_tile(static_cast<T*>(buf.out) + (b * p.dim + d0) * len, rows, len, len, pitched_get(delta_s, pitch));
 }
 
 }  // namespace merba::cuda

@@ -99,6 +99,32 @@ __device__ __forceinline__ void load_state_projection(const T* src, int dstate, 
   }
 }
 
+// A shared tile whose rows are `pitch` elements apart, as load_tile's put and store_tile's get.
+template <typename Acc>
+__device__ __forceinline__ auto pitched_put(Acc* tile, int pitch) {
+  return [tile, pitch](int r, int l, Acc v) { tile[r * pitch + l] = v; };
+}
+template <typename Acc>
+__device__ __forceinline__ auto pitched_get(const Acc* tile, int pitch) {
+  return [tile, pitch](int r, int l) { return tile[r * pitch + l]; };
+}
+
+// Channels [d0, d0 + rows) of batch row b of u, delta and (when given) z into pitched shared tiles.
+template <typename T, typename Acc>
+__device__ __forceinline__ void load_channel_inputs(const ScanParams& p, std::int64_t b, int d0, int rows, int pitch,
+                                                    Acc* u_tile, Acc* delta_tile, Acc* z_tile) {
+  const int len = static_cast<int>(p.len);
+  const int u_sd = static_cast<int>(p.u_stride_d), delta_sd = static_cast<int>(p.delta_stride_d);
+  load_tile(static_cast<const T*>(p.u) + b * p.u_stride_b + d0 * u_sd, rows, len, u_sd, 1, pitched_put(u_tile, pitch));
+  load_tile(static_cast<const T*>(p.delta) + b * p.delta_stride_b + d0 * delta_sd, rows, len, delta_sd, 1,
+            pitched_put(delta_tile, pitch));
+  if (p.z) {
+    const int z_sd = static_cast<int>(p.z_stride_d);
+    load_tile(static_cast<const T*>(p.z) + b * p.z_stride_b + d0 * z_sd, rows, len, z_sd, 1,
+              pitched_put(z_tile, pitch));
+  }
+}
+
 // Batch row b's B and C into shared memory as [l][n] each.
 template <typename T, typename Acc>
 __device__ __forceinline__ void load_state_projections(const ScanParams& p, std::int64_t b, Acc* B_dst, Acc* C_dst) {
