@@ -56,6 +56,11 @@ final class TrainingOptions {
                     + " overrides the training config).")
     Boolean testTimeFlip;
 
+    @Option(names = "--ensemble-size",
+            description = "Models per fold in cv/loso, each from its own seed, their predicted distributions averaged"
+                    + " (overrides the training config).")
+    Integer ensembleSize;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of everything random (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -82,6 +87,7 @@ final class TrainingOptions {
         if (mixupAlpha != null) b.optMixupAlpha(mixupAlpha);
         if (emaDecay != null) b.optEmaDecay(emaDecay);
         if (testTimeFlip != null) b.optTestTimeFlip(testTimeFlip);
+        if (ensembleSize != null) b.optEnsembleSize(ensembleSize);
         return b.build();
     }
 

@@ -7,6 +7,7 @@ import ai.merba.Version;
 import ai.merba.data.FlowDataset;
 import ai.merba.data.Sample;
 import ai.merba.distributed.ProcessGroup;
+import ai.merba.model.EnsemblePrediction;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.ModelConfig;
 import ai.merba.model.Prediction;
@@ -254,26 +255,38 @@ public final class EvaluationRunner {
         }
     }
 
-    /** Trains a fresh model on the fold at {@code position} and predicts its held-out subjects. */
+    /**
+     * Trains the fold at {@code position} — one fresh model, or the recipe's ensemble of them, each from its own seed
+     * — and predicts its held-out subjects.
+     */
     private FoldOutcome trainFold(FlowDataset data, List<FlowDataset.Fold> folds, int position, long start) {
         FlowDataset.Fold fold = folds.get(position);
         long foldStart = System.nanoTime();
         long foldSeed = NativeFoldPlan.foldSeed(seed, fold.index());
-        FoldRecorder recorder = new FoldRecorder(fold);
-        TrainingResult trained;
-        List<Prediction> predictions;
-        try (MerbaModel model = MerbaModel.create(modelConfig, data.labels(), foldSeed)) {
-            Trainer trainer = new Trainer(model, trainingConfig, foldSeed).addListener(recorder);
-            listeners.apply(fold).forEach(trainer::addListener);
-            trained = trainer.fit(fold.train(), heldOutCurve ? fold.test() : null);
-            predictions = Trainer.predict(model, fold.test(), trainingConfig.batchSize());
+        int members = trainingConfig.ensembleSize();
+        List<List<Prediction>> predicted = new ArrayList<>(members);  // [member][sample]
+        List<FoldRecorder> recorders = new ArrayList<>(members);
+        for (int m = 0; m < members; m++) {
+            long memberSeed = TrainingConfig.memberSeed(foldSeed, m);
+            FoldRecorder recorder = new FoldRecorder();
+            try (MerbaModel model = MerbaModel.create(modelConfig, data.labels(), memberSeed)) {
+                Trainer trainer = new Trainer(model, trainingConfig, memberSeed).addListener(recorder);
+                listeners.apply(fold).forEach(trainer::addListener);
+                recorder.trained = trainer.fit(fold.train(), heldOutCurve ? fold.test() : null);
+                predicted.add(Trainer.predict(model, fold.test(), trainingConfig.batchSize()));
+            }
+            recorders.add(recorder);
         }
-        List<PredictionRecord> records = new ArrayList<>();
-        int correct = 0;
-        for (int i = 0; i < fold.test().size(); i++) {
-            PredictionRecord record = record(fold, i, predictions.get(i).fineIndex());
-            records.add(record);
-            correct += record.correct() ? 1 : 0;
+        List<PredictionRecord> records = records(fold, predicted);
+        int correct = (int) records.stream().filter(PredictionRecord::correct).count();
+        List<List<PredictionRecord>> heldOut = new ArrayList<>();
+        int tracked = recorders.get(0).heldOut.size();
+        for (int e = 0; e < tracked; e++) {
+            List<List<Prediction>> epoch = new ArrayList<>(members);
+            for (FoldRecorder r : recorders) {
+                epoch.add(r.heldOut.get(e));
+            }
+            heldOut.add(records(fold, epoch));
         }
         if (progress != null) {
             // In a fan-out each rank runs every worldSize-th fold: the estimate counts this rank's folds.
@@ -281,14 +294,55 @@ public final class EvaluationRunner {
             int mine = (folds.size() - rank + world - 1) / world, doneHere = position / world + 1;
             double elapsed = (System.nanoTime() - start) / 1e9;
             double left = elapsed / doneHere * (mine - doneHere);
-            double samplesPerSecond = trained.epochs().stream().mapToDouble(EpochResult::samplesPerSecond)
-                    .average().orElse(0);
-            progress.printf(Locale.ROOT, "fold %d/%d  subject %-8s  %d/%d correct  %.1f s, training %.0f samples/s"
+            double samplesPerSecond = recorders.stream().flatMap(r -> r.trained.epochs().stream())
+                    .mapToDouble(EpochResult::samplesPerSecond).average().orElse(0);
+            progress.printf(Locale.ROOT, "fold %d/%d  subject %-8s  %d/%d correct%s  %.1f s, training %.0f samples/s"
                             + "  (elapsed %s, about %s left)%n",
                     fold.index() + 1, folds.size(), fold.heldOutSubject(), correct, fold.test().size(),
-                    (System.nanoTime() - foldStart) / 1e9, samplesPerSecond, minutes(elapsed), minutes(left));
+                    members > 1 ? " (ensemble of " + members + ")" : "", (System.nanoTime() - foldStart) / 1e9,
+                    samplesPerSecond, minutes(elapsed), minutes(left));
         }
-        return new FoldOutcome(records, recorder.curve(trained), recorder.heldOut);
+        return new FoldOutcome(records, curve(recorders, heldOut), heldOut);
+    }
+
+    /** The fold's records from its members' predictions ([member][sample]), combined when there are several. */
+    private List<PredictionRecord> records(FlowDataset.Fold fold, List<List<Prediction>> predicted) {
+        List<PredictionRecord> records = new ArrayList<>(fold.test().size());
+        List<Prediction> sample = new ArrayList<>(predicted.size());
+        for (int i = 0; i < fold.test().size(); i++) {
+            sample.clear();
+            for (List<Prediction> member : predicted) {
+                sample.add(member.get(i));
+            }
+            Prediction p = EnsemblePrediction.combine(sample, fold.test().labels(), modelConfig.dgcm());
+            records.add(record(fold, i, p.fineIndex()));
+        }
+        return records;
+    }
+
+    /**
+     * The fold's per-epoch curve: training loss and accuracy averaged over the members (one member: its own), the
+     * held-out accuracy of the combined predictions when tracked.
+     */
+    private static List<EvaluationReport.EpochPoint> curve(List<FoldRecorder> members,
+            List<List<PredictionRecord>> heldOut) {
+        List<EvaluationReport.EpochPoint> points = new ArrayList<>();
+        List<EpochResult> first = members.get(0).trained.epochs();
+        for (int e = 0; e < first.size(); e++) {
+            double loss = 0, accuracy = 0;
+            for (FoldRecorder m : members) {
+                loss += m.trained.epochs().get(e).loss();
+                accuracy += m.trained.epochs().get(e).accuracy();
+            }
+            double held = Double.NaN;
+            if (e < heldOut.size()) {
+                held = (double) heldOut.get(e).stream().filter(PredictionRecord::correct).count() / heldOut.get(e).size();
+            }
+            EpochResult r = first.get(e);
+            points.add(new EvaluationReport.EpochPoint(r.epoch(), loss / members.size(), accuracy / members.size(),
+                    r.learningRate(), held));
+        }
+        return points;
     }
 
     private static PredictionRecord record(FlowDataset.Fold fold, int i, int predicted) {
@@ -296,34 +350,14 @@ public final class EvaluationRunner {
         return new PredictionRecord(fold.index(), s.dataset(), s.subject(), s.sample(), s.label(), predicted);
     }
 
-    /** Collects a fold's held-out predictions after each epoch, for the curves. */
+    /** Keeps one member's training result and its held-out predictions after each epoch, for the curves. */
     private static final class FoldRecorder implements TrainingListener {
-        private final FlowDataset.Fold fold;
-        private final List<List<PredictionRecord>> heldOut = new ArrayList<>();
-        private final List<Double> heldOutAccuracy = new ArrayList<>();
-
-        FoldRecorder(FlowDataset.Fold fold) {
-            this.fold = fold;
-        }
+        private final List<List<Prediction>> heldOut = new ArrayList<>();
+        private TrainingResult trained;
 
         @Override
         public void onValidation(Trainer trainer, ValidationResult v) {
-            List<PredictionRecord> epoch = new ArrayList<>(v.predicted().length);
-            for (int i = 0; i < v.predicted().length; i++) {
-                epoch.add(record(fold, i, v.predicted()[i]));
-            }
-            heldOut.add(epoch);
-            heldOutAccuracy.add(v.accuracy());
-        }
-
-        List<EvaluationReport.EpochPoint> curve(TrainingResult trained) {
-            List<EvaluationReport.EpochPoint> points = new ArrayList<>();
-            for (int e = 0; e < trained.epochs().size(); e++) {
-                EpochResult r = trained.epochs().get(e);
-                double held = e < heldOutAccuracy.size() ? heldOutAccuracy.get(e) : Double.NaN;
-                points.add(new EvaluationReport.EpochPoint(r.epoch(), r.loss(), r.accuracy(), r.learningRate(), held));
-            }
-            return points;
+            heldOut.add(v.predictions());
         }
     }
 

@@ -1,5 +1,7 @@
 package ai.merba.eval;
 
+import static ai.merba.internal.Preconditions.checkArgument;
+
 import ai.merba.data.FlowDataset;
 import ai.merba.internal.JsonFields;
 import ai.merba.internal.NativeCalls;
@@ -38,6 +40,9 @@ final class NativeFoldPlan {
     /** Writes the plan of {@code folds} over {@code data} to {@code path} (checked natively first). */
     static void write(Path path, ModelConfig modelConfig, TrainingConfig trainingConfig, long seed, FlowDataset data,
             List<FlowDataset.Fold> folds, String protocol) {
+        checkArgument(trainingConfig.ensembleSize() == 1,
+                "the native fold loop trains one model per fold; ensemble_size = %s runs in the Java fold loop "
+                        + "(without --fold-workers / --export-plan)", trainingConfig.ensembleSize());
         FlowDataset inputs = data.withCentring(trainingConfig.inputCentring());
         ObjectNode plan = JsonFields.MAPPER.createObjectNode();
         plan.put("protocol", protocol);

@@ -362,19 +362,16 @@ public final class Trainer {
 
     /** Predicts the held-out set with the weights the run would save (the average, when kept). */
     private ValidationResult validate(NativeTrainer session, FlowDataset validation, int epoch) {
-        int[] predicted = new int[validation.size()];
-        Trainer.<RuntimeException>withAveragedWeights(session, () -> {
-            List<Prediction> predictions = predict(model, validation, config.batchSize());
-            for (int i = 0; i < predicted.length; i++) {
-                predicted[i] = predictions.get(i).fineIndex();
-            }
-        });
+        List<List<Prediction>> predicted = new ArrayList<>(1);
+        Trainer.<RuntimeException>withAveragedWeights(session,
+                () -> predicted.add(predict(model, validation, config.batchSize())));
         model.train();
+        List<Prediction> predictions = predicted.get(0);
         long correct = 0;
-        for (int i = 0; i < predicted.length; i++) {
-            correct += predicted[i] == validation.label(i) ? 1 : 0;
+        for (int i = 0; i < predictions.size(); i++) {
+            correct += predictions.get(i).fineIndex() == validation.label(i) ? 1 : 0;
         }
-        return new ValidationResult(epoch, (double) correct / predicted.length, predicted.length, predicted);
+        return new ValidationResult(epoch, (double) correct / predictions.size(), predictions.size(), predictions);
     }
 
     @FunctionalInterface

@@ -60,12 +60,14 @@ public final class TrainingConfig {
     static final int MAX_BATCH_SIZE = 65_536;
     static final double MAX_LEARNING_RATE = 1.0;
     static final int MAX_TRANSLATION = 64;
+    static final int MAX_ENSEMBLE_SIZE = 64;
 
     private static final ObjectMapper JSON = JsonFields.MAPPER;
     /** The JSON keys, in the order toJson writes them. */
     static final List<String> KEYS = List.of("epochs", "batch_size", "learning_rate", "min_learning_rate",
             "weight_decay", "warmup_epochs", "grad_clip", "flip_probability", "max_translation", "sibling_weight",
-            "class_weighting", "input_centring", "label_smoothing", "mixup_alpha", "ema_decay", "test_time_flip");
+            "class_weighting", "input_centring", "label_smoothing", "mixup_alpha", "ema_decay", "test_time_flip",
+            "ensemble_size");
 
     private final int epochs;
     private final int batchSize;
@@ -83,6 +85,7 @@ public final class TrainingConfig {
     private final double mixupAlpha;
     private final double emaDecay;
     private final boolean testTimeFlip;
+    private final int ensembleSize;
 
     private TrainingConfig(Builder b) {
         checkArgument(b.epochs >= 1 && b.epochs <= MAX_EPOCHS, "epochs = %s must be in 1..%s", b.epochs, MAX_EPOCHS);
@@ -128,6 +131,9 @@ public final class TrainingConfig {
                 "test_time_flip needs input_centring zero_level (the mirror image negates motion about a zero level of 0); "
                         + "set test_time_flip false (--no-test-time-flip), or use the recipe composite-28");
         this.testTimeFlip = b.testTimeFlip;
+        checkArgument(b.ensembleSize >= 1 && b.ensembleSize <= MAX_ENSEMBLE_SIZE, "ensemble_size = %s must be in 1..%s",
+                b.ensembleSize, MAX_ENSEMBLE_SIZE);
+        this.ensembleSize = b.ensembleSize;
     }
 
     public static Builder builder() {
@@ -185,7 +191,7 @@ public final class TrainingConfig {
                 .optGradClip(gradClip).optFlipProbability(flipProbability).optMaxTranslation(maxTranslation)
                 .optSiblingWeight(siblingWeight).optClassWeighting(classWeighting).optInputCentring(inputCentring)
                 .optLabelSmoothing(labelSmoothing).optMixupAlpha(mixupAlpha).optEmaDecay(emaDecay)
-                .optTestTimeFlip(testTimeFlip);
+                .optTestTimeFlip(testTimeFlip).optEnsembleSize(ensembleSize);
     }
 
     public int epochs() { return epochs; }
@@ -207,6 +213,21 @@ public final class TrainingConfig {
     public double emaDecay() { return emaDecay; }
     /** Whether the trained model predicts from each sample and its mirror image (averaged logits); it remembers it. */
     public boolean testTimeFlip() { return testTimeFlip; }
+    /**
+     * How many models a subject-wise evaluation trains per fold, each from its own seed, averaging their predicted
+     * distributions ({@link ai.merba.model.EnsemblePrediction}); 1 = one model. {@link Trainer} trains one model
+     * whatever this says: training several is the caller's loop ({@link #memberSeed}).
+     */
+    public int ensembleSize() { return ensembleSize; }
+
+    /**
+     * The seed of ensemble member {@code member} of a run seeded {@code seed}: member 0 keeps {@code seed}, so an
+     * ensemble's first member is the model a one-model run trains.
+     */
+    public static long memberSeed(long seed, int member) {
+        checkArgument(member >= 0, "member = %s must be >= 0", member);
+        return member == 0 ? seed : seed + 0x9E3779B97F4A7C15L * member;
+    }
 
     public String toJson() {
         ObjectNode o = JSON.createObjectNode();
@@ -226,6 +247,7 @@ public final class TrainingConfig {
         o.put("mixup_alpha", mixupAlpha);
         o.put("ema_decay", emaDecay);
         o.put("test_time_flip", testTimeFlip);
+        o.put("ensemble_size", ensembleSize);
         return o.toString();
     }
 
@@ -253,6 +275,7 @@ public final class TrainingConfig {
         if (doc.has("mixup_alpha")) b.optMixupAlpha(number(doc, "mixup_alpha"));
         if (doc.has("ema_decay")) b.optEmaDecay(number(doc, "ema_decay"));
         if (doc.has("test_time_flip")) b.optTestTimeFlip(JsonFields.booleanValue(doc.get("test_time_flip"), "test_time_flip"));
+        if (doc.has("ensemble_size")) b.optEnsembleSize(JsonFields.intValue(doc.get("ensemble_size"), "ensemble_size"));
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
@@ -356,6 +379,7 @@ public final class TrainingConfig {
         private double mixupAlpha = 0;
         private double emaDecay = 0;
         private boolean testTimeFlip;
+        private int ensembleSize = 1;
 
         private Builder() {}
 
@@ -380,6 +404,8 @@ public final class TrainingConfig {
         public Builder optEmaDecay(double v) { emaDecay = v; return this; }
         /** Predict from each sample and its mirror image, averaging the logits (needs zero_level centring). */
         public Builder optTestTimeFlip(boolean v) { testTimeFlip = v; return this; }
+        /** Models per fold in a subject-wise evaluation, their distributions averaged; 1 = one model. */
+        public Builder optEnsembleSize(int v) { ensembleSize = v; return this; }
 
         /** Validates the fields (naming the first bad one) and returns the config; the builder stays as it was. */
         public TrainingConfig build() {

@@ -7,11 +7,16 @@ import static ai.merba.Fixtures.SMALL;
 import static ai.merba.Fixtures.synthetic;
 
 import ai.merba.data.FlowDataset;
+import ai.merba.model.MerbaModel;
+import ai.merba.model.Prediction;
+import ai.merba.train.Trainer;
 import ai.merba.train.TrainingConfig;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** Cross-validation and LOSO runs: folds, curves and the held-out curve, reproducibility. */
+/** Cross-validation and LOSO runs: folds, curves and the held-out curve, ensembles, reproducibility. */
 class EvaluationRunnerTest {
 
     @Test
@@ -52,5 +57,54 @@ class EvaluationRunnerTest {
         assertThatThrownBy(() -> new EvaluationRunner(SMALL, TrainingConfig.builder().optEpochs(50).build(), 3)
                 .loso(noSurprise)).hasMessageContaining("class 'surprise' has no samples");
         assertThat((System.nanoTime() - start) / 1e9).isLessThan(5);
+    }
+
+    @Test
+    void anEnsemblePredictsTheArgmaxOfItsMembersMeanDistribution() {
+        TrainingConfig one = TrainingConfig.builder().optEpochs(1).optWarmupEpochs(1).build();
+        TrainingConfig two = one.toBuilder().optEnsembleSize(2).build();
+        EvaluationReport single = new EvaluationRunner(SMALL, one, 3).crossValidate(synthetic(), 3, 1);
+        EvaluationReport ensemble = new EvaluationRunner(SMALL, two, 3).withHeldOutCurve(true)
+                .crossValidate(synthetic(), 3, 1);
+        assertThat(ensemble.trainingConfigJson().orElseThrow()).contains("\"ensemble_size\":2");
+        List<Integer> expected = new ArrayList<>(), firstMember = new ArrayList<>();
+        int disagreements = 0;
+        for (FlowDataset.Fold fold : synthetic().subjectKFold(3, 1)) {
+            // Each member trained by hand, from the seed the runner documents for it.
+            List<List<Prediction>> members = new ArrayList<>();
+            for (int m = 0; m < 2; m++) {
+                long seed = TrainingConfig.memberSeed(NativeFoldPlan.foldSeed(3, fold.index()), m);
+                try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, seed)) {
+                    new Trainer(model, one, seed).fit(fold.train(), null);
+                    members.add(Trainer.predict(model, fold.test(), one.batchSize()));
+                }
+            }
+            for (int i = 0; i < fold.test().size(); i++) {
+                double[] a = members.get(0).get(i).fineDistribution(), b = members.get(1).get(i).fineDistribution();
+                int best = 0;
+                for (int k = 1; k < a.length; k++) {
+                    if (a[k] + b[k] > a[best] + b[best]) {
+                        best = k;
+                    }
+                }
+                expected.add(best);
+                firstMember.add(members.get(0).get(i).fineIndex());
+                disagreements += members.get(0).get(i).fineIndex() != members.get(1).get(i).fineIndex() ? 1 : 0;
+            }
+        }
+        assertThat(disagreements).as("members that always agree would not test the average").isPositive();
+        assertThat(ensemble.predictions()).extracting(PredictionRecord::predicted).containsExactlyElementsOf(expected);
+        // The first member is the model a one-model run trains.
+        assertThat(single.predictions()).extracting(PredictionRecord::predicted).containsExactlyElementsOf(firstMember);
+        // The held-out curve follows the ensemble too: its last point is the report.
+        assertThat(ensemble.heldOutCurve().get(0).metrics()).isEqualTo(ensemble.pooled());
+    }
+
+    @Test
+    void theNativeFoldLoopRefusesAnEnsembleBeforeTraining() {
+        TrainingConfig two = TrainingConfig.builder().optEpochs(1).optEnsembleSize(2).build();
+        assertThatThrownBy(() -> new EvaluationRunner(SMALL, two, 3).withNativeFolds(1, "cpu")
+                .crossValidate(synthetic(), 3, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ensemble_size = 2");
     }
 }

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-/** The builder: warm-up longer than the run is clamped in the config, never in the builder, which stays reusable. */
+/**
+ * The builder: warm-up longer than the run is clamped in the config, never in the builder, which stays reusable;
+ * the ensemble size and its members' seeds.
+ */
 class TrainingConfigBuilderTest {
     @Test
     void warmupLongerThanTheRunIsClampedWithoutChangingTheBuilder() {
@@ -19,5 +22,27 @@ class TrainingConfigBuilderTest {
     void negativeWarmupIsRefusedNamingTheField() {
         assertThatThrownBy(() -> TrainingConfig.builder().optWarmupEpochs(-1).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("warmup_epochs = -1 must be >= 0");
+    }
+
+    @Test
+    void ensembleSizeDefaultsToOneModelAndRoundTripsThroughJson() {
+        assertThat(TrainingConfig.builder().build().ensembleSize()).isEqualTo(1);
+        TrainingConfig three = TrainingConfig.builder().optEnsembleSize(3).build();
+        assertThat(TrainingConfig.fromJson(three.toJson())).isEqualTo(three);
+        assertThat(TrainingConfig.fromJson("{\"ensemble_size\": 5}").ensembleSize()).isEqualTo(5);
+        assertThat(three.toBuilder().build().ensembleSize()).isEqualTo(3);
+    }
+
+    @Test
+    void theFirstMemberKeepsTheRunsSeedAndTheOthersGetDistinctOnes() {
+        assertThat(TrainingConfig.memberSeed(42, 0)).isEqualTo(42);
+        java.util.Set<Long> seeds = new java.util.HashSet<>();
+        for (long seed : new long[] {0, 1, 42, 43}) {
+            for (int m = 0; m < 8; m++) {
+                seeds.add(TrainingConfig.memberSeed(seed, m));
+            }
+        }
+        assertThat(seeds).hasSize(32);  // nearby run seeds do not share members, as seed + m would
+        assertThatThrownBy(() -> TrainingConfig.memberSeed(1, -1)).hasMessageContaining("member = -1");
     }
 }
