@@ -91,6 +91,26 @@ DgcmPrediction dgcm_predict(const HeadOutput& logits, const ModelConfig& c) {
   return p;
 }
 
+DgcmPrediction dgcm_choose(const at::Tensor& coarse_probs, const at::Tensor& fine_probs, const ModelConfig& c) {
+  TORCH_CHECK_VALUE(coarse_probs.dim() == 2 && coarse_probs.size(1) == c.num_coarse && fine_probs.dim() == 2 &&
+                        fine_probs.size(1) == c.num_fine() && fine_probs.size(0) == coarse_probs.size(0),
+                    "dgcm_choose: distributions of shape (B, ", c.num_coarse, ") and (B, ", c.num_fine(), ") expected, got ",
+                    coarse_probs.sizes(), " and ", fine_probs.sizes());
+  DgcmPrediction p;
+  p.coarse_probs = coarse_probs;
+  p.fine_probs = fine_probs;
+  const at::Tensor to_coarse = index_tensor(c.fine_to_coarse, fine_probs.device());
+  if (c.dgcm == DgcmMode::HARD) {
+    p.coarse_index = coarse_probs.argmax(1);
+    const at::Tensor in_group = to_coarse.unsqueeze(0) == p.coarse_index.unsqueeze(1);  // (B, K_fine)
+    p.fine_index = at::where(in_group, fine_probs, at::full_like(fine_probs, -1.0)).argmax(1);
+  } else {
+    p.fine_index = fine_probs.argmax(1);
+    p.coarse_index = to_coarse.index_select(0, p.fine_index);
+  }
+  return p;
+}
+
 void check_fine_targets(const at::Tensor& fine_targets, int64_t batch, const ModelConfig& c) {
   TORCH_CHECK_VALUE(fine_targets.defined() && fine_targets.dim() == 1 && fine_targets.size(0) == batch,
                     "targets must have shape (B) = (", batch, "), got ",

@@ -40,6 +40,14 @@ TORCH_MODULE(DualGranularityHead);
 //  no fine head (fine = coarse): the fine class is the group's only class.
 DgcmPrediction dgcm_predict(const HeadOutput& logits, const ModelConfig& config);
 
+// The classes the head's rule picks from given distributions — an ensemble's mean (fold_runner.cpp):
+//  hard: the group of largest P(coarse), then its fine class of largest joint P(fine) (the same order as
+//        P(f | group) within one group);
+//  soft, flat: the fine class of largest P(fine), and its group.
+// Ties go to the lower index. The Java API's EnsemblePrediction applies the same rule; the returned
+// probabilities are the ones given.
+DgcmPrediction dgcm_choose(const at::Tensor& coarse_probs, const at::Tensor& fine_probs, const ModelConfig& config);
+
 // Checks that `fine_targets` are (batch) int64 fine class indices of the config's label scheme; throws
 // c10::ValueError naming what is wrong. Shared by every entry point that takes training targets.
 void check_fine_targets(const at::Tensor& fine_targets, int64_t batch, const ModelConfig& config);

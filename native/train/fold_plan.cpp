@@ -16,6 +16,7 @@ namespace {
 
 constexpr const char* kFormat = "merba-fold-plan";
 constexpr const char* kFormatVersion = "1";
+constexpr size_t kMaxEnsembleSize = 64;  // TrainingConfig.MAX_ENSEMBLE_SIZE
 
 [[noreturn]] void invalid_plan(const std::string& what) { throw std::invalid_argument("fold plan: " + what); }
 
@@ -94,11 +95,21 @@ FoldPlan FoldPlan::from_parts(const at::Tensor& features, const at::Tensor& zero
   for (size_t f = 0; f < folds.size(); ++f) {
     const util::Json& j = folds[f];
     const std::string what = "folds[" + std::to_string(f) + "]";
-    util::reject_unknown_keys(j, {"index", "seed", "held_out", "train", "test", "options"}, what);
+    util::reject_unknown_keys(j, {"index", "seed", "held_out", "train", "test", "options", "member_seeds"}, what);
     FoldSpec fold;
     fold.index = j.at("index").as_int(what + ".index");
     fold.seed = j.at("seed").as_int(what + ".seed");
     fold.held_out = j.at("held_out").as_string(what + ".held_out");
+    fold.member_seeds = {fold.seed};
+    util::read_optional(j, "member_seeds", fold.member_seeds);
+    if (fold.member_seeds.empty() || fold.member_seeds.size() > kMaxEnsembleSize ||
+        fold.member_seeds.front() != fold.seed) {
+      invalid_plan(what + ".member_seeds must hold 1 to " + std::to_string(kMaxEnsembleSize) +
+                   " seeds, the first being the fold's seed");
+    }
+    if (std::set<int64_t>(fold.member_seeds.begin(), fold.member_seeds.end()).size() != fold.member_seeds.size()) {
+      invalid_plan(what + ".member_seeds repeats a seed (the member would be trained twice)");
+    }
     fold.train = indices(j, "train", samples, what);
     fold.test = indices(j, "test", samples, what);
     if (fold.train.empty()) invalid_plan(what + " has no training samples");

@@ -10,7 +10,9 @@
 //   {"protocol": "loso", "model_spec": "<ModelConfig native JSON>", "epochs": 50, "batch_size": 32,
 //    "test_time_flip": true, "threads": 2, "class_names": [...],
 //    "folds": [{"index": 0, "seed": 42000126, "held_out": "s01", "train": [sample indices], "test": [...],
-//               "options": "<TrainingOptions native JSON>"}, ...]}
+//               "options": "<TrainingOptions native JSON>", "member_seeds": [42000126, ...]}, ...]}
+// member_seeds (optional, format 1 readers before it refuse it as an unknown key): an ensemble per fold, one model
+// per seed, the first being the fold's seed; absent means one model.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -24,6 +26,8 @@ namespace merba::train {
 struct FoldSpec {
   int64_t index = 0;
   int64_t seed = 0;  // the model's initialisation and the training run's seed
+  // The seeds of an ensemble's members (each one model trained as above); {seed} for one model.
+  std::vector<int64_t> member_seeds;
   std::string held_out;
   std::vector<int64_t> train, test;  // rows of the plan's tensors, in the Java datasets' order
   std::string options_json;          // TrainingOptions::from_json, with total and warm-up steps and class weights
@@ -42,8 +46,8 @@ struct FoldPlan {
 
   // Parses and checks the plan JSON against the tensors (indices in range, every sample tested at most once and
   // never trained on in its own fold, fold indices distinct, samples of the model's shape, options and model spec
-  // valid, class weights one per class, test-time flipping only on centred inputs); throws std::invalid_argument
-  // naming what is wrong.
+  // valid, class weights one per class, test-time flipping only on centred inputs, member seeds distinct, at most
+  // 64, the first the fold's seed); throws std::invalid_argument naming what is wrong.
   static FoldPlan from_parts(const at::Tensor& features, const at::Tensor& zero_levels, const at::Tensor& labels,
                              const std::string& plan_json);
   static FoldPlan read(const std::string& path);

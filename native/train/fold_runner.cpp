@@ -33,19 +33,26 @@ int effective_workers(const FoldRunOptions& options) {
   return options.device.is_cpu() && at::get_num_threads() > 1 ? 1 : options.workers;
 }
 
-FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device device) {
-  const auto start = std::chrono::steady_clock::now();
-  model::MerbaNet net(model::ModelConfig::from_json(plan.model_spec));
-  model::initialize(*net, static_cast<uint64_t>(fold.seed));
+namespace {
+
+// One model of a fold: what the Java EvaluationRunner trains for it and predicts its test samples with.
+struct MemberResult {
+  model::DgcmPrediction prediction;  // of the fold's test samples, on the CPU
+  double last_epoch_loss = 0;
+};
+
+MemberResult train_member(const FoldPlan& plan, const FoldSpec& fold, const model::ModelConfig& config, int64_t seed,
+                          c10::Device device) {
+  model::MerbaNet net(config);
+  model::initialize(*net, static_cast<uint64_t>(seed));
   net->to(device);
-  TrainSession session(net, TrainingOptions::from_json(fold.options_json), static_cast<uint64_t>(fold.seed));
+  TrainSession session(net, TrainingOptions::from_json(fold.options_json), static_cast<uint64_t>(seed));
 
   // The Trainer's epochs: a batch of min(batch_size, n), the trailing partial batch included.
   const int64_t n = static_cast<int64_t>(fold.train.size());
   const int64_t batch = std::min(plan.batch_size, n);
-  JavaSplittableRandom shuffle(fold.seed);
-  FoldResult result;
-  result.index = fold.index;
+  JavaSplittableRandom shuffle(seed);
+  MemberResult result;
   net->train();
   for (int64_t epoch = 0; epoch < plan.epochs; ++epoch) {
     const std::vector<int64_t> order = shuffle.permutation(n);
@@ -66,15 +73,60 @@ FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device devi
   // Trainer.predict: eval mode, batches of the configured size.
   at::NoGradGuard no_grad;
   net->eval();
+  std::vector<model::DgcmPrediction> batches;
   for (size_t first = 0; first < fold.test.size(); first += static_cast<size_t>(plan.batch_size)) {
     const std::vector<int64_t> rows(fold.test.begin() + static_cast<std::ptrdiff_t>(first),
                                     fold.test.begin() + static_cast<std::ptrdiff_t>(
                                                             std::min(fold.test.size(), first + plan.batch_size)));
-    const at::Tensor x = rows_of(plan.features, rows).to(device);
-    const at::Tensor predicted = model::predict(*net, x, plan.test_time_flip).fine_index.cpu();
-    for (int64_t i = 0; i < predicted.size(0); ++i) result.predicted.push_back(predicted[i].item<int64_t>());
+    batches.push_back(model::predict(*net, rows_of(plan.features, rows).to(device), plan.test_time_flip));
   }
+  auto cat = [&](at::Tensor model::DgcmPrediction::*field) {
+    std::vector<at::Tensor> parts;
+    for (const model::DgcmPrediction& b : batches) parts.push_back(b.*field);
+    return at::cat(parts).cpu();
+  };
+  result.prediction.coarse_probs = cat(&model::DgcmPrediction::coarse_probs);
+  result.prediction.fine_probs = cat(&model::DgcmPrediction::fine_probs);
+  result.prediction.coarse_index = cat(&model::DgcmPrediction::coarse_index);
+  result.prediction.fine_index = cat(&model::DgcmPrediction::fine_index);
+  return result;
+}
+
+}  // namespace
+
+FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device device) {
+  const auto start = std::chrono::steady_clock::now();
+  const model::ModelConfig config = model::ModelConfig::from_json(plan.model_spec);
+  const size_t members = fold.member_seeds.size();
+  TORCH_CHECK_VALUE(members >= 1, "fold ", fold.index, " has no member seeds");
+  FoldResult result;
+  result.index = fold.index;
   result.test = fold.test;
+  // An ensemble's mean distributions, summed in member order in double precision as EnsemblePrediction.java does.
+  at::Tensor coarse_sum, fine_sum;
+  double loss_sum = 0;
+  model::DgcmPrediction chosen;
+  for (size_t m = 0; m < members; ++m) {
+    MemberResult member = train_member(plan, fold, config, fold.member_seeds[m], device);
+    loss_sum += member.last_epoch_loss;
+    if (members == 1) {
+      chosen = std::move(member.prediction);  // bit for bit what the model's head chose
+      break;
+    }
+    const at::Tensor coarse = member.prediction.coarse_probs.to(at::kDouble);
+    const at::Tensor fine = member.prediction.fine_probs.to(at::kDouble);
+    coarse_sum = m == 0 ? at::zeros_like(coarse).add_(coarse) : coarse_sum.add_(coarse);
+    fine_sum = m == 0 ? at::zeros_like(fine).add_(fine) : fine_sum.add_(fine);
+  }
+  if (members > 1) {
+    const double n = static_cast<double>(members);
+    chosen = model::dgcm_choose(coarse_sum.div(n), fine_sum.div(n), config);
+  }
+  result.coarse_probs = chosen.coarse_probs;
+  result.fine_probs = chosen.fine_probs;
+  const at::Tensor predicted = chosen.fine_index.contiguous();
+  result.predicted.assign(predicted.const_data_ptr<int64_t>(), predicted.const_data_ptr<int64_t>() + predicted.numel());
+  result.last_epoch_loss = loss_sum / static_cast<double>(members);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

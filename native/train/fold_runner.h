@@ -3,10 +3,12 @@
 // the fold's options and seed, epochs of batches shuffled by java.util.SplittableRandom(seed) as the Trainer
 // shuffles them (the trailing partial batch included), the weight average swapped in at the end, and the test
 // samples predicted in batches (with test-time flipping when the plan says so) — so its predictions equal the
-// Java run's. Folds are independent (own network, session and generators): running them on several threads
+// Java run's. A fold with several member seeds trains one such model per seed and predicts from the mean of their
+// distributions by the head's rule (model::dgcm_choose), as EvaluationRunner does. Folds are independent (own network, session and generators): running them on several threads
 // gives the same predictions as one by one. On a GPU each worker thread runs on its own stream.
 #pragma once
 
+#include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
 #include <cstdint>
@@ -21,7 +23,8 @@ namespace merba::train {
 struct FoldResult {
   int64_t index = 0;                       // FoldSpec::index
   std::vector<int64_t> test, predicted;    // sample rows and their predicted classes
-  double last_epoch_loss = 0;              // mean training loss of the last epoch
+  at::Tensor coarse_probs, fine_probs;     // (test, K) on the CPU: the model's, or an ensemble's mean in float64
+  double last_epoch_loss = 0;              // mean training loss of the last epoch (the members' mean)
   double seconds = 0;                      // wall time of the fold (training and prediction)
 };
 

@@ -239,6 +239,42 @@ TEST(dgcm_inference_on_hand_built_logits) {
   EXPECT_CLOSE(pf.coarse_probs, at::tensor({0.1, 0.55, 0.2, 0.15}).view({1, 4}), 1e-6, "group sums");
 }
 
+TEST(dgcm_choose_applies_the_heads_rule_to_an_ensembles_mean) {
+  ModelConfig c = casme2_5(composite_28());  // groups: {0}, {1, 2}, {3}, {4}
+  // The mean of two members (EnsemblePredictionTest has the same case): one would say negative/disgust, the other
+  // positive/happiness. By group the mean is negative, by its largest class happiness.
+  const at::Tensor coarse = (at::tensor({0.30, 0.50, 0.10, 0.10}, at::kDouble) +
+                             at::tensor({0.50, 0.40, 0.05, 0.05}, at::kDouble)).div(2).view({1, 4});
+  const at::Tensor fine = (at::tensor({0.30, 0.26, 0.24, 0.10, 0.10}, at::kDouble) +
+                           at::tensor({0.50, 0.12, 0.28, 0.05, 0.05}, at::kDouble)).div(2).view({1, 5});
+  c.dgcm = DgcmMode::HARD;
+  DgcmPrediction hard = dgcm_choose(coarse, fine, c);
+  EXPECT_EQ(hard.coarse_index[0].item<int64_t>(), 1);
+  EXPECT_EQ(hard.fine_index[0].item<int64_t>(), 2);  // repression: neither member's choice
+  for (DgcmMode mode : {DgcmMode::SOFT, DgcmMode::FLAT}) {
+    c.dgcm = mode;
+    DgcmPrediction p = dgcm_choose(coarse, fine, c);
+    EXPECT_EQ(p.fine_index[0].item<int64_t>(), 0);
+    EXPECT_EQ(p.coarse_index[0].item<int64_t>(), 0);
+  }
+  // Given a head's own distributions, the rule picks what the head picked (every mode, with and without a fine head).
+  torch::manual_seed(3);
+  for (DgcmMode mode : {DgcmMode::HARD, DgcmMode::SOFT, DgcmMode::FLAT}) {
+    for (bool five : {true, false}) {
+      ModelConfig m = five ? casme2_5(composite_28()) : composite_28();
+      m.dgcm = mode;
+      HeadOutput logits;
+      if (m.has_coarse_head()) logits.coarse_logits = at::randn({64, m.num_coarse});
+      if (m.has_fine_head()) logits.fine_logits = at::randn({64, m.num_fine()});
+      const DgcmPrediction own = dgcm_predict(logits, m);
+      const DgcmPrediction again = dgcm_choose(own.coarse_probs, own.fine_probs, m);
+      EXPECT_TRUE(at::equal(again.fine_index, own.fine_index));
+      EXPECT_TRUE(at::equal(again.coarse_index, own.coarse_index));
+    }
+  }
+  EXPECT_THROWS_WITH(dgcm_choose(coarse, fine.narrow(1, 0, 3), c), c10::ValueError, "dgcm_choose");
+}
+
 TEST(sibling_cross_entropy_on_hand_computed_cases) {
   ModelConfig c = casme2_5(composite_28());
   HeadOutput logits;

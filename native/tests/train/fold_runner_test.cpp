@@ -1,7 +1,8 @@
 // The native fold loop (train/fold_runner.h) and its plan file (train/fold_plan.h): Java's shuffle reproduced,
 // plans checked before anything runs, a round trip through the file, and folds run on several threads giving
 // exactly what one thread gives. That a native fold equals the Java Trainer's fold is checked from Java
-// (NativeFoldLoopTest), which plans the folds.
+// (NativeFoldLoopTest), which plans the folds. An ensemble fold is its members, each run as a one-model fold,
+// with the mean of their distributions.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -91,6 +92,10 @@ TEST(a_bad_plan_is_refused_before_anything_runs) {
   refuse(replaced("\"index\":1", "\"index\":0"), "fold index 0 repeats");
   refuse(replaced(R"(\"class_weights\": [1.0, 0.5, 2.0])", R"(\"class_weights\": [1.0, 0.5])"),
          "has 2 class weights but the model has 3 classes");
+  const std::string first_seed = "\"seed\":" + std::to_string(int64_t{-7} * 1000003);
+  refuse(replaced(first_seed, first_seed + ",\"member_seeds\":[5,6]"), "folds[0].member_seeds must hold 1 to 64 seeds");
+  refuse(replaced(first_seed, first_seed + ",\"member_seeds\":[]"), "folds[0].member_seeds must hold 1 to 64 seeds");
+  refuse(replaced(first_seed, first_seed + ",\"member_seeds\":[-7000021,5,5]"), "member_seeds repeats a seed");
   EXPECT_THROWS_WITH(FoldPlan::from_parts(d.features, at::Tensor(), d.labels.narrow(0, 0, 5), good),
                      std::invalid_argument, "one label per sample");
   EXPECT_THROWS_WITH(FoldPlan::from_parts(d.features.narrow(3, 0, 27), at::Tensor(), d.labels, good),
@@ -157,4 +162,40 @@ TEST(pooled_metrics_on_a_hand_computed_case) {
   EXPECT_TRUE(std::abs(m.accuracy - 4.0 / 6) < 1e-12);
   EXPECT_TRUE(std::abs(m.uar - (1.0 + 0.5 + 0.5) / 3) < 1e-12);
   EXPECT_TRUE(std::abs(m.uf1 - (1.0 + 0.5 + 0.5) / 3) < 1e-12);  // F1 = 2·1/(2 + 2) for classes 1 and 2
+}
+
+TEST(an_ensemble_fold_predicts_from_its_members_mean_distributions) {
+  const int threads = at::get_num_threads();
+  at::set_num_threads(1);
+  at::manual_seed(5);
+  const Data d;
+  FoldPlan plan = FoldPlan::from_parts(d.features, at::Tensor(), d.labels, plan_json(2));
+  const train::FoldSpec fold = plan.folds[0];
+  const std::vector<int64_t> seeds{fold.seed, 11, 12};
+  // Each member as a one-model fold of its own seed (the seed is the fold's only source of randomness).
+  at::Tensor coarse = at::zeros({3, 3}, at::kDouble), fine = at::zeros({3, 3}, at::kDouble);
+  double loss = 0;
+  std::vector<std::vector<int64_t>> members;
+  for (int64_t seed : seeds) {
+    train::FoldSpec single = fold;
+    single.seed = seed;
+    single.member_seeds = {seed};
+    const train::FoldResult r = train::run_fold(plan, single, c10::Device(c10::kCPU));
+    EXPECT_TRUE(r.fine_probs.scalar_type() == at::kFloat && r.fine_probs.size(0) == 3);
+    EXPECT_TRUE(r.fine_probs.argmax(1).equal(at::tensor(r.predicted)));
+    coarse += r.coarse_probs.to(at::kDouble);
+    fine += r.fine_probs.to(at::kDouble);
+    loss += r.last_epoch_loss;
+    members.push_back(r.predicted);
+  }
+  EXPECT_TRUE(members[0] != members[1] || members[1] != members[2]);  // the members differ, or nothing is averaged
+  train::FoldSpec ensemble = fold;
+  ensemble.member_seeds = seeds;
+  const train::FoldResult e = train::run_fold(plan, ensemble, c10::Device(c10::kCPU));
+  EXPECT_CLOSE(e.fine_probs, fine / 3, 0.0, "the mean of the members' distributions, summed in member order");
+  EXPECT_CLOSE(e.coarse_probs, coarse / 3, 0.0, "coarse mean");
+  EXPECT_TRUE(e.fine_probs.argmax(1).equal(at::tensor(e.predicted)));  // megc-3: fine = coarse
+  EXPECT_EQ(e.last_epoch_loss, loss / 3);
+  EXPECT_TRUE(e.test == fold.test);
+  at::set_num_threads(threads);
 }

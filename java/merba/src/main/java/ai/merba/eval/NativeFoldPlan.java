@@ -1,7 +1,5 @@
 package ai.merba.eval;
 
-import static ai.merba.internal.Preconditions.checkArgument;
-
 import ai.merba.data.FlowDataset;
 import ai.merba.internal.JsonFields;
 import ai.merba.internal.NativeCalls;
@@ -40,9 +38,6 @@ final class NativeFoldPlan {
     /** Writes the plan of {@code folds} over {@code data} to {@code path} (checked natively first). */
     static void write(Path path, ModelConfig modelConfig, TrainingConfig trainingConfig, long seed, FlowDataset data,
             List<FlowDataset.Fold> folds, String protocol) {
-        checkArgument(trainingConfig.ensembleSize() == 1,
-                "the native fold loop trains one model per fold; ensemble_size = %s runs in the Java fold loop "
-                        + "(without --fold-workers / --export-plan)", trainingConfig.ensembleSize());
         FlowDataset inputs = data.withCentring(trainingConfig.inputCentring());
         ObjectNode plan = JsonFields.MAPPER.createObjectNode();
         plan.put("protocol", protocol);
@@ -61,7 +56,14 @@ final class NativeFoldPlan {
             Set<String> held = new HashSet<>(fold.heldOutSubjects());
             ObjectNode f = foldNodes.addObject();
             f.put("index", fold.index());
-            f.put("seed", foldSeed(seed, fold.index()));
+            long foldSeed = foldSeed(seed, fold.index());
+            f.put("seed", foldSeed);
+            if (trainingConfig.ensembleSize() > 1) {  // absent: one model, the plan a reader of one model knows
+                ArrayNode members = f.putArray("member_seeds");
+                for (int m = 0; m < trainingConfig.ensembleSize(); m++) {
+                    members.add(TrainingConfig.memberSeed(foldSeed, m));
+                }
+            }
             f.put("held_out", fold.heldOutSubject());
             ArrayNode train = f.putArray("train"), test = f.putArray("test");
             for (int i = 0; i < data.size(); i++) {

@@ -99,12 +99,4 @@ class EvaluationRunnerTest {
         // The held-out curve follows the ensemble too: its last point is the report.
         assertThat(ensemble.heldOutCurve().get(0).metrics()).isEqualTo(ensemble.pooled());
     }
-
-    @Test
-    void theNativeFoldLoopRefusesAnEnsembleBeforeTraining() {
-        TrainingConfig two = TrainingConfig.builder().optEpochs(1).optEnsembleSize(2).build();
-        assertThatThrownBy(() -> new EvaluationRunner(SMALL, two, 3).withNativeFolds(1, "cpu")
-                .crossValidate(synthetic(), 3, 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ensemble_size = 2");
-    }
 }

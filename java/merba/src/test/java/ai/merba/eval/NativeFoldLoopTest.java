@@ -39,6 +39,22 @@ class NativeFoldLoopTest {
     }
 
     @Test
+    void nativeEnsemblesPredictWhatJavaEnsemblesPredict() {
+        // The two implementations of the averaging rule (EnsemblePrediction, model::dgcm_choose) and of the member
+        // seeds agree: the same plan of three members per fold gives the same predictions.
+        TrainingConfig three = TrainingConfig.builder().optEpochs(1).optWarmupEpochs(1).optEmaDecay(0.9)
+                .optInputCentring(InputCentring.ZERO_LEVEL).optEnsembleSize(3).build();
+        EvaluationReport java = new EvaluationRunner(SMALL, three, 13).crossValidate(synthetic(), 2, 3);
+        EvaluationReport nat = new EvaluationRunner(SMALL, three, 13).withNativeFolds(2, "cpu")
+                .crossValidate(synthetic(), 2, 3);
+        assertThat(nat.predictions()).isEqualTo(java.predictions());
+        EvaluationReport first = new EvaluationRunner(SMALL, three.toBuilder().optEnsembleSize(1).build(), 13)
+                .withNativeFolds(2, "cpu").crossValidate(synthetic(), 2, 3);
+        assertThat(first.predictions()).as("an ensemble that predicts what its first member predicts tests nothing")
+                .isNotEqualTo(java.predictions());
+    }
+
+    @Test
     void nativeTrainingLossesEqualJavasBitForBit(@TempDir Path dir) {
         // Predictions of a short run can agree by luck; the last epoch's mean training loss cannot.
         TrainingConfig recipe = TrainingConfig.builder().optEpochs(2).optWarmupEpochs(1).optEmaDecay(0.9)
