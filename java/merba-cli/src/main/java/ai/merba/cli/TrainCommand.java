@@ -70,6 +70,10 @@ final class TrainCommand implements Callable<Integer> {
         OutputPaths.checkApart(report, "--report", checkpoint, "--output");
         OutputPaths.checkApart(report, "--report", trainingState, "--output's training state");
         TrainingConfig trainingConfig = training.trainingConfig();  // a bad recipe fails before any data is decoded
+        if (trainingConfig.ensembleSize() > 1) {
+            throw new IllegalArgumentException("ensemble_size = " + trainingConfig.ensembleSize() + " is for cv and loso;"
+                    + " train writes one model: run it once per --seed (or use --ensemble-size 1)");
+        }
         training.applyThreads();
         ModelConfig config = model.modelConfig();
         LabelScheme labels = model.labelScheme();

@@ -48,6 +48,10 @@ class MerbaCliTest {
         assertEquals(MerbaCli.EXIT_INVALID_INPUT, r.exitCode());
         assertThat(r.err()).contains("does/not/exist.csv");
         assertEquals(MerbaCli.EXIT_INVALID_INPUT, run("nonsense").exitCode());
+        // An ensemble is cv's and loso's: train, which writes one model, says so instead of training one silently.
+        CliRun ensemble = run("train", "--manifest", SYNTHETIC.toString(), "--ensemble-size", "3");
+        assertEquals(MerbaCli.EXIT_INVALID_INPUT, ensemble.exitCode());
+        assertThat(ensemble.err()).contains("ensemble_size = 3 is for cv and loso");
     }
 
     @Test
