@@ -51,8 +51,10 @@ int run(int argc, char** argv) {
   const merba::train::FoldPlan plan = merba::train::FoldPlan::read(path);
   if (threads == 0) threads = static_cast<int>(plan.threads);
   if (threads > 0) at::set_num_threads(threads);
-  std::printf("%s: %zu folds (%s), %lld epochs, batch %lld, on %s with %d worker(s), %d intra-op threads\n",
-              path.c_str(), plan.folds.size(), plan.protocol.c_str(), static_cast<long long>(plan.epochs),
+  const size_t members = plan.folds.front().member_seeds.size();
+  const std::string ensemble = members > 1 ? ", ensembles of " + std::to_string(members) : "";
+  std::printf("%s: %zu folds (%s%s), %lld epochs, batch %lld, on %s with %d worker(s), %d intra-op threads\n",
+              path.c_str(), plan.folds.size(), plan.protocol.c_str(), ensemble.c_str(), static_cast<long long>(plan.epochs),
               static_cast<long long>(plan.batch_size), options.device.str().c_str(),
               merba::train::effective_workers(options), at::get_num_threads());
   size_t done = 0;

@@ -25,8 +25,8 @@ namespace merba::train {
 
 struct FoldSpec {
   int64_t index = 0;
-  int64_t seed = 0;  // the model's initialisation and the training run's seed
-  // The seeds of an ensemble's members (each one model trained as above); {seed} for one model.
+  int64_t seed = 0;  // the model's initialisation and the training run's seed (an ensemble's first member's)
+  // The seeds of an ensemble's members, each one model trained as above; {seed} (or empty) for one model.
   std::vector<int64_t> member_seeds;
   std::string held_out;
   std::vector<int64_t> train, test;  // rows of the plan's tensors, in the Java datasets' order

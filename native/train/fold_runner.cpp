@@ -97,8 +97,8 @@ MemberResult train_member(const FoldPlan& plan, const FoldSpec& fold, const mode
 FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device device) {
   const auto start = std::chrono::steady_clock::now();
   const model::ModelConfig config = model::ModelConfig::from_json(plan.model_spec);
-  const size_t members = fold.member_seeds.size();
-  TORCH_CHECK_VALUE(members >= 1, "fold ", fold.index, " has no member seeds");
+  const std::vector<int64_t> seeds = fold.member_seeds.empty() ? std::vector<int64_t>{fold.seed} : fold.member_seeds;
+  const size_t members = seeds.size();
   FoldResult result;
   result.index = fold.index;
   result.test = fold.test;
@@ -107,7 +107,7 @@ FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device devi
   double loss_sum = 0;
   model::DgcmPrediction chosen;
   for (size_t m = 0; m < members; ++m) {
-    MemberResult member = train_member(plan, fold, config, fold.member_seeds[m], device);
+    MemberResult member = train_member(plan, fold, config, seeds[m], device);
     loss_sum += member.last_epoch_loss;
     if (members == 1) {
       chosen = std::move(member.prediction);  // bit for bit what the model's head chose
@@ -120,6 +120,8 @@ FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device devi
   }
   if (members > 1) {
     const double n = static_cast<double>(members);
+    TORCH_CHECK(coarse_sum.isfinite().all().item<bool>() && fine_sum.isfinite().all().item<bool>(), "fold ",
+                fold.index, ": a member's distributions are not finite: a diverged model cannot vote");
     chosen = model::dgcm_choose(coarse_sum.div(n), fine_sum.div(n), config);
   }
   result.coarse_probs = chosen.coarse_probs;

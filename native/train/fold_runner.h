@@ -4,8 +4,9 @@
 // shuffles them (the trailing partial batch included), the weight average swapped in at the end, and the test
 // samples predicted in batches (with test-time flipping when the plan says so) — so its predictions equal the
 // Java run's. A fold with several member seeds trains one such model per seed and predicts from the mean of their
-// distributions by the head's rule (model::dgcm_choose), as EvaluationRunner does. Folds are independent (own network, session and generators): running them on several threads
-// gives the same predictions as one by one. On a GPU each worker thread runs on its own stream.
+// distributions by the head's rule (model::dgcm_choose), as EvaluationRunner does. Folds are independent (own
+// network, session and generators): running them on several threads gives the same predictions as one by one. On
+// a GPU each worker thread runs on its own stream.
 #pragma once
 
 #include <ATen/core/Tensor.h>

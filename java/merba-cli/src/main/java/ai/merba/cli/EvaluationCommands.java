@@ -74,8 +74,9 @@ final class EvaluationCommands {
                 .withHeldOutCurve(heldOutCurve)
                 .withNativeFolds(nativeWorkers, device)
                 .withDataDescription(manifest.toAbsolutePath().normalize().toString())
-                .withListeners(fold -> List.<TrainingListener>of(
-                        new ProgressBar().withPrefix("fold " + (fold.index() + 1) + " ")));
+                .withListeners((fold, member) -> List.<TrainingListener>of(new ProgressBar().withPrefix(
+                        "fold " + (fold.index() + 1) + (trainingConfig.ensembleSize() > 1
+                                ? " member " + (member + 1) + "/" + trainingConfig.ensembleSize() : "") + " ")));
         EvaluationReport result = protocol.apply(runner, data);
         System.out.println();
         System.out.print(result.table());

@@ -26,12 +26,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
  * Subject-wise evaluation: for each fold, a fresh model (seeded from the run's seed and the fold) is trained on
  * the other subjects for the configured epochs and predicts the held-out subjects with its last-epoch weights (the
- * weight average when the recipe keeps one); predictions of all folds are pooled into one
+ * weight average when the recipe keeps one) — or, with the recipe's {@code ensemble_size} k > 1, k such models
+ * from k seeds predict together ({@link EnsemblePrediction}); predictions of all folds are pooled into one
  * {@link EvaluationReport}. Reproducible from the seed.
  *
  * <ul>
@@ -48,7 +50,7 @@ public final class EvaluationRunner {
     private final ModelConfig modelConfig;
     private final TrainingConfig trainingConfig;
     private final long seed;
-    private Function<FlowDataset.Fold, List<TrainingListener>> listeners = fold -> List.of();
+    private BiFunction<FlowDataset.Fold, Integer, List<TrainingListener>> listeners = (fold, member) -> List.of();
     private PrintStream progress;
     private boolean heldOutCurve;
     private String dataDescription;
@@ -62,8 +64,20 @@ public final class EvaluationRunner {
         this.seed = seed;
     }
 
-    /** Training listeners for each fold's trainer (e.g. a progress bar prefixed with the fold). */
+    /**
+     * Training listeners for each trainer (e.g. a progress bar prefixed with the fold): called once per model
+     * trained, so once per fold, or once per member of a fold's ensemble.
+     */
     public EvaluationRunner withListeners(Function<FlowDataset.Fold, List<TrainingListener>> factory) {
+        Objects.requireNonNull(factory, "factory");
+        return withListeners((fold, member) -> factory.apply(fold));
+    }
+
+    /**
+     * As {@link #withListeners(Function)}, told which member of the fold's ensemble the trainer trains (0-based; always
+     * 0 without an ensemble).
+     */
+    public EvaluationRunner withListeners(BiFunction<FlowDataset.Fold, Integer, List<TrainingListener>> factory) {
         this.listeners = Objects.requireNonNull(factory, "factory");
         return this;
     }
@@ -220,8 +234,10 @@ public final class EvaluationRunner {
         try {
             NativeFoldPlan.write(plan, modelConfig, trainingConfig, seed, data, folds, protocol);
             if (progress != null) {
-                progress.printf(Locale.ROOT, "%d folds in the native fold loop, up to %d at once on %s%n",
-                        folds.size(), nativeWorkers, nativeDevice);
+                progress.printf(Locale.ROOT, "%d folds in the native fold loop%s, up to %d at once on %s%n",
+                        folds.size(), trainingConfig.ensembleSize() > 1
+                                ? " (ensembles of " + trainingConfig.ensembleSize() + ")" : "",
+                        nativeWorkers, nativeDevice);
             }
             List<NativeFoldPlan.FoldPredictions> predicted = NativeFoldPlan.run(plan, nativeWorkers, nativeDevice);
             checkState(predicted.size() == folds.size(), "the native fold loop returned %s folds for %s",
@@ -271,7 +287,7 @@ public final class EvaluationRunner {
             FoldRecorder recorder = new FoldRecorder();
             try (MerbaModel model = MerbaModel.create(modelConfig, data.labels(), memberSeed)) {
                 Trainer trainer = new Trainer(model, trainingConfig, memberSeed).addListener(recorder);
-                listeners.apply(fold).forEach(trainer::addListener);
+                listeners.apply(fold, m).forEach(trainer::addListener);
                 recorder.trained = trainer.fit(fold.train(), heldOutCurve ? fold.test() : null);
                 predicted.add(Trainer.predict(model, fold.test(), trainingConfig.batchSize()));
             }
@@ -280,7 +296,8 @@ public final class EvaluationRunner {
         List<PredictionRecord> records = records(fold, predicted);
         int correct = (int) records.stream().filter(PredictionRecord::correct).count();
         List<List<PredictionRecord>> heldOut = new ArrayList<>();
-        int tracked = recorders.get(0).heldOut.size();
+        // Members that stopped early (a listener's requestStop) end the fold's curves where the first of them stopped.
+        int tracked = recorders.stream().mapToInt(r -> r.heldOut.size()).min().orElse(0);
         for (int e = 0; e < tracked; e++) {
             List<List<Prediction>> epoch = new ArrayList<>(members);
             for (FoldRecorder r : recorders) {
@@ -328,7 +345,8 @@ public final class EvaluationRunner {
             List<List<PredictionRecord>> heldOut) {
         List<EvaluationReport.EpochPoint> points = new ArrayList<>();
         List<EpochResult> first = members.get(0).trained.epochs();
-        for (int e = 0; e < first.size(); e++) {
+        int epochs = members.stream().mapToInt(m -> m.trained.epochs().size()).min().orElse(0);
+        for (int e = 0; e < epochs; e++) {
             double loss = 0, accuracy = 0;
             for (FoldRecorder m : members) {
                 loss += m.trained.epochs().get(e).loss();

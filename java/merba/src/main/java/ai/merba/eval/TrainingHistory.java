@@ -69,8 +69,9 @@ public final class TrainingHistory implements TrainingListener {
             validationOf(e.epoch()).ifPresent(v -> {
                 ObjectNode vn = node.putObject("validation");
                 ConfusionMatrix m = new ConfusionMatrix(names.size());
-                for (int i = 0; i < v.predicted().length; i++) {
-                    m.add(validation.label(i), v.predicted()[i]);
+                int[] predicted = v.predicted();
+                for (int i = 0; i < predicted.length; i++) {
+                    m.add(validation.label(i), predicted[i]);
                 }
                 vn.put("accuracy", v.accuracy());
                 if (ClassMetrics.undefinedReason(m, names).isEmpty()) {

@@ -2,6 +2,7 @@ package ai.merba.model;
 
 import static ai.merba.internal.Preconditions.checkArgument;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -20,7 +21,7 @@ import java.util.Objects;
  *
  * Averaging probabilities rather than logits keeps each member's calibration out of the vote (a member with larger
  * logits does not outvote the others). Ties go to the lower index, as in the native argmax. One member gives back its
- * own prediction.
+ * own prediction; the distributions of several must be finite.
  */
 public final class EnsemblePrediction {
     private EnsemblePrediction() {}
@@ -28,7 +29,8 @@ public final class EnsemblePrediction {
     /**
      * The ensemble's prediction from its members' predictions of one sample.
      *
-     * @throws IllegalArgumentException for no members, or members whose distributions do not fit {@code labels}
+     * @throws IllegalArgumentException for no members, members whose distributions do not fit {@code labels}, or
+     *     non-finite distributions
      */
     public static Prediction combine(List<Prediction> members, LabelScheme labels, DgcmMode mode) {
         Objects.requireNonNull(labels, "labels");
@@ -47,6 +49,9 @@ public final class EnsemblePrediction {
             for (int c = 0; c < kc; c++) coarse[c] += pc[c];
             for (int f = 0; f < kf; f++) fine[f] += pf[f];
         }
+        // A non-finite entry stays so in the sum: checking the sums covers every member.
+        checkArgument(Arrays.stream(coarse).allMatch(Double::isFinite) && Arrays.stream(fine).allMatch(Double::isFinite),
+                "a member's distributions are not finite: a diverged model cannot vote");
         for (int c = 0; c < kc; c++) coarse[c] /= members.size();
         for (int f = 0; f < kf; f++) fine[f] /= members.size();
         int[] group = labels.fineToCoarse();

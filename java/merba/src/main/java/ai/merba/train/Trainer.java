@@ -39,6 +39,8 @@ import org.bytedeco.pytorch.global.torch;
  * <p>The model is trained on the config's {@link TrainingConfig#inputCentring()} and remembers it
  * ({@link MerbaModel#inputCentring()}). With a weight average ({@link TrainingConfig#emaDecay()} > 0), validation,
  * checkpoints and the model after {@code fit} hold the averaged weights.
+ * It trains one model whatever the config's {@link TrainingConfig#ensembleSize()}: an ensemble is several trainers,
+ * one per {@link TrainingConfig#memberSeed member seed} (what {@code EvaluationRunner} does).
  *
  * <p>Checkpoints: {@link #saveCheckpoint} (usually from a {@link ai.merba.train.listener.CheckpointListener}) writes
  * {@code NAME.safetensors} and, during training, the resumable state {@code NAME.train.safetensors};

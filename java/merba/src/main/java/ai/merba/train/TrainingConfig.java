@@ -226,7 +226,15 @@ public final class TrainingConfig {
      */
     public static long memberSeed(long seed, int member) {
         checkArgument(member >= 0, "member = %s must be >= 0", member);
-        return member == 0 ? seed : seed + 0x9E3779B97F4A7C15L * member;
+        if (member == 0) {
+            return seed;
+        }
+        // Mixed (MurmurHash3's finaliser): seed + γ·m alone would start SplittableRandom, whose own step is γ, on
+        // member 0's stream shifted by m draws.
+        long z = seed + 0x9E3779B97F4A7C15L * member;
+        z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;
+        z = (z ^ (z >>> 33)) * 0xC4CEB9FE1A85EC53L;
+        return z ^ (z >>> 33);
     }
 
     public String toJson() {

@@ -96,5 +96,9 @@ class EnsemblePredictionTest {
         assertThatThrownBy(() -> EnsemblePrediction.combine(List.of(A, B), megc3, DgcmMode.HARD))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("4 coarse and 5 fine").hasMessageContaining("'megc-3' has 3 and 3");
+        Prediction diverged = member(new double[] {Double.NaN, 0.5, 0.25, 0.25},
+                new double[] {Double.NaN, 0.2, 0.3, 0.25, 0.25});
+        assertThatThrownBy(() -> EnsemblePrediction.combine(List.of(A, diverged), CASME2, DgcmMode.HARD))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not finite");
     }
 }

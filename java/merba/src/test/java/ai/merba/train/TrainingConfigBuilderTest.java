@@ -43,6 +43,16 @@ class TrainingConfigBuilderTest {
             }
         }
         assertThat(seeds).hasSize(32);  // nearby run seeds do not share members, as seed + m would
+        // Nor does a member's shuffle replay member 0's stream a few draws later (SplittableRandom's step is the
+        // golden-ratio γ, so seed + γ·m unmixed would).
+        java.util.SplittableRandom first = new java.util.SplittableRandom(TrainingConfig.memberSeed(42, 0));
+        java.util.Set<Long> firstDraws = new java.util.HashSet<>();
+        for (int i = 0; i < 64; i++) {
+            firstDraws.add(first.nextLong());
+        }
+        for (int m = 1; m < 4; m++) {
+            assertThat(firstDraws).doesNotContain(new java.util.SplittableRandom(TrainingConfig.memberSeed(42, m)).nextLong());
+        }
         assertThatThrownBy(() -> TrainingConfig.memberSeed(1, -1)).hasMessageContaining("member = -1");
     }
 }
