@@ -26,6 +26,18 @@ at::Tensor translate(const at::Tensor& sample, int64_t dy, int64_t dx, const at:
   return out;
 }
 
+at::Tensor erase(const at::Tensor& sample, int64_t cy, int64_t cx, int64_t size, const at::Tensor& zero_level) {
+  const int64_t C = sample.size(0), H = sample.size(1), W = sample.size(2);
+  const int64_t top = std::max<int64_t>(0, cy - size / 2), bottom = std::min(H, cy - size / 2 + size);
+  const int64_t left = std::max<int64_t>(0, cx - size / 2), right = std::min(W, cx - size / 2 + size);
+  at::Tensor out = sample.clone();
+  if (size <= 0 || top >= bottom || left >= right) return out;
+  out.narrow(1, top, bottom - top)
+      .narrow(2, left, right - left)
+      .copy_(zero_level.to(sample.scalar_type()).view({C, 1, 1}).expand({C, bottom - top, right - left}));
+  return out;
+}
+
 void check_zero_levels(const at::Tensor& zero_levels, int64_t batch, int64_t channels) {
   if (!zero_levels.defined()) return;
   TORCH_CHECK_VALUE(zero_levels.dim() == 2 && zero_levels.size(0) == batch && zero_levels.size(1) == channels,
@@ -42,7 +54,7 @@ at::Tensor augment(const at::Tensor& batch, const at::Tensor& zero_levels, const
   const int64_t total = rows.total == 0 ? B : rows.total, offset = rows.offset;
   TORCH_CHECK_VALUE(offset >= 0 && offset + B <= total, "batch rows [", offset, ", ", offset + B,
                     ") do not lie in a whole of ", total);
-  if (o.flip_probability <= 0 && t == 0) return batch;
+  if (o.flip_probability <= 0 && t == 0 && o.erase_size == 0) return batch;
   const at::Tensor zeros =
       zero_levels.defined() ? zero_levels.to(at::kCPU) : at::zeros({B, batch.size(1)}, batch.options().device(at::kCPU));
   // Draw every random number first (on the CPU generator), then transform.
@@ -51,6 +63,14 @@ at::Tensor augment(const at::Tensor& batch, const at::Tensor& zero_levels, const
       (t > 0 ? at::randint(-t, t + 1, {total, 2}, generator, at::TensorOptions().dtype(at::kLong))
              : at::zeros({total, 2}, at::kLong))
           .narrow(0, offset, B);
+  // Drawn only when erasing is on, after the others: runs without it keep their random sequence.
+  const at::Tensor centres =
+      o.erase_size > 0
+          ? at::stack({at::randint(0, batch.size(2), {total}, generator, at::TensorOptions().dtype(at::kLong)),
+                       at::randint(0, batch.size(3), {total}, generator, at::TensorOptions().dtype(at::kLong))},
+                      1)
+                .narrow(0, offset, B)
+          : at::Tensor();
   const auto flip_values = flips.accessor<double, 1>();
   const auto shift_values = shifts.accessor<int64_t, 2>();
   std::vector<at::Tensor> samples;
@@ -60,6 +80,7 @@ at::Tensor augment(const at::Tensor& batch, const at::Tensor& zero_levels, const
     const at::Tensor z = zeros[b].to(s.device());
     if (flip_values[b] < o.flip_probability) s = mirror_flow(s, z);
     if (shift_values[b][0] != 0 || shift_values[b][1] != 0) s = translate(s, shift_values[b][0], shift_values[b][1], z);
+    if (centres.defined()) s = erase(s, centres[b][0].item<int64_t>(), centres[b][1].item<int64_t>(), o.erase_size, z);
     samples.push_back(s);
   }
   return at::stack(samples, 0);

@@ -28,7 +28,7 @@ TrainingOptions TrainingOptions::from_json(const std::string& text) {
   const util::Json doc = util::Json::parse(text);
   static const std::set<std::string> known{
       "learning_rate", "min_learning_rate", "weight_decay", "beta1", "beta2", "eps", "warmup_steps",
-      "total_steps", "grad_clip", "flip_probability", "max_translation", "sibling_weight", "class_weights",
+      "total_steps", "grad_clip", "flip_probability", "max_translation", "erase_size", "sibling_weight", "class_weights",
       "label_smoothing", "mixup_alpha", "ema_decay"};
   util::reject_unknown_keys(doc, known, "training options");
   TrainingOptions o;
@@ -43,6 +43,7 @@ TrainingOptions TrainingOptions::from_json(const std::string& text) {
   util::read_optional(doc, "grad_clip", o.grad_clip);
   util::read_optional(doc, "flip_probability", o.flip_probability);
   util::read_optional(doc, "max_translation", o.max_translation);
+  util::read_optional(doc, "erase_size", o.erase_size);
   util::read_optional(doc, "sibling_weight", o.sibling_weight);
   util::read_optional(doc, "class_weights", o.class_weights);
   util::read_optional(doc, "label_smoothing", o.label_smoothing);
@@ -71,6 +72,7 @@ void TrainingOptions::validate() const {
     invalid("flip_probability must be in [0, 1]", flip_probability);
   }
   if (max_translation < 0 || max_translation > 64) invalid("max_translation must be in 0..64", max_translation);
+  if (erase_size < 0 || erase_size > 64) invalid("erase_size must be in 0..64", erase_size);
   if (!(sibling_weight >= 0 && std::isfinite(sibling_weight))) {
     invalid("sibling_weight must be finite and >= 0", sibling_weight);
   }

@@ -18,6 +18,7 @@ struct TrainingOptions {
   double grad_clip = 5.0;    // max global gradient norm; <= 0 disables clipping
   double flip_probability = 0.5;  // mirror about each sample's zero-motion level (augmentation.h)
   int64_t max_translation = 2;    // pixels, uniform in [−t, t] per axis, the border filled with the zero level
+  int64_t erase_size = 0;         // side of a square set to the zero level at a random place; 0 = off
   double sibling_weight = 1.0;       // λ of the DGCM loss
   std::vector<double> class_weights;  // per fine class, empty = unweighted
   double label_smoothing = 0;  // ε: targets (1 − ε)·one-hot + ε spread evenly (model/dgcm_loss.h)

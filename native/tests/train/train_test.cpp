@@ -8,6 +8,7 @@
 #include <limits>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "model/merba_net.h"
 #include "support/invalid_cases.h"
@@ -252,11 +253,11 @@ TEST(every_invalid_training_case_in_the_native_keys_is_refused_naming_its_field)
   const auto cases = merba::test::invalid_cases(MERBA_TEST_DATA_DIR "/training-config/invalid");
   const std::set<std::string> native_keys{
       "learning_rate", "min_learning_rate", "weight_decay", "beta1", "beta2", "eps", "warmup_steps", "total_steps",
-      "grad_clip", "flip_probability", "max_translation", "sibling_weight", "class_weights", "label_smoothing",
-      "mixup_alpha", "ema_decay"};
+      "grad_clip", "flip_probability", "max_translation", "erase_size", "sibling_weight", "class_weights",
+      "label_smoothing", "mixup_alpha", "ema_decay"};
   const int ran = merba::test::expect_all_refused(cases, native_keys,
                                                   [](const std::string& json) { TrainingOptions::from_json(json); });
-  EXPECT_EQ(ran, 15);
+  EXPECT_EQ(ran, 17);
   // The unknown key is refused by name as well.
   EXPECT_THROWS_WITH(TrainingOptions::from_json(R"({"learning_rat": 1e-3})"), std::invalid_argument, "learning_rat");
   // Messages give the value as well as the field, and the index of a bad list entry.
@@ -374,6 +375,51 @@ TEST(translation_shifts_pixels) {
   EXPECT_EQ(t[1][2][3].item<double>(), -1.0);  // so are the right columns
 }
 
+TEST(erasing_an_encoded_flow_equals_encoding_the_motion_stilled_there) {
+  const at::Tensor f = known_motion(7, 9);
+  for (const Encoding& e : {signed_encoding(3), min_max_encoding(f)}) {
+    for (auto [cy, cx, size] : {std::tuple<int64_t, int64_t, int64_t>{4, 3, 3}, {0, 8, 4}, {6, 0, 5}, {3, 4, 20}}) {
+      // The reference: the motion itself, zero inside the square (rows and columns by comparison, not slicing).
+      const at::Tensor rows = at::arange(7, at::kLong).view({7, 1}), cols = at::arange(9, at::kLong).view({1, 9});
+      const at::Tensor inside = (rows >= cy - size / 2) & (rows < cy - size / 2 + size) & (cols >= cx - size / 2) &
+                                (cols < cx - size / 2 + size);
+      const at::Tensor stilled = f.masked_fill(inside.unsqueeze(0), 0.0);
+      EXPECT_CLOSE(train::erase(e(f), cy, cx, size, e.zero_level()), e(stilled), 1e-12,
+                   "erase at " + std::to_string(cy) + ", " + std::to_string(cx) + " size " + std::to_string(size));
+    }
+  }
+  // Clipped at the border: a 3-square centred on the top-right pixel covers rows 0..1 and columns 2..3.
+  const at::Tensor s = at::ones({1, 4, 4});
+  const at::Tensor t = train::erase(s, 0, 3, 3, at::tensor({0.5f}));
+  EXPECT_EQ(t.eq(0.5).sum().item<int64_t>(), int64_t(4));
+  EXPECT_EQ(t[0][1][2].item<double>(), 0.5);
+  EXPECT_EQ(t[0][2][3].item<double>(), 1.0);
+  EXPECT_CLOSE(train::erase(s, 0, 3, 0, at::tensor({0.5f})), s, 0.0, "size 0 erases nothing");
+}
+
+TEST(erasing_comes_after_the_flips_and_shifts_and_draws_after_them) {
+  // With erasing on, a batch is the batch without it, erased at centres drawn next from the same generator: runs
+  // without erasing keep their random sequence, and erasing applies to the mirrored and shifted sample.
+  TrainingOptions plain;
+  plain.max_translation = 2;
+  TrainingOptions erasing = plain;
+  erasing.erase_size = 5;
+  const at::Tensor batch = at::rand({6, 3, 12, 10});
+  const at::Tensor zeros = at::rand({6, 3});
+  at::Generator a = at::make_generator<at::CPUGeneratorImpl>(3), b = at::make_generator<at::CPUGeneratorImpl>(3);
+  const at::Tensor erased = train::augment(batch, zeros, erasing, a);
+  const at::Tensor shifted = train::augment(batch, zeros, plain, b);
+  const at::Tensor cy = at::randint(0, 12, {6}, b, at::TensorOptions().dtype(at::kLong));
+  const at::Tensor cx = at::randint(0, 10, {6}, b, at::TensorOptions().dtype(at::kLong));
+  for (int64_t i = 0; i < 6; ++i) {
+    EXPECT_CLOSE(erased[i], train::erase(shifted[i], cy[i].item<int64_t>(), cx[i].item<int64_t>(), 5, zeros[i]), 0.0,
+                 "sample " + std::to_string(i));
+  }
+  EXPECT_TRUE(!at::equal(erased, shifted));
+  EXPECT_THROWS_WITH(TrainingOptions::from_json(R"({"erase_size": 65})"), std::invalid_argument,
+                     "erase_size must be in 0..64");
+}
+
 TEST(augmentation_is_reproducible_from_the_seed) {
   TrainingOptions o;
   const at::Tensor batch = at::rand({8, 3, 28, 28});
@@ -392,6 +438,7 @@ TEST(augmenting_a_still_sample_keeps_it_still) {
   TrainingOptions o;
   o.flip_probability = 0.5;
   o.max_translation = 3;
+  o.erase_size = 5;
   const at::Tensor zeros = at::rand({16, 3});
   const at::Tensor still = zeros.view({16, 3, 1, 1}).expand({16, 3, 12, 12}).contiguous();
   at::Generator g = at::make_generator<at::CPUGeneratorImpl>(9);

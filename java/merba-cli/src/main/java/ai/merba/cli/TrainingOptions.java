@@ -48,6 +48,11 @@ final class TrainingOptions {
     @Option(names = "--mixup-alpha", description = "Mixup's Beta(alpha, alpha); 0 = off (overrides the training config).")
     Double mixupAlpha;
 
+    @Option(names = "--erase-size",
+            description = "Random erasing: side of a square set to the zero-motion level at a random place in each training"
+                    + " sample; 0 = off (overrides the training config).")
+    Integer eraseSize;
+
     @Option(names = "--ema-decay", description = "Decay of the weights' moving average; 0 = off (overrides the training config).")
     Double emaDecay;
 
@@ -88,6 +93,7 @@ final class TrainingOptions {
         if (emaDecay != null) b.optEmaDecay(emaDecay);
         if (testTimeFlip != null) b.optTestTimeFlip(testTimeFlip);
         if (ensembleSize != null) b.optEnsembleSize(ensembleSize);
+        if (eraseSize != null) b.optEraseSize(eraseSize);
         return b.build();
     }
 

@@ -65,7 +65,7 @@ public final class TrainingConfig {
     private static final ObjectMapper JSON = JsonFields.MAPPER;
     /** The JSON keys, in the order toJson writes them. */
     static final List<String> KEYS = List.of("epochs", "batch_size", "learning_rate", "min_learning_rate",
-            "weight_decay", "warmup_epochs", "grad_clip", "flip_probability", "max_translation", "sibling_weight",
+            "weight_decay", "warmup_epochs", "grad_clip", "flip_probability", "max_translation", "erase_size", "sibling_weight",
             "class_weighting", "input_centring", "label_smoothing", "mixup_alpha", "ema_decay", "test_time_flip",
             "ensemble_size");
 
@@ -78,6 +78,7 @@ public final class TrainingConfig {
     private final double gradClip;
     private final double flipProbability;
     private final int maxTranslation;
+    private final int eraseSize;
     private final double siblingWeight;
     private final ClassWeighting classWeighting;
     private final InputCentring inputCentring;
@@ -104,6 +105,8 @@ public final class TrainingConfig {
                 b.flipProbability);
         checkArgument(b.maxTranslation >= 0 && b.maxTranslation <= MAX_TRANSLATION,
                 "max_translation = %s must be in 0..%s", b.maxTranslation, MAX_TRANSLATION);
+        checkArgument(b.eraseSize >= 0 && b.eraseSize <= MAX_TRANSLATION, "erase_size = %s must be in 0..%s",
+                b.eraseSize, MAX_TRANSLATION);
         checkArgument(b.siblingWeight >= 0 && Double.isFinite(b.siblingWeight),
                 "sibling_weight = %s must be finite and >= 0", b.siblingWeight);
         checkArgument(b.labelSmoothing >= 0 && b.labelSmoothing < 1, "label_smoothing = %s must be in [0, 1)",
@@ -121,6 +124,7 @@ public final class TrainingConfig {
         this.gradClip = b.gradClip;
         this.flipProbability = b.flipProbability;
         this.maxTranslation = b.maxTranslation;
+        this.eraseSize = b.eraseSize;
         this.siblingWeight = b.siblingWeight;
         this.classWeighting = Objects.requireNonNull(b.classWeighting, "class_weighting");
         this.inputCentring = Objects.requireNonNull(b.inputCentring, "input_centring");
@@ -188,7 +192,7 @@ public final class TrainingConfig {
     public Builder toBuilder() {
         return new Builder().optEpochs(epochs).optBatchSize(batchSize).optLearningRate(learningRate)
                 .optMinLearningRate(minLearningRate).optWeightDecay(weightDecay).optWarmupEpochs(warmupEpochs)
-                .optGradClip(gradClip).optFlipProbability(flipProbability).optMaxTranslation(maxTranslation)
+                .optGradClip(gradClip).optFlipProbability(flipProbability).optMaxTranslation(maxTranslation).optEraseSize(eraseSize)
                 .optSiblingWeight(siblingWeight).optClassWeighting(classWeighting).optInputCentring(inputCentring)
                 .optLabelSmoothing(labelSmoothing).optMixupAlpha(mixupAlpha).optEmaDecay(emaDecay)
                 .optTestTimeFlip(testTimeFlip).optEnsembleSize(ensembleSize);
@@ -203,6 +207,8 @@ public final class TrainingConfig {
     public double gradClip() { return gradClip; }
     public double flipProbability() { return flipProbability; }
     public int maxTranslation() { return maxTranslation; }
+    /** Side of the square each training sample has set to its zero level at a random place (random erasing); 0 = off. */
+    public int eraseSize() { return eraseSize; }
     public double siblingWeight() { return siblingWeight; }
     public ClassWeighting classWeighting() { return classWeighting; }
     /** What the network is given for each decoded flow (spec §5); the trained model remembers it. */
@@ -248,6 +254,7 @@ public final class TrainingConfig {
         o.put("grad_clip", gradClip);
         o.put("flip_probability", flipProbability);
         o.put("max_translation", maxTranslation);
+        o.put("erase_size", eraseSize);
         o.put("sibling_weight", siblingWeight);
         o.put("class_weighting", classWeighting.token());
         o.put("input_centring", inputCentring.token());
@@ -274,6 +281,7 @@ public final class TrainingConfig {
         if (doc.has("max_translation")) {
             b.optMaxTranslation(JsonFields.intValue(doc.get("max_translation"), "max_translation"));
         }
+        if (doc.has("erase_size")) b.optEraseSize(JsonFields.intValue(doc.get("erase_size"), "erase_size"));
         if (doc.has("sibling_weight")) b.optSiblingWeight(number(doc, "sibling_weight"));
         if (doc.has("class_weighting")) {
             b.optClassWeighting(token(doc, "class_weighting", ClassWeighting::fromToken));
@@ -318,6 +326,9 @@ public final class TrainingConfig {
         o.put("grad_clip", gradClip);
         o.put("flip_probability", flipProbability);
         o.put("max_translation", maxTranslation);
+        if (eraseSize > 0) {  // absent: the native default, off
+            o.put("erase_size", eraseSize);
+        }
         o.put("sibling_weight", siblingWeight);
         o.put("label_smoothing", labelSmoothing);
         o.put("mixup_alpha", mixupAlpha);
@@ -380,6 +391,7 @@ public final class TrainingConfig {
         private double gradClip = 5.0;
         private double flipProbability = 0.5;
         private int maxTranslation = 2;
+        private int eraseSize;
         private double siblingWeight = 1.0;
         private ClassWeighting classWeighting = ClassWeighting.NONE;
         private InputCentring inputCentring = InputCentring.NONE;
@@ -401,6 +413,8 @@ public final class TrainingConfig {
         public Builder optGradClip(double v) { gradClip = v; return this; }
         public Builder optFlipProbability(double v) { flipProbability = v; return this; }
         public Builder optMaxTranslation(int v) { maxTranslation = v; return this; }
+        /** Random erasing: a square of this side, centred on a random pixel, set to the zero level; 0 = off. */
+        public Builder optEraseSize(int v) { eraseSize = v; return this; }
         public Builder optSiblingWeight(double v) { siblingWeight = v; return this; }
         public Builder optClassWeighting(ClassWeighting v) { classWeighting = v; return this; }
         public Builder optInputCentring(InputCentring v) { inputCentring = v; return this; }

@@ -55,4 +55,13 @@ class TrainingConfigBuilderTest {
         }
         assertThatThrownBy(() -> TrainingConfig.memberSeed(1, -1)).hasMessageContaining("member = -1");
     }
+
+    @Test
+    void eraseSizeReachesTheNativeStepOnlyWhenOn() {
+        TrainingConfig erasing = TrainingConfig.builder().optEraseSize(8).build();
+        assertThat(TrainingConfig.fromJson(erasing.toJson()).eraseSize()).isEqualTo(8);
+        assertThat(erasing.toNativeJson(10, null)).contains("\"erase_size\":8");
+        // Off, the native options are what they were before the switch existed.
+        assertThat(TrainingConfig.builder().build().toNativeJson(10, null)).doesNotContain("erase_size");
+    }
 }
