@@ -16,13 +16,18 @@ final class CvCommand implements Callable<Integer> {
     @Option(names = "--manifest", required = true, description = "Manifest CSV (dataset,subject,sample,label,file).")
     Path manifest;
 
-    @Option(names = "--folds", defaultValue = "5", description = "Number of folds k (default: ${DEFAULT-VALUE}).")
-    int folds;
+    @Option(names = "--folds", description = "Number of folds k (default: 5).")
+    Integer folds;
 
-    @Option(names = "--split-seed", defaultValue = "1",
+    @Option(names = "--by-dataset",
+            description = "Cross-database folds instead of subject folds: one fold per source dataset of the manifest,"
+                    + " trained on the others (not with --folds or --split-seed).")
+    boolean byDataset;
+
+    @Option(names = "--split-seed",
             description = "Seed of the split into folds, apart from --seed so that recipes compare on the same"
-                    + " folds (default: ${DEFAULT-VALUE}).")
-    long splitSeed;
+                    + " folds (default: 1).")
+    Long splitSeed;
 
     // No defaultValue: picocli sets a negatable option whose default is true to false on --held-out-curve and to
     // true on --no-held-out-curve (the inverse of the default, whichever form). Unset means on.
@@ -47,9 +52,20 @@ final class CvCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return EvaluationCommands.run(folds + "-fold subject-grouped CV", manifest, !Boolean.FALSE.equals(heldOutCurve),
-                model, training,
-                distributed, foldLoop, reports, (runner, data) -> runner.crossValidate(data, folds, splitSeed),
-                (runner, data, plan) -> runner.exportCrossValidation(data, folds, splitSeed, plan));
+        boolean heldOut = !Boolean.FALSE.equals(heldOutCurve);
+        if (byDataset) {
+            if (folds != null || splitSeed != null) {
+                throw new IllegalArgumentException("--by-dataset makes one fold per dataset: it takes no --folds or"
+                        + " --split-seed");
+            }
+            return EvaluationCommands.run("leave-one-dataset-out CV", manifest, heldOut, model, training, distributed,
+                    foldLoop, reports, (runner, data) -> runner.leaveOneDatasetOut(data),
+                    (runner, data, plan) -> runner.exportLeaveOneDatasetOut(data, plan));
+        }
+        int k = folds == null ? 5 : folds;
+        long split = splitSeed == null ? 1 : splitSeed;
+        return EvaluationCommands.run(k + "-fold subject-grouped CV", manifest, heldOut, model, training,
+                distributed, foldLoop, reports, (runner, data) -> runner.crossValidate(data, k, split),
+                (runner, data, plan) -> runner.exportCrossValidation(data, k, split, plan));
     }
 }

@@ -52,6 +52,13 @@ class MerbaCliTest {
         CliRun ensemble = run("train", "--manifest", SYNTHETIC.toString(), "--ensemble-size", "3");
         assertEquals(MerbaCli.EXIT_INVALID_INPUT, ensemble.exitCode());
         assertThat(ensemble.err()).contains("ensemble_size = 3 is for cv and loso");
+        // Cross-database folds: one per dataset, so no --folds, and data of one dataset has nothing to leave out.
+        CliRun byDatasetWithFolds = run("cv", "--manifest", SYNTHETIC.toString(), "--by-dataset", "--folds", "3");
+        assertEquals(MerbaCli.EXIT_INVALID_INPUT, byDatasetWithFolds.exitCode());
+        assertThat(byDatasetWithFolds.err()).contains("takes no --folds or --split-seed");
+        CliRun oneDataset = run("cv", "--manifest", SYNTHETIC.toString(), "--by-dataset", "--epochs", "1");
+        assertEquals(MerbaCli.EXIT_INVALID_INPUT, oneDataset.exitCode());
+        assertThat(oneDataset.err()).contains("at least two datasets");
     }
 
     @Test

@@ -6,8 +6,11 @@ import ai.merba.model.InputCentring;
 import ai.merba.model.LabelScheme;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.stream.IntStream;
 
@@ -220,6 +223,33 @@ public final class FlowDataset {
      */
     public List<Fold> subjectKFold(int k, long seed) {
         return folds(SubjectFolds.stratified(this, k, seed));
+    }
+
+    /**
+     * Leave-one-dataset-out, the cross-database protocol: one fold per source dataset (the manifest's
+     * {@code dataset} column, in order of first appearance), testing on all of its samples and training on the other
+     * datasets'. It measures what subject-wise folds cannot: how a model trained on some databases does on another
+     * one (its camera, frame rate, annotators and flow statistics).
+     *
+     * @throws IllegalArgumentException with fewer than two datasets, or when a subject id occurs in two datasets (a
+     *     fold could not hold the subject out of one and keep it in the other)
+     */
+    public List<Fold> leaveOneDatasetOut() {
+        Map<String, List<String>> byDataset = new LinkedHashMap<>();
+        Map<String, String> datasetOf = new HashMap<>();
+        for (Sample s : samples) {
+            String previous = datasetOf.putIfAbsent(s.subject(), s.dataset());
+            checkArgument(previous == null || previous.equals(s.dataset()),
+                    "subject '%s' occurs in datasets '%s' and '%s': leave-one-dataset-out needs subject ids unique "
+                            + "to a dataset", s.subject(), previous, s.dataset());
+            List<String> subjects = byDataset.computeIfAbsent(s.dataset(), d -> new ArrayList<>());
+            if (previous == null) {
+                subjects.add(s.subject());
+            }
+        }
+        checkArgument(byDataset.size() >= 2, "leave-one-dataset-out needs at least two datasets, the data has %s",
+                byDataset.keySet());
+        return folds(new ArrayList<>(byDataset.values()));
     }
 
     /** One fold per group of subjects, in the given order. */

@@ -35,6 +35,8 @@ import java.util.TreeMap;
 public final class EvaluationReport {
     /** The protocol name of leave-one-subject-out. */
     public static final String LOSO = "loso";
+    /** {@link #protocol()} of a leave-one-dataset-out (cross-database) evaluation. */
+    public static final String LODO = "lodo";
 
     /**
      * The predictions of one source dataset.

@@ -39,7 +39,8 @@ import java.util.function.Function;
  * <ul>
  *   <li>{@link #loso}: leave-one-subject-out, the final exam (spec §5);
  *   <li>{@link #crossValidate}: subject-grouped k-fold cross-validation, the place to choose settings — about
- *       k/40 of the composite LOSO's cost — before a recipe is frozen and run through LOSO once.
+ *       k/40 of the composite LOSO's cost — before a recipe is frozen and run through LOSO once;
+ *   <li>{@link #leaveOneDatasetOut}: cross-database folds, to choose settings for data from another database.
  * </ul>
  *
  * <p>With {@link #withHeldOutCurve} the held-out subjects are also predicted after every epoch, for the report's
@@ -149,6 +150,16 @@ public final class EvaluationRunner {
     }
 
     /**
+     * Leave-one-dataset-out over {@code data} ({@link FlowDataset#leaveOneDatasetOut}): one fold per source dataset,
+     * trained on the others; the report's per-dataset figures are then each database seen from the others. Like
+     * {@link #crossValidate} a place to choose settings, for a model meant for data of a database it has not seen.
+     */
+    public EvaluationReport leaveOneDatasetOut(FlowDataset data) {
+        Objects.requireNonNull(data, "data");
+        return run(data, data.leaveOneDatasetOut(), EvaluationReport.LODO);
+    }
+
+    /**
      * Writes the plan of {@link #loso} over {@code data} — the samples as the network sees them, the folds with their
      * seeds and training options — as one file for the native driver {@code merba_folds} (e.g. on a machine without a
      * JVM), without training anything.
@@ -157,6 +168,13 @@ public final class EvaluationRunner {
         Objects.requireNonNull(data, "data");
         NativeFoldPlan.write(plan, modelConfig, trainingConfig, seed, data, data.leaveOneSubjectOut(),
                 EvaluationReport.LOSO);
+    }
+
+    /** As {@link #exportLoso}, for {@link #leaveOneDatasetOut}. */
+    public void exportLeaveOneDatasetOut(FlowDataset data, Path plan) {
+        Objects.requireNonNull(data, "data");
+        NativeFoldPlan.write(plan, modelConfig, trainingConfig, seed, data, data.leaveOneDatasetOut(),
+                EvaluationReport.LODO);
     }
 
     /** As {@link #exportLoso}, for {@link #crossValidate}{@code (data, k, splitSeed)}. */

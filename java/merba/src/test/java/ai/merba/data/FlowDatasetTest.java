@@ -85,6 +85,56 @@ class FlowDatasetTest {
                 .hasMessageContaining("at least two subjects");
     }
 
+    /** The synthetic data with each manifest row's dataset column set by {@code datasetOf} (given the row's fields). */
+    private static FlowDataset withDatasets(java.util.function.Function<String[], String> datasetOf, String name)
+            throws IOException {
+        List<String> lines = Files.readAllLines(dir.resolve("manifest.csv"));
+        StringBuilder out = new StringBuilder(lines.get(0)).append('\n');
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",", -1);
+            f[0] = datasetOf.apply(f);
+            out.append(String.join(",", f)).append('\n');
+        }
+        return FlowDataset.load(Manifest.load(Files.writeString(dir.resolve(name), out), MEGC3, 3, 28));
+    }
+
+    @Test
+    void leaveOneDatasetOutHoldsOutEachDatasetWhole() throws IOException {
+        assertThat(data.subjects()).containsExactly("sub01", "sub02", "sub03", "sub04");
+        Map<String, String> datasetOf = Map.of("sub01", "b", "sub02", "a", "sub03", "b", "sub04", "a");
+        FlowDataset two = withDatasets(row -> datasetOf.get(row[1]), "two.csv");
+        List<Fold> folds = two.leaveOneDatasetOut();
+        assertThat(folds).hasSize(2);
+        // In order of first appearance: dataset b (sub01, sub03), then a.
+        assertThat(folds.get(0).heldOutSubjects()).containsExactly("sub01", "sub03");
+        assertThat(folds.get(1).heldOutSubjects()).containsExactly("sub02", "sub04");
+        for (Fold f : folds) {
+            String held = f.index() == 0 ? "b" : "a";
+            for (int i = 0; i < f.test().size(); i++) {
+                assertThat(f.test().sample(i).dataset()).isEqualTo(held);
+            }
+            for (int i = 0; i < f.train().size(); i++) {
+                assertThat(f.train().sample(i).dataset()).isNotEqualTo(held);
+            }
+            assertThat(f.train().size() + f.test().size()).isEqualTo(two.size());
+        }
+        assertThatThrownBy(() -> data.leaveOneDatasetOut()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least two datasets");
+    }
+
+    @Test
+    void aSubjectInTwoDatasetsCannotBeHeldOutByDataset() throws IOException {
+        // sub01's first row in dataset b, every other row in a.
+        boolean[] moved = {false};
+        FlowDataset mixed = withDatasets(row -> {
+            boolean first = row[1].equals("sub01") && !moved[0];
+            moved[0] |= first;
+            return first ? "b" : "a";
+        }, "mixed.csv");
+        assertThatThrownBy(mixed::leaveOneDatasetOut).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("subject 'sub01' occurs in datasets 'b' and 'a'");
+    }
+
     @Test
     void realComposite() {
         Assumptions.assumeTrue(Files.isRegularFile(ManifestTest.COMPOSITE), "the shared composite data is not present");
