@@ -18,9 +18,9 @@ final class TrainingOptions {
     Path file;
 
     @Option(names = "--recipe", paramLabel = "NAME",
-            description = "Built-in training recipe: composite-28-tta (default) or composite-28 (chosen by"
-                    + " cross-validation, docs/recipes/; -tta predicts with test-time flipping), or spec-defaults (spec"
-                    + " §5, every recipe switch off).")
+            description = "Built-in training recipe: composite-28-tta (default), composite-28-tta-sqrt or composite-28"
+                    + " (chosen by cross-validation, docs/recipes/; -tta predicts with test-time flipping, -sqrt weighs"
+                    + " classes by sqrt), or spec-defaults (spec §5, every recipe switch off).")
     String recipe;
 
     @Option(names = "--epochs", description = "Epochs (overrides the training config).")

@@ -178,7 +178,7 @@ class MerbaCliTest {
         assertThat(both.err()).contains("give --training-config or --recipe, not both");
         CliRun unknown = run("cv", "--manifest", SYNTHETIC.toString(), "--recipe", "best");
         assertEquals(2, unknown.exitCode());
-        assertThat(unknown.err()).contains("unknown training recipe 'best'; known recipes: composite-28-tta, composite-28, spec-defaults");
+        assertThat(unknown.err()).contains("unknown training recipe 'best'; known recipes: composite-28-tta, composite-28-tta-sqrt, composite-28, spec-defaults");
     }
 
     @Test

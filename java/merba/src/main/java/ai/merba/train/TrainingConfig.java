@@ -156,12 +156,20 @@ public final class TrainingConfig {
      */
     public static final String COMPOSITE_28_TTA = "composite-28-tta";
 
-    private static final List<String> RECIPE_NAMES = List.of(COMPOSITE_28_TTA, COMPOSITE_28, SPEC_DEFAULTS);
+    /**
+     * {@link #COMPOSITE_28_TTA} with sqrt class weights, which cross-database folds preferred and subject-wise
+     * cross-validation accepted by a rule set beforehand (docs/results.md).
+     */
+    public static final String COMPOSITE_28_TTA_SQRT = "composite-28-tta-sqrt";
+
+    private static final List<String> RECIPE_NAMES = List.of(COMPOSITE_28_TTA, COMPOSITE_28_TTA_SQRT, COMPOSITE_28,
+            SPEC_DEFAULTS);
 
     /**
      * A named recipe: {@code composite-28} (the settings chosen by cross-validation for the composite-28 model on
      * 28×28 MEGC composite flows, frozen in docs/recipes/composite-28.json, which the jar carries verbatim),
-     * {@code composite-28-tta} (the same, predicting with test-time flipping) or {@code spec-defaults} (the same as
+     * {@code composite-28-tta} (the same, predicting with test-time flipping), {@code composite-28-tta-sqrt} (that
+     * with sqrt class weights) or {@code spec-defaults} (the same as
      * {@link #builder()}'s defaults).
      *
      * @throws IllegalArgumentException for any other name; the message lists the known ones

@@ -41,6 +41,16 @@ class TrainingRecipesTest {
     }
 
     @Test
+    void composite28TtaSqrtIsComposite28TtaWithSqrtClassWeights() throws IOException {
+        TrainingConfig frozen = TrainingConfig.fromJson(Files.readString(RECIPES.resolve("composite-28-tta-sqrt.json")));
+        TrainingConfig builtIn = TrainingConfig.recipe(TrainingConfig.COMPOSITE_28_TTA_SQRT);
+        assertThat(builtIn.toJson()).isEqualTo(frozen.toJson());
+        assertThat(builtIn.classWeighting()).isEqualTo(TrainingConfig.ClassWeighting.SQRT);
+        assertThat(builtIn.toBuilder().optClassWeighting(TrainingConfig.ClassWeighting.BALANCED).build())
+                .isEqualTo(TrainingConfig.recipe(TrainingConfig.COMPOSITE_28_TTA));
+    }
+
+    @Test
     void everyRecipeFileOfTheDocsIsBuiltIn() throws IOException {
         try (var files = Files.list(RECIPES)) {
             assertThat(files.map(f -> f.getFileName().toString().replaceFirst("\\.json$", "")))
@@ -59,7 +69,7 @@ class TrainingRecipesTest {
     void unknownNamesListTheKnownOnes() {
         assertThatThrownBy(() -> TrainingConfig.recipe("composite28"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown training recipe 'composite28'; known recipes: composite-28-tta, composite-28, "
+                .hasMessage("unknown training recipe 'composite28'; known recipes: composite-28-tta, composite-28-tta-sqrt, composite-28, "
                         + "spec-defaults");
     }
 }
