@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
         description = {"Subject-grouped k-fold cross-validation, the place to choose settings: the subjects are split"
                 + " into k folds (a subject never in two; every (dataset, class) spread over the folds as whole"
                 + " subjects allow), a fresh model trained per fold; the same report as 'merba loso', plus the"
-                + " held-out metrics after every epoch.",
+                + " held-out metrics after every epoch. With --by-dataset: one fold per source dataset instead"
+                + " (cross-database).",
                 "Example: merba cv --manifest data/manifest.csv --folds 5 --training-config recipe.json --html cv.html"})
 final class CvCommand implements Callable<Integer> {
     @Option(names = "--manifest", required = true, description = "Manifest CSV (dataset,subject,sample,label,file).")

@@ -60,6 +60,7 @@ public final class TrainingConfig {
     static final int MAX_BATCH_SIZE = 65_536;
     static final double MAX_LEARNING_RATE = 1.0;
     static final int MAX_TRANSLATION = 64;
+    static final int MAX_ERASE_SIZE = 64;
     static final int MAX_ENSEMBLE_SIZE = 64;
 
     private static final ObjectMapper JSON = JsonFields.MAPPER;
@@ -105,8 +106,8 @@ public final class TrainingConfig {
                 b.flipProbability);
         checkArgument(b.maxTranslation >= 0 && b.maxTranslation <= MAX_TRANSLATION,
                 "max_translation = %s must be in 0..%s", b.maxTranslation, MAX_TRANSLATION);
-        checkArgument(b.eraseSize >= 0 && b.eraseSize <= MAX_TRANSLATION, "erase_size = %s must be in 0..%s",
-                b.eraseSize, MAX_TRANSLATION);
+        checkArgument(b.eraseSize >= 0 && b.eraseSize <= MAX_ERASE_SIZE, "erase_size = %s must be in 0..%s",
+                b.eraseSize, MAX_ERASE_SIZE);
         checkArgument(b.siblingWeight >= 0 && Double.isFinite(b.siblingWeight),
                 "sibling_weight = %s must be finite and >= 0", b.siblingWeight);
         checkArgument(b.labelSmoothing >= 0 && b.labelSmoothing < 1, "label_smoothing = %s must be in [0, 1)",

@@ -7,14 +7,19 @@ import static ai.merba.Fixtures.SMALL;
 import static ai.merba.Fixtures.synthetic;
 
 import ai.merba.data.FlowDataset;
+import ai.merba.data.Manifest;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.Prediction;
 import ai.merba.train.Trainer;
 import ai.merba.train.TrainingConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Cross-validation and LOSO runs: folds, curves and the held-out curve, ensembles, reproducibility. */
 class EvaluationRunnerTest {
@@ -57,6 +62,39 @@ class EvaluationRunnerTest {
         assertThatThrownBy(() -> new EvaluationRunner(SMALL, TrainingConfig.builder().optEpochs(50).build(), 3)
                 .loso(noSurprise)).hasMessageContaining("class 'surprise' has no samples");
         assertThat((System.nanoTime() - start) / 1e9).isLessThan(5);
+    }
+
+    @Test
+    void leaveOneDatasetOutTrainsOneFoldPerDataset(@TempDir Path dir) throws IOException {
+        // The synthetic subjects split into two datasets: odd-numbered ones in "a", the others in "b".
+        Path source = Path.of(System.getProperty("merba.testData", "../../test-data"), "synthetic").toAbsolutePath();
+        List<String> lines = Files.readAllLines(source.resolve("manifest.csv"));
+        StringBuilder csv = new StringBuilder(lines.get(0)).append('\n');
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",", -1);
+            f[0] = Integer.parseInt(f[1].substring(3)) % 2 == 1 ? "a" : "b";
+            f[4] = source.resolve(f[4]).toString();
+            csv.append(String.join(",", f)).append('\n');
+        }
+        FlowDataset two = FlowDataset.load(Manifest.load(Files.writeString(dir.resolve("two.csv"), csv), MEGC3, 3, 28));
+        EvaluationRunner runner = new EvaluationRunner(SMALL, TrainingConfig.builder().optEpochs(1).build(), 3);
+        EvaluationReport r = runner.leaveOneDatasetOut(two);
+        assertThat(r.protocol()).isEqualTo(EvaluationReport.LODO);
+        assertThat(r.folds()).hasSize(2);
+        assertThat(r.folds().get(0).subjects()).containsExactly("sub01", "sub03", "sub05", "sub07");
+        assertThat(r.datasets()).extracting(EvaluationReport.DatasetResult::dataset).containsExactlyInAnyOrder("a", "b");
+        assertThat(r.predictions()).hasSize(two.size())
+                .allMatch(p -> p.fold() == (p.dataset().equals("a") ? 0 : 1));
+        // The plan of the same folds, for the native loop, predicts what the Java loop predicted.
+        Path plan = dir.resolve("plan.safetensors");
+        runner.exportLeaveOneDatasetOut(two, plan);
+        List<NativeFoldPlan.FoldPredictions> nat = NativeFoldPlan.run(plan, 1, "cpu");
+        assertThat(nat).hasSize(2);
+        for (int f = 0; f < 2; f++) {
+            int fold = f;
+            assertThat(nat.get(f).predicted()).containsExactly(r.predictions().stream()
+                    .filter(p -> p.fold() == fold).mapToInt(PredictionRecord::predicted).toArray());
+        }
     }
 
     @Test
