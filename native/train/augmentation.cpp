@@ -65,14 +65,15 @@ at::Tensor augment(const at::Tensor& batch, const at::Tensor& zero_levels, const
           .narrow(0, offset, B);
   // Drawn only when erasing is on, after the others: runs without it keep their random sequence.
   const at::Tensor centres =
-      o.erase_size > 0
-          ? at::stack({at::randint(0, batch.size(2), {total}, generator, at::TensorOptions().dtype(at::kLong)),
-                       at::randint(0, batch.size(3), {total}, generator, at::TensorOptions().dtype(at::kLong))},
-                      1)
-                .narrow(0, offset, B)
-          : at::Tensor();
+      (o.erase_size > 0
+           ? at::stack({at::randint(0, batch.size(2), {total}, generator, at::TensorOptions().dtype(at::kLong)),
+                        at::randint(0, batch.size(3), {total}, generator, at::TensorOptions().dtype(at::kLong))},
+                       1)
+           : at::zeros({total, 2}, at::kLong))
+          .narrow(0, offset, B);
   const auto flip_values = flips.accessor<double, 1>();
   const auto shift_values = shifts.accessor<int64_t, 2>();
+  const auto centre_values = centres.accessor<int64_t, 2>();
   std::vector<at::Tensor> samples;
   samples.reserve(B);
   for (int64_t b = 0; b < B; ++b) {
@@ -80,7 +81,7 @@ at::Tensor augment(const at::Tensor& batch, const at::Tensor& zero_levels, const
     const at::Tensor z = zeros[b].to(s.device());
     if (flip_values[b] < o.flip_probability) s = mirror_flow(s, z);
     if (shift_values[b][0] != 0 || shift_values[b][1] != 0) s = translate(s, shift_values[b][0], shift_values[b][1], z);
-    if (centres.defined()) s = erase(s, centres[b][0].item<int64_t>(), centres[b][1].item<int64_t>(), o.erase_size, z);
+    if (o.erase_size > 0) s = erase(s, centre_values[b][0], centre_values[b][1], o.erase_size, z);
     samples.push_back(s);
   }
   return at::stack(samples, 0);
