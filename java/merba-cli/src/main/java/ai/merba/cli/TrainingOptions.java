@@ -39,7 +39,8 @@ final class TrainingOptions {
     TrainingConfig.ClassWeighting classWeighting;
 
     @Option(names = "--input-centring",
-            description = "none or zero_level: centre each flow on its zero-motion level (overrides the training config).")
+            description = "none, zero_level (centre each flow on its zero-motion level) or zero_level_scaled (centre, then"
+                    + " divide each channel by its mean absolute deviation); overrides the training config.")
     InputCentring inputCentring;
 
     @Option(names = "--label-smoothing", description = "Label smoothing epsilon (overrides the training config).")
@@ -57,7 +58,7 @@ final class TrainingOptions {
     Double emaDecay;
 
     @Option(names = "--test-time-flip", negatable = true,
-            description = "Predict from each sample and its mirror image, averaging the logits (needs zero_level centring;"
+            description = "Predict from each sample and its mirror image, averaging the logits (needs zero_level or zero_level_scaled centring;"
                     + " overrides the training config).")
     Boolean testTimeFlip;
 

@@ -85,7 +85,7 @@ public final class Checkpoint {
         // Likewise test-time flipping, which came later still.
         boolean flip = raw.containsKey(CheckpointMetadata.TEST_TIME_FLIP)
                 && parse(path, raw, CheckpointMetadata.TEST_TIME_FLIP, Checkpoint::strictBoolean);
-        if (flip && centring == InputCentring.NONE) {
+        if (flip && !centring.centred()) {
             throw CheckpointException.of(Reason.BAD_METADATA, path + ": __metadata__." + CheckpointMetadata.TEST_TIME_FLIP
                     + " is true but the inputs are not centred (" + CheckpointMetadata.INPUT_CENTRING + " none)", null);
         }

@@ -45,13 +45,39 @@ public record DecodedFlow(float[] values, FlowEncoding encoding, float[] zeroLev
         return out;
     }
 
-    /** The network's input for this flow under {@code centring}: the values, or {@link #centred()}. */
+    /**
+     * {@link #centred()} with each channel divided by its mean absolute value (its mean absolute deviation about
+     * the zero level); a channel that is 0 throughout stays 0.
+     */
+    public float[] scaled() {
+        float[] out = centred();
+        int plane = out.length / zeroLevel.length;
+        for (int c = 0; c < zeroLevel.length; c++) {
+            double sum = 0;
+            for (int i = c * plane; i < (c + 1) * plane; i++) {
+                sum += Math.abs(out[i]);
+            }
+            if (sum > 0) {
+                float inverse = (float) (plane / sum);
+                for (int i = c * plane; i < (c + 1) * plane; i++) {
+                    out[i] *= inverse;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The network's input for this flow under {@code centring}: the values, {@link #centred()} or {@link #scaled()}. */
     public float[] input(InputCentring centring) {
-        return centring == InputCentring.NONE ? values : centred();
+        return switch (centring) {
+            case NONE -> values;
+            case ZERO_LEVEL -> centred();
+            case ZERO_LEVEL_SCALED -> scaled();
+        };
     }
 
     /** Where "no motion" lies in {@link #input}'s values, per channel: 0 everywhere once centred. */
     public float[] inputZeroLevel(InputCentring centring) {
-        return centring == InputCentring.NONE ? zeroLevel : new float[channels()];
+        return centring.centred() ? new float[channels()] : zeroLevel;
     }
 }

@@ -20,7 +20,8 @@ import java.util.stream.IntStream;
  * decoding again would dominate. Subsets and folds share the decoded arrays rather than copy them.
  *
  * <p>{@link #features(int)} is the network's input for a sample under the dataset's {@link InputCentring}
- * (the values as stored for {@code NONE}, the centred flow for {@code ZERO_LEVEL}: {@link #withCentring}), and
+ * (the values as stored for {@code NONE}, the centred flow for {@code ZERO_LEVEL}, centred and scaled for
+ * {@code ZERO_LEVEL_SCALED}: {@link #withCentring}), and
  * {@link #zeroLevel(int)} is where "no motion" lies in those features, which the augmentation needs.
  *
  * <p>Immutable as long as nobody writes into the arrays {@link #features(int)} returns.

@@ -3,7 +3,6 @@ package ai.merba.eval;
 import ai.merba.data.FlowDataset;
 import ai.merba.internal.JsonFields;
 import ai.merba.internal.NativeCalls;
-import ai.merba.model.InputCentring;
 import ai.merba.model.ModelConfig;
 import ai.merba.presets.MerbaNative;
 import ai.merba.train.Trainer;
@@ -75,7 +74,7 @@ final class NativeFoldPlan {
         int perSample = inputs.channels() * inputs.inputSize() * inputs.inputSize();
         float[] features = new float[inputs.size() * perSample];
         long[] labels = new long[inputs.size()];
-        boolean levels = inputs.centring() == InputCentring.NONE;
+        boolean levels = !inputs.centring().centred();
         float[] zeroLevels = new float[levels ? inputs.size() * inputs.channels() : 0];
         for (int i = 0; i < inputs.size(); i++) {
             System.arraycopy(inputs.features(i), 0, features, i * perSample, perSample);

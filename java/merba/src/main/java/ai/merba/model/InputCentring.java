@@ -13,12 +13,24 @@ public enum InputCentring {
     /** The values as stored (min-max images in [0, 1]; signed flows as they are). */
     NONE("none"),
     /** {@code x − zero level} per image and channel. */
-    ZERO_LEVEL("zero_level");
+    ZERO_LEVEL("zero_level"),
+    /**
+     * {@code (x − zero level) / s} per image and channel, where {@code s} is the channel's mean absolute deviation
+     * about its zero level: every flow's motion on a common scale. Min-max images are scaled by their extremes, so
+     * one fast pixel shrinks the rest of a face's motion (on the dev set the mean deviation varies about threefold
+     * between images); a channel with no motion at all stays 0.
+     */
+    ZERO_LEVEL_SCALED("zero_level_scaled");
 
     private final String token;
 
     InputCentring(String token) {
         this.token = token;
+    }
+
+    /** Whether "no motion" is 0 in the network's input, as the mirror and the padding need. */
+    public boolean centred() {
+        return this != NONE;
     }
 
     /** The JSON spelling. */
@@ -34,6 +46,7 @@ public enum InputCentring {
                 return c;
             }
         }
-        throw new IllegalArgumentException("unknown input centring '" + token + "'; expected none or zero_level");
+        throw new IllegalArgumentException("unknown input centring '" + token
+                + "'; expected none, zero_level or zero_level_scaled");
     }
 }

@@ -100,7 +100,7 @@ public final class MerbaModel implements AutoCloseable {
      */
     public void setInputCentring(InputCentring centring) {
         this.inputCentring = Objects.requireNonNull(centring, "centring");
-        if (centring == InputCentring.NONE) {
+        if (!centring.centred()) {
             testTimeFlip = false;  // it needs centred inputs
         }
     }
@@ -122,8 +122,8 @@ public final class MerbaModel implements AutoCloseable {
      *     of a flow negates its horizontal motion, which only a centred input (zero motion at 0) allows
      */
     public void setTestTimeFlip(boolean on) {
-        if (on && inputCentring == InputCentring.NONE) {
-            throw new IllegalStateException("test-time flipping needs centred inputs (input_centring zero_level): the "
+        if (on && !inputCentring.centred()) {
+            throw new IllegalStateException("test-time flipping needs centred inputs (input_centring zero_level or zero_level_scaled): the "
                     + "mirror image negates the horizontal motion about its zero level, which is 0 only when centred");
         }
         this.testTimeFlip = on;

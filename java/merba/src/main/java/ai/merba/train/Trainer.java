@@ -301,7 +301,7 @@ public final class Trainer {
         int channels = train.channels();
         int perSample = channels * train.inputSize() * train.inputSize();
         // Centred inputs have their zero level at 0, which the native side assumes when given no levels.
-        boolean zeroLevels = train.centring() == ai.merba.model.InputCentring.NONE;
+        boolean zeroLevels = !train.centring().centred();
         long[] stepNanos = new long[batches];
         double lossSum = 0;
         long correct = 0;

@@ -28,6 +28,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Saving and loading checkpoints, their layout, and every way a checkpoint can be refused. */
 class CheckpointTest {
@@ -80,21 +82,23 @@ class CheckpointTest {
         assertEquals("unit test", metadata.training().orElseThrow().get("data").asText());
     }
 
-    @Test
-    void centringAndTestTimeFlippingTravelWithTheCheckpoint(@TempDir Path dir) throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = ai.merba.model.InputCentring.class, names = {"ZERO_LEVEL", "ZERO_LEVEL_SCALED"})
+    void centringAndTestTimeFlippingTravelWithTheCheckpoint(ai.merba.model.InputCentring centring, @TempDir Path dir)
+            throws Exception {
         float[] x = randomSamples(2, 4);
         Path path = dir.resolve("tta.safetensors");
         List<Prediction> expected;
         try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, 3)) {
             model.eval();
-            model.setInputCentring(ai.merba.model.InputCentring.ZERO_LEVEL);
+            model.setInputCentring(centring);
             model.setTestTimeFlip(true);
             expected = model.predict(x, 2);
             Checkpoint.save(model, path);
         }
         assertEquals("true", Checkpoint.readMetadata(path).raw().get(CheckpointMetadata.TEST_TIME_FLIP));
         try (MerbaModel loaded = Checkpoint.load(path)) {
-            assertEquals(ai.merba.model.InputCentring.ZERO_LEVEL, loaded.inputCentring());
+            assertEquals(centring, loaded.inputCentring());
             assertTrue(loaded.testTimeFlip());
             List<Prediction> actual = loaded.predict(x, 2);
             for (int i = 0; i < 2; i++) {

@@ -92,6 +92,47 @@ class FlowEncodingTest {
         assertThat(flow.inputZeroLevel(InputCentring.ZERO_LEVEL)).containsOnly(0f);
         assertThat(flow.input(InputCentring.NONE)).isSameAs(flow.values());
         assertThat(flow.inputZeroLevel(InputCentring.NONE)).isSameAs(flow.zeroLevel());
+        // Scaling has no deviation to divide by: the still face stays 0, not NaN.
+        assertThat(flow.input(InputCentring.ZERO_LEVEL_SCALED)).containsOnly(0f);
+        assertThat(flow.inputZeroLevel(InputCentring.ZERO_LEVEL_SCALED)).containsOnly(0f);
+    }
+
+    @Test
+    void scalingDividesEachCentredChannelByItsMeanAbsoluteDeviation() {
+        // Channel 0: zero level 2, deviations −1, 0, 0, 3 → mean |·| 1. Channel 1: zero level 0.5, deviations
+        // 0, 0, 0.25, −0.25 → mean 0.125 (counting the zeros at the zero level). Channel 2: still.
+        float[] values = {1, 2, 2, 5, /* 1 */ 0.5f, 0.5f, 0.75f, 0.25f, /* 2 */ 0.3f, 0.3f, 0.3f, 0.3f};
+        DecodedFlow flow = new DecodedFlow(values, FlowEncoding.MIN_MAX, new float[] {2, 0.5f, 0.3f});
+        assertThat(flow.input(InputCentring.ZERO_LEVEL_SCALED)).containsExactly(-1, 0, 0, 3, 0, 0, 2, -2, 0, 0, 0, 0);
+        assertThat(flow.values()).containsExactly(1, 2, 2, 5, 0.5f, 0.5f, 0.75f, 0.25f, 0.3f, 0.3f, 0.3f, 0.3f);
+    }
+
+    @Test
+    void scaledInputsDoNotSeeHowAMinMaxImageWasStretched() {
+        // The same motion encoded with two different ranges (what min-max does when one image has a faster
+        // outlier elsewhere) centres to different values but scales to the same input.
+        float[][] f = knownMotion();
+        float[] narrow = new float[3 * S * S];
+        float[] wide = new float[3 * S * S];
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < S * S; i++) {
+                narrow[c * S * S + i] = 0.5f + 0.1f * f[c][i];
+                wide[c * S * S + i] = 0.4f + 0.3f * f[c][i];
+            }
+        }
+        DecodedFlow a = DecodedFlow.of(narrow, 3, FlowEncoding.MIN_MAX);
+        DecodedFlow b = DecodedFlow.of(wide, 3, FlowEncoding.MIN_MAX);
+        assertThat(a.centred()).isNotEqualTo(b.centred());
+        float[] sa = a.input(InputCentring.ZERO_LEVEL_SCALED);
+        float[] sb = b.input(InputCentring.ZERO_LEVEL_SCALED);
+        for (int i = 0; i < sa.length; i++) {
+            assertThat(sb[i]).as("value %d", i).isCloseTo(sa[i], within(1e-4f));
+        }
+        float largest = 0;
+        for (float v : sa) {
+            largest = Math.max(largest, Math.abs(v));
+        }
+        assertThat(largest).as("the moving patch").isGreaterThan(0.5f);
     }
 
     @Test
@@ -125,9 +166,10 @@ class FlowEncodingTest {
             java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR"));
             assertThat(InputCentring.fromToken("ZERO_LEVEL")).isEqualTo(InputCentring.ZERO_LEVEL);
             assertThat(InputCentring.fromToken("NONE")).isEqualTo(InputCentring.NONE);
+            assertThat(InputCentring.fromToken("Zero_Level_Scaled")).isEqualTo(InputCentring.ZERO_LEVEL_SCALED);
         } finally {
             java.util.Locale.setDefault(saved);
         }
-        assertThatThrownBy(() -> InputCentring.fromToken("median")).hasMessageContaining("expected none or zero_level");
+        assertThatThrownBy(() -> InputCentring.fromToken("median")).hasMessageContaining("expected none, zero_level or zero_level_scaled");
     }
 }

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The builder: warm-up longer than the run is clamped in the config, never in the builder, which stays reusable;
- * the ensemble size and its members' seeds.
+ * the ensemble size and its members' seeds; the scaled centring.
  */
 class TrainingConfigBuilderTest {
     @Test
@@ -22,6 +22,15 @@ class TrainingConfigBuilderTest {
     void negativeWarmupIsRefusedNamingTheField() {
         assertThatThrownBy(() -> TrainingConfig.builder().optWarmupEpochs(-1).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("warmup_epochs = -1 must be >= 0");
+    }
+
+    @Test
+    void scaledCentringRoundTripsThroughJsonAndAllowsTestTimeFlipping() {
+        TrainingConfig scaled = TrainingConfig.fromJson(
+                "{\"input_centring\": \"zero_level_scaled\", \"test_time_flip\": true}");
+        assertThat(scaled.inputCentring()).isEqualTo(ai.merba.model.InputCentring.ZERO_LEVEL_SCALED);
+        assertThat(scaled.testTimeFlip()).isTrue();
+        assertThat(TrainingConfig.fromJson(scaled.toJson())).isEqualTo(scaled);
     }
 
     @Test
