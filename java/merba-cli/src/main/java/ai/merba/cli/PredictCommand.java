@@ -103,7 +103,7 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         if (input.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv")) {
-            // The samples as the network takes them: centred on their zero level if the model was trained so.
+            // The samples as the network takes them: centred (and scaled) if the model was trained so.
             FlowDataset data = FlowDataset.load(Manifest.load(input, labels, config.inChannels(), config.inputSize()))
                     .withCentring(predictor.inputCentring());
             List<Item> items = new ArrayList<>();

@@ -40,7 +40,7 @@ final class TrainingOptions {
 
     @Option(names = "--input-centring",
             description = "none, zero_level (centre each flow on its zero-motion level) or zero_level_scaled (centre, then"
-                    + " divide each channel by its mean absolute deviation); overrides the training config.")
+                    + " divide each channel by its mean absolute value after centring); overrides the training config.")
     InputCentring inputCentring;
 
     @Option(names = "--label-smoothing", description = "Label smoothing epsilon (overrides the training config).")

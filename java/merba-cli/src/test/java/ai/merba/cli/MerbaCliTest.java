@@ -98,14 +98,14 @@ class MerbaCliTest {
     void shortLosoRunPrintsMetricsAndWritesTheReport(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("report.json");
         CliRun r = run("loso", "--manifest", SYNTHETIC.toString(), "--epochs", "1", "--warmup-epochs", "0",
-                "--erase-size", "4", "--report", report.toString(), "--seed", "3");
+                "--erase-size", "4", "--input-centring", "ZERO_LEVEL_SCALED", "--report", report.toString(), "--seed", "3");
         assertEquals(0, r.exitCode(), r.err());
         assertThat(r.out()).contains("recipe composite-28").contains("fold 8/8").contains("UF1").contains("UAR");
         JsonNode json = new ObjectMapper().readTree(Files.readString(report));
         assertEquals(96, json.get("samples").asInt());
         // Without --training-config the cross-validated recipe is used, with the flags overriding its fields.
         JsonNode recipe = json.get("training_config");
-        assertEquals("zero_level", recipe.get("input_centring").asText());
+        assertEquals("zero_level_scaled", recipe.get("input_centring").asText());
         assertEquals(0.4, recipe.get("mixup_alpha").asDouble());
         assertEquals(1, recipe.get("epochs").asInt());
         assertEquals(0, recipe.get("warmup_epochs").asInt());
@@ -120,7 +120,7 @@ class MerbaCliTest {
         Path javaReport = dir.resolve("java.json"), nativeReport = dir.resolve("native.json");
         Path plan = dir.resolve("plan.safetensors");
         String[] common = {"cv", "--manifest", SYNTHETIC.toString(), "--folds", "2", "--epochs", "1", "--seed", "5",
-            "--no-held-out-curve"};
+            "--no-held-out-curve", "--input-centring", "zero_level_scaled"};
         CliRun java = run(concat(common, "--report", javaReport.toString()));
         CliRun nat = run(concat(common, "--fold-workers", "1", "--report", nativeReport.toString()));
         assertEquals(0, java.exitCode(), java.err());

@@ -58,9 +58,11 @@ public record DecodedFlow(float[] values, FlowEncoding encoding, float[] zeroLev
                 sum += Math.abs(out[i]);
             }
             if (sum > 0) {
-                float inverse = (float) (plane / sum);
+                // In double: |x| ≤ sum, so x / mean ≤ plane whatever the flow's units (a float reciprocal of a
+                // tiny mean could overflow to infinity and make the still pixels NaN).
+                double mean = sum / plane;
                 for (int i = c * plane; i < (c + 1) * plane; i++) {
-                    out[i] *= inverse;
+                    out[i] = (float) (out[i] / mean);
                 }
             }
         }

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * What the network is given for a decoded flow (spec §5): the values as stored, or the flow centred on its
- * zero-motion level, so that the network's zero padding, the augmentation's fills and mirrors all mean "no
+ * zero-motion level (and optionally scaled per channel), so that the network's zero padding, the augmentation's fills and mirrors all mean "no
  * motion" and min-max images whose zero sits at different levels look alike. A model remembers the centring it
  * was trained with ({@link MerbaModel#inputCentring()}, checkpoint metadata {@code input_centring}), and the
  * {@link ai.merba.inference.Predictor} applies it to files ({@code DecodedFlow.input}).
@@ -17,7 +17,7 @@ public enum InputCentring {
     /**
      * {@code (x − zero level) / s} per image and channel, where {@code s} is the channel's mean absolute deviation
      * about its zero level: every flow's motion on a common scale. Min-max images are scaled by their extremes, so
-     * one fast pixel shrinks the rest of a face's motion (on the dev set the mean deviation varies about threefold
+     * one fast pixel shrinks the rest of a face's motion (on the dev set the mean deviation varies about fourfold
      * between images); a channel with no motion at all stays 0.
      */
     ZERO_LEVEL_SCALED("zero_level_scaled");

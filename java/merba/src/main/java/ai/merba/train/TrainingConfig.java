@@ -433,7 +433,7 @@ public final class TrainingConfig {
         public Builder optMixupAlpha(double v) { mixupAlpha = v; return this; }
         /** Decay of the weights' exponential moving average; 0 = none. */
         public Builder optEmaDecay(double v) { emaDecay = v; return this; }
-        /** Predict from each sample and its mirror image, averaging the logits (needs zero_level centring). */
+        /** Predict from each sample and its mirror image, averaging the logits (needs centred inputs). */
         public Builder optTestTimeFlip(boolean v) { testTimeFlip = v; return this; }
         /** Models per fold in a subject-wise evaluation, their distributions averaged; 1 = one model. */
         public Builder optEnsembleSize(int v) { ensembleSize = v; return this; }

@@ -99,12 +99,20 @@ class FlowEncodingTest {
 
     @Test
     void scalingDividesEachCentredChannelByItsMeanAbsoluteDeviation() {
-        // Channel 0: zero level 2, deviations −1, 0, 0, 3 → mean |·| 1. Channel 1: zero level 0.5, deviations
-        // 0, 0, 0.25, −0.25 → mean 0.125 (counting the zeros at the zero level). Channel 2: still.
-        float[] values = {1, 2, 2, 5, /* 1 */ 0.5f, 0.5f, 0.75f, 0.25f, /* 2 */ 0.3f, 0.3f, 0.3f, 0.3f};
+        // Channel 0: zero level 2, deviations −2, 0, 0, 6 → mean |·| 2 (about the zero level, not the mean 3).
+        // Channel 1: zero level 0.5, deviations 0, 0, 0.25, −0.25 → mean 0.125 (counting the zeros at the zero
+        // level). Channel 2: still. Each channel has its own divisor.
+        float[] values = {0, 2, 2, 8, /* 1 */ 0.5f, 0.5f, 0.75f, 0.25f, /* 2 */ 0.3f, 0.3f, 0.3f, 0.3f};
         DecodedFlow flow = new DecodedFlow(values, FlowEncoding.MIN_MAX, new float[] {2, 0.5f, 0.3f});
         assertThat(flow.input(InputCentring.ZERO_LEVEL_SCALED)).containsExactly(-1, 0, 0, 3, 0, 0, 2, -2, 0, 0, 0, 0);
-        assertThat(flow.values()).containsExactly(1, 2, 2, 5, 0.5f, 0.5f, 0.75f, 0.25f, 0.3f, 0.3f, 0.3f, 0.3f);
+        assertThat(flow.values()).containsExactly(0, 2, 2, 8, 0.5f, 0.5f, 0.75f, 0.25f, 0.3f, 0.3f, 0.3f, 0.3f);
+        // Signed flows in tiny units scale to the same input, without overflow.
+        float[] tiny = {0, 0, 1e-38f, -3e-38f};
+        float[] scaled = new DecodedFlow(tiny, FlowEncoding.SIGNED, new float[1]).scaled();
+        float[] expected = {0, 0, 1, -3};
+        for (int i = 0; i < 4; i++) {
+            assertThat(scaled[i]).as("value %d", i).isCloseTo(expected[i], within(1e-5f));
+        }
     }
 
     @Test
@@ -129,10 +137,11 @@ class FlowEncodingTest {
             assertThat(sb[i]).as("value %d", i).isCloseTo(sa[i], within(1e-4f));
         }
         float largest = 0;
-        for (float v : sa) {
-            largest = Math.max(largest, Math.abs(v));
+        for (int i = 0; i < S * S; i++) {  // channel u
+            largest = Math.max(largest, Math.abs(sa[i]));
         }
-        assertThat(largest).as("the moving patch").isGreaterThan(0.5f);
+        // The patch (9 pixels of S²) moves at 2 in u, one more pixel at −1: mean |u| = 19/S², the patch at 2·S²/19.
+        assertThat(largest).as("the moving patch").isCloseTo(2f * S * S / 19, within(1e-3f));
     }
 
     @Test

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The recipe switches seen from Java: input centring, the weight average, class weighting, locale-proof tokens. */
 class TrainerRecipeTest {
@@ -33,26 +35,31 @@ class TrainerRecipeTest {
         return p;
     }
 
-    @Test
-    void theModelRemembersItsCentringAndThePredictorAppliesIt(@TempDir Path dir) throws Exception {
-        TrainingConfig config = TrainingConfig.builder().optEpochs(1).optInputCentring(InputCentring.ZERO_LEVEL).build();
+    @ParameterizedTest
+    @EnumSource(value = InputCentring.class, names = {"ZERO_LEVEL", "ZERO_LEVEL_SCALED"})
+    void theModelRemembersItsCentringAndThePredictorAppliesIt(InputCentring centring, @TempDir Path dir)
+            throws Exception {
+        TrainingConfig config = TrainingConfig.builder().optEpochs(1).optInputCentring(centring).build();
         Path checkpoint = dir.resolve("centred.safetensors");
         Path file = synthetic().sample(0).file();
         double[] direct;
         try (MerbaModel model = MerbaModel.create(SMALL, MEGC3, 5)) {
             assertThat(model.inputCentring()).isEqualTo(InputCentring.NONE);
             new Trainer(model, config, 5).fit(synthetic(), null);
-            assertThat(model.inputCentring()).isEqualTo(InputCentring.ZERO_LEVEL);
+            assertThat(model.inputCentring()).isEqualTo(centring);
             Checkpoint.save(model, checkpoint);
             model.eval();
             DecodedFlow flow = FlowDecoder.read(file, 3, 28);
-            direct = probabilities(model.predict(flow.centred(), 1));
-            // The raw image would be another input: centring is not a no-op on this data.
+            float[] input = centring == InputCentring.ZERO_LEVEL ? flow.centred() : flow.scaled();
+            direct = probabilities(model.predict(input, 1));
+            // The raw image, or the other centring, would be another input: neither is a no-op on this data.
             assertThat(probabilities(model.predict(flow.values(), 1))).isNotEqualTo(direct);
+            float[] other = centring == InputCentring.ZERO_LEVEL ? flow.scaled() : flow.centred();
+            assertThat(probabilities(model.predict(other, 1))).isNotEqualTo(direct);
         }
-        assertThat(Checkpoint.readMetadata(checkpoint).inputCentring()).isEqualTo(InputCentring.ZERO_LEVEL);
+        assertThat(Checkpoint.readMetadata(checkpoint).inputCentring()).isEqualTo(centring);
         try (Predictor predictor = Predictor.load(checkpoint)) {
-            assertThat(predictor.inputCentring()).isEqualTo(InputCentring.ZERO_LEVEL);
+            assertThat(predictor.inputCentring()).isEqualTo(centring);
             assertThat(probabilities(List.of(predictor.predict(file)))).containsExactly(direct, within(1e-6));
         }
     }
