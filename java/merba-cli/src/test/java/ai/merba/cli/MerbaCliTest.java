@@ -100,13 +100,14 @@ class MerbaCliTest {
         CliRun r = run("loso", "--manifest", SYNTHETIC.toString(), "--epochs", "1", "--warmup-epochs", "0",
                 "--erase-size", "4", "--input-centring", "ZERO_LEVEL_SCALED", "--report", report.toString(), "--seed", "3");
         assertEquals(0, r.exitCode(), r.err());
-        assertThat(r.out()).contains("recipe composite-28").contains("fold 8/8").contains("UF1").contains("UAR");
+        assertThat(r.out()).contains("recipe composite-28-tta-sqrt").contains("fold 8/8").contains("UF1").contains("UAR");
         JsonNode json = new ObjectMapper().readTree(Files.readString(report));
         assertEquals(96, json.get("samples").asInt());
         // Without --training-config the cross-validated recipe is used, with the flags overriding its fields.
         JsonNode recipe = json.get("training_config");
         assertEquals("zero_level_scaled", recipe.get("input_centring").asText());
         assertEquals(0.4, recipe.get("mixup_alpha").asDouble());
+        assertEquals("sqrt", recipe.get("class_weighting").asText());
         assertEquals(1, recipe.get("epochs").asInt());
         assertEquals(0, recipe.get("warmup_epochs").asInt());
         assertEquals(4, recipe.get("erase_size").asInt());

@@ -153,13 +153,13 @@ public final class TrainingConfig {
 
     /**
      * {@link #COMPOSITE_28} predicting with test-time flipping, which cross-validation preferred on both seeds (the
-     * same trained weights, so the comparison isolates the flip; docs/results.md): the command-line tool's default.
+     * same trained weights, so the comparison isolates the flip; docs/results.md).
      */
     public static final String COMPOSITE_28_TTA = "composite-28-tta";
 
     /**
      * {@link #COMPOSITE_28_TTA} with sqrt class weights, which cross-database folds preferred and subject-wise
-     * cross-validation accepted by a rule set beforehand (docs/results.md).
+     * cross-validation accepted by a rule set beforehand (docs/results.md): the command-line tool's default.
      */
     public static final String COMPOSITE_28_TTA_SQRT = "composite-28-tta-sqrt";
 
