@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Options shared by the commands that train: a built-in recipe or a training config file, and overrides of its
- * common fields. Without either, the recipe chosen by cross-validation ({@code composite-28}) is used.
+ * common fields. Without either, {@link #DEFAULT_RECIPE} is used.
  */
 final class TrainingOptions {
     /**
@@ -104,7 +104,7 @@ final class TrainingOptions {
         return b.build();
     }
 
-    /** Where the settings come from, for headers: "recipe composite-28" or "training config FILE". */
+    /** Where the settings come from, for headers: "recipe composite-28-tta-sqrt" or "training config FILE". */
     String describe() {
         if (file != null) {
             return "training config " + file;
