@@ -64,8 +64,8 @@ final class TrainingOptions {
     Double emaDecay;
 
     @Option(names = "--test-time-flip", negatable = true,
-            description = "Predict from each sample and its mirror image, averaging the logits (needs zero_level or zero_level_scaled centring;"
-                    + " overrides the training config).")
+            description = "Predict from each sample and its mirror image, averaging the logits (needs zero_level or"
+                    + " zero_level_scaled centring; overrides the training config).")
     Boolean testTimeFlip;
 
     @Option(names = "--ensemble-size",
