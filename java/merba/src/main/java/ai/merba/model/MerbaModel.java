@@ -124,7 +124,8 @@ public final class MerbaModel implements AutoCloseable {
     public void setTestTimeFlip(boolean on) {
         if (on && !inputCentring.centred()) {
             throw new IllegalStateException("test-time flipping needs centred inputs (input_centring zero_level or "
-                    + "zero_level_scaled): the mirror image negates the horizontal motion about its zero level, which is 0 only when centred");
+                    + "zero_level_scaled): the mirror image negates the horizontal motion about its zero level, which "
+                    + "is 0 only when centred");
         }
         this.testTimeFlip = on;
     }

@@ -134,7 +134,8 @@ public final class TrainingConfig {
         this.emaDecay = b.emaDecay;
         checkArgument(!b.testTimeFlip || inputCentring.centred(),
                 "test_time_flip needs input_centring zero_level or zero_level_scaled (the mirror image negates motion "
-                        + "about a zero level of 0); set test_time_flip false (--no-test-time-flip), or use the recipe composite-28");
+                        + "about a zero level of 0); set test_time_flip false (--no-test-time-flip), or use the recipe "
+                        + "composite-28");
         this.testTimeFlip = b.testTimeFlip;
         checkArgument(b.ensembleSize >= 1 && b.ensembleSize <= MAX_ENSEMBLE_SIZE, "ensemble_size = %s must be in 1..%s",
                 b.ensembleSize, MAX_ENSEMBLE_SIZE);

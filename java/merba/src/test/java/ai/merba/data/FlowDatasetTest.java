@@ -88,14 +88,7 @@ class FlowDatasetTest {
     /** The synthetic data with each manifest row's dataset column set by {@code datasetOf} (given the row's fields). */
     private static FlowDataset withDatasets(java.util.function.Function<String[], String> datasetOf, String name)
             throws IOException {
-        List<String> lines = Files.readAllLines(dir.resolve("manifest.csv"));
-        StringBuilder out = new StringBuilder(lines.get(0)).append('\n');
-        for (String line : lines.subList(1, lines.size())) {
-            String[] f = line.split(",", -1);
-            f[0] = datasetOf.apply(f);
-            out.append(String.join(",", f)).append('\n');
-        }
-        return FlowDataset.load(Manifest.load(Files.writeString(dir.resolve(name), out), MEGC3, 3, 28));
+        return ai.merba.Fixtures.withDatasets(dir.resolve("manifest.csv"), datasetOf, dir.resolve(name));
     }
 
     @Test

@@ -6,14 +6,13 @@ import static ai.merba.Fixtures.MEGC3;
 import static ai.merba.Fixtures.SMALL;
 import static ai.merba.Fixtures.synthetic;
 
+import ai.merba.Fixtures;
 import ai.merba.data.FlowDataset;
-import ai.merba.data.Manifest;
 import ai.merba.model.MerbaModel;
 import ai.merba.model.Prediction;
 import ai.merba.train.Trainer;
 import ai.merba.train.TrainingConfig;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,16 +66,9 @@ class EvaluationRunnerTest {
     @Test
     void leaveOneDatasetOutTrainsOneFoldPerDataset(@TempDir Path dir) throws IOException {
         // The synthetic subjects split into two datasets: odd-numbered ones in "a", the others in "b".
-        Path source = Path.of(System.getProperty("merba.testData", "../../test-data"), "synthetic").toAbsolutePath();
-        List<String> lines = Files.readAllLines(source.resolve("manifest.csv"));
-        StringBuilder csv = new StringBuilder(lines.get(0)).append('\n');
-        for (String line : lines.subList(1, lines.size())) {
-            String[] f = line.split(",", -1);
-            f[0] = Integer.parseInt(f[1].substring(3)) % 2 == 1 ? "a" : "b";
-            f[4] = source.resolve(f[4]).toString();
-            csv.append(String.join(",", f)).append('\n');
-        }
-        FlowDataset two = FlowDataset.load(Manifest.load(Files.writeString(dir.resolve("two.csv"), csv), MEGC3, 3, 28));
+        Path source = Path.of(System.getProperty("merba.testData", "../../test-data"), "synthetic", "manifest.csv");
+        FlowDataset two = Fixtures.withDatasets(source, f -> Integer.parseInt(f[1].substring(3)) % 2 == 1 ? "a" : "b",
+                dir.resolve("two.csv"));
         EvaluationRunner runner = new EvaluationRunner(SMALL, TrainingConfig.builder().optEpochs(1).build(), 3);
         EvaluationReport r = runner.leaveOneDatasetOut(two);
         assertThat(r.protocol()).isEqualTo(EvaluationReport.LODO);

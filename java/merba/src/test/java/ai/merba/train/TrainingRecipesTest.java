@@ -69,7 +69,7 @@ class TrainingRecipesTest {
     void unknownNamesListTheKnownOnes() {
         assertThatThrownBy(() -> TrainingConfig.recipe("composite28"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown training recipe 'composite28'; known recipes: composite-28-tta, composite-28-tta-sqrt, composite-28, "
-                        + "spec-defaults");
+                .hasMessage("unknown training recipe 'composite28'; known recipes: composite-28-tta, "
+                        + "composite-28-tta-sqrt, composite-28, spec-defaults");
     }
 }
