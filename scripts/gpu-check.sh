@@ -3,22 +3,25 @@
 # CMake, ninja and a CUDA build of PyTorch in python3 (no JVM, no Maven, no network needed). Builds native/
 # and its tests with plain CMake against that PyTorch's LibTorch, runs the GPU tests (CUDA vs CPU parity
 # for both kernel families, float64 gradcheck, the whole model, the training step), prints the kernel table
-# (chunked vs short kernels, bandwidth against a device-to-device copy) and times the training step on the
-# GPU at batch 32 and 256 with each kernel family; with a fold plan (exported here by `merba loso
-# --export-plan`, carried to the GPU machine), times that LOSO in the native fold loop on the GPU. See
-# docs/gpu.md.
+# (chunked vs short kernels, bandwidth against a device-to-device copy), profiles both families with Nsight
+# Compute, times the training step on the GPU at batch 32 and 256 with each kernel family; with fold plans
+# (exported here by `merba loso --export-plan`, carried to the GPU machine), times a short plan with 1, 4, 8
+# and 16 folds at once and then the LOSO plan with the fastest count; last, compute-sanitizer's memcheck and
+# racecheck on both kernel families. See docs/gpu.md.
 #
 #   scripts/gpu-check.sh OUT_DIR [build-dir]
 #
 # OUT_DIR receives gpu-check.log (everything printed), figures.json (the kernel table's, the training
-# step's and the LOSO's figures, the failed steps) and the benchmarks' raw output. build-dir defaults to
-# build/gpu; MERBA_GPU_JOBS sets the build's parallel jobs, MERBA_CUDA_ARCHITECTURES the GPU architectures
-# (default 90); MERBA_GPU_PLAN a fold plan file (default build/gpu-plan/loso.safetensors, skipped when absent),
-# MERBA_GPU_FOLD_WORKERS the folds trained at once (default 4), MERBA_GPU_LOSO_TIMEOUT its limit (default 240 s).
+# step's, the fold sweep's and the LOSO's figures, the failed steps), ncu.txt and the benchmarks' raw output
+# (at most 8 files: what the GPU lease brings back). build-dir defaults to build/gpu; MERBA_GPU_JOBS sets the
+# build's parallel jobs, MERBA_CUDA_ARCHITECTURES the GPU architectures (default 90); MERBA_GPU_PLAN the LOSO
+# plan (default build/gpu-plan/loso.safetensors), MERBA_GPU_SWEEP_PLAN the short plan for the worker sweep
+# (default build/gpu-plan/sweep.safetensors), each skipped when absent; MERBA_GPU_FOLD_WORKERS fixes the
+# LOSO's folds at once instead of the sweep's choice; MERBA_GPU_BUDGET the seconds the whole script may take
+# (default 480): the later, optional steps shrink their time limits to it or are skipped.
 #
 # A failing test does not stop the run: the timing tables still run, and the script exits non-zero at the
-# end, naming what failed. Budget: under 8 minutes on a 16-core H200 machine (build ~1.5 min, tests
-# ~0.5 min, timings ~1.5 min).
+# end, naming what failed.
 set -uo pipefail
 
 if [[ $# -lt 1 ]]; then
@@ -30,11 +33,19 @@ out="$(mkdir -p "$1" && cd "$1" && pwd)"
 build="${2:-$root/build/gpu}"
 jobs="${MERBA_GPU_JOBS:-$(( $(nproc) < 12 ? $(nproc) : 12 ))}"  # nvcc and the LibTorch units need ~2 GB each
 start=$SECONDS
+budget="${MERBA_GPU_BUDGET:-480}"
+scratch="$build/gpu-check-scratch"  # raw outputs that need not come back (the lease returns 8 files at most)
 failed=()
 exec > >(tee "$out/gpu-check.log") 2>&1
 tee_pid=$!
 
 step() { printf '\n== %s (%ds)\n' "$*" $(( SECONDS - start )); }
+# Seconds an optional step may take: its own cap, less whatever would overrun the budget (0 = skip it).
+allowed() {
+  local left=$(( budget - (SECONDS - start) - 15 ))
+  (( left < 20 )) && { echo 0; return; }
+  echo $(( left < $1 ? left : $1 ))
+}
 # Runs a step that may fail without stopping the script; records its name when it does.
 check() {
   local name="$1"; shift
@@ -50,10 +61,10 @@ finish() {
   trap - EXIT
   ((status != 0 && ${#failed[@]} == 0)) && failed+=("exit status $status")
   step "summary"
-  python3 - "$out" "${failed[@]+"${failed[@]}"}" <<'PY' || failed+=("summary")
+  python3 - "$out" "$scratch" "${failed[@]+"${failed[@]}"}" <<'PY' || failed+=("summary")
 import json, pathlib, re, sys
-out = pathlib.Path(sys.argv[1])
-figures = {"failed": sys.argv[2:]}
+out, scratch = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+figures = {"failed": sys.argv[3:]}
 kernels = out / "cuda_scan_bench.json"
 if kernels.exists():
     figures["kernels"] = json.loads(kernels.read_text())
@@ -66,6 +77,18 @@ for line in (log.read_text().splitlines() if log.exists() else []):
         steps.append({"device": m[1], "scan_kernels": m[2], "batch": int(m[3]), "p50_ms": float(m[4]),
                       "p90_ms": float(m[5]), "samples_per_s": float(m[6]), "graph": False})
 figures["training_step"] = steps
+# The worker sweep: wall time per count, and how many predictions equal the one-at-a-time run's.
+runs = {int(p.stem.split("-")[1]): json.loads(p.read_text()) for p in scratch.glob("workers-*.json")}
+def predictions(doc):
+    return {i: p for f in doc["folds"] for i, p in zip(f["test"], f["predicted"])}
+sweep = []
+for w in sorted(runs):
+    row = {"workers": w, "wall_seconds": runs[w]["wall_seconds"], "uf1": runs[w]["uf1"]}
+    if 1 in runs:
+        one, this = predictions(runs[1]), predictions(runs[w])
+        row["same_predictions_as_1"] = sum(this.get(i) == p for i, p in one.items()) / len(one)
+    sweep.append(row)
+figures["fold_workers"] = sweep
 loso = out / "loso.json"
 if loso.exists():
     doc = json.loads(loso.read_text())
@@ -73,6 +96,9 @@ if loso.exists():
     figures["loso"]["fold_seconds"] = [f["seconds"] for f in doc["folds"]]
 (out / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
 print(json.dumps(figures.get("kernels", {}).get("targets", {})))
+for r in sweep:
+    print(f"fold sweep: {r['workers']} at once, {r['wall_seconds']:.1f} s wall, "
+          f"predictions equal to 1 at once: {r.get('same_predictions_as_1', float('nan')):.3f}")
 for s in steps:
     print(f"training step, {s['scan_kernels']} kernels, batch {s['batch']}: {s['samples_per_s']:.0f} samples/s")
 if "loso" in figures:
@@ -117,10 +143,21 @@ step "CPU operator tests (the reference side of the parity tests)"
 check "selective_scan_test" ctest --test-dir "$build" -R '^selective_scan_test$' --output-on-failure
 
 step "GPU tests: both kernel families vs the CPU operator, float64 gradcheck, the whole model, the training step"
-check "cuda_test" ctest --test-dir "$build" -L cuda --output-on-failure --timeout 300
+check "cuda_test" ctest --test-dir "$build" -L cuda --output-on-failure --timeout 180
 
 step "timing: chunked and short kernels vs the plain-ops reference; bandwidth vs a device-to-device copy"
 check "cuda_scan_bench" timeout 300 "$build/bench/cuda_scan_bench" --min-seconds 0.2 --json "$out/cuda_scan_bench.json"
+
+step "kernel profile: Nsight Compute on one call of each family at (2048, 32, 49, 8) fp32 (ncu.txt)"
+ncu_bin="$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu /usr/local/cuda/bin/ncu 2>/dev/null | head -n 1)"
+if [[ -n "$ncu_bin" ]]; then
+  check "ncu" bash -o pipefail -c "timeout 150 '$ncu_bin' --clock-control none --set detailed -k regex:scan_ \
+    '$build/bench/cuda_scan_bench' --profile > '$out/ncu.txt' 2>&1"
+  grep -E 'scan_[a-z_]*kernel<|Duration|Registers Per Thread|Theoretical Occupancy|Achieved Occupancy|DRAM Throughput|Issue Slots Busy|Executed Ipc A' \
+    "$out/ncu.txt" | head -n 120
+else
+  echo "gpu-check: no ncu found; the profile is skipped"
+fi
 
 step "training step on the GPU (composite-28, eager; batches built on the CPU)"
 : > "$out/train_bench.txt"
@@ -131,13 +168,49 @@ for kernels in chunked short; do
   done
 done
 
+mkdir -p "$scratch" && rm -f "$scratch"/workers-*.json
+workers="${MERBA_GPU_FOLD_WORKERS:-}"
+sweep_plan="${MERBA_GPU_SWEEP_PLAN:-$root/build/gpu-plan/sweep.safetensors}"
+if [[ -f "$sweep_plan" && -z "$workers" ]]; then
+  step "fold workers: $sweep_plan with 1, 4, 8 and 16 folds at once"
+  for w in 1 4 8 16; do
+    limit=$(allowed 150)
+    (( limit == 0 )) && { echo "gpu-check: budget spent, sweep stops before $w"; break; }
+    check "merba_folds sweep $w" timeout "$limit" "$build/tools/merba_folds" "$sweep_plan" --device cuda --workers "$w" \
+      --threads 1 --json "$scratch/workers-$w.json"
+  done
+  workers="$(python3 - "$scratch" <<'PY'
+import json, pathlib, sys
+runs = {int(p.stem.split("-")[1]): json.loads(p.read_text())["wall_seconds"] for p in pathlib.Path(sys.argv[1]).glob("workers-*.json")}
+print(min(runs, key=runs.get) if runs else 4)
+PY
+)"
+fi
+workers="${workers:-4}"
+
 plan="${MERBA_GPU_PLAN:-$root/build/gpu-plan/loso.safetensors}"
-if [[ -f "$plan" ]]; then
-  step "LOSO from $plan in the native fold loop on the GPU (${MERBA_GPU_FOLD_WORKERS:-4} folds at once)"
-  check "merba_folds" timeout "${MERBA_GPU_LOSO_TIMEOUT:-240}" "$build/tools/merba_folds" "$plan" --device cuda \
-    --workers "${MERBA_GPU_FOLD_WORKERS:-4}" --threads 2 --json "$out/loso.json"
-else
+limit=$(allowed 300)
+if [[ ! -f "$plan" ]]; then
   step "no fold plan at $plan: the timed LOSO is skipped (merba loso --export-plan writes one)"
+elif (( limit == 0 )); then
+  step "the timed LOSO is skipped: the budget of $budget s is spent"
+else
+  step "LOSO from $plan in the native fold loop on the GPU ($workers folds at once, at most $limit s)"
+  check "merba_folds" timeout "$limit" "$build/tools/merba_folds" "$plan" --device cuda \
+    --workers "$workers" --threads 1 --json "$out/loso.json"
+fi
+
+step "compute-sanitizer memcheck and racecheck on one call of each kernel family"
+sanitizer="$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null | head -n 1)"
+if [[ -z "$sanitizer" ]]; then
+  echo "gpu-check: no compute-sanitizer found; skipped"
+else
+  for tool in memcheck racecheck; do
+    limit=$(allowed 90)
+    (( limit == 0 )) && { echo "gpu-check: budget spent, $tool skipped"; continue; }
+    check "compute-sanitizer $tool" bash -o pipefail -c "timeout $limit '$sanitizer' --tool $tool --error-exitcode 3 \
+      '$build/bench/cuda_scan_bench' --profile 2>&1 | tail -n 20"
+  done
 fi
 
 exit 0  # the EXIT trap (finish) writes the summary and sets the status

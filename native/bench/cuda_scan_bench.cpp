@@ -1,9 +1,11 @@
 // Times the CUDA selective scan — both kernel families, chunked and short (cuda/scan_launch_config.h) —
 // against the plain-ops reference on the same GPU, and the forward's achieved memory bandwidth against a
 // device-to-device copy, at MERba's shapes. Prints one Markdown table and, with --json, writes its figures
-// (scripts/gpu-check.sh runs it; docs/gpu.md explains the columns and the targets).
+// (scripts/gpu-check.sh runs it; docs/gpu.md explains the columns and the targets). --profile instead runs
+// each family once, forward and forward+backward, at (2048, 32, 49, 8) fp32 and times nothing: a short
+// program for Nsight Compute and compute-sanitizer to look at.
 //
-//   cuda_scan_bench [--min-seconds 0.2] [--json FILE]
+//   cuda_scan_bench [--min-seconds 0.2] [--json FILE] [--profile]
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 #include <c10/cuda/CUDAStream.h>
@@ -146,6 +148,28 @@ double with_kernels(merba::cuda::ScanKernelChoice choice, Body body) {
   return seconds;
 }
 
+// One untimed call of each kernel family at MERba's shape (B and C contiguous, then as x_proj's views), for a
+// profiler or a memory/race checker.
+int profile_once() {
+  using merba::cuda::ScanKernelChoice;
+  for (const Shape& s : {Shape{2048, 32, 49, 8}, Shape{2048, 32, 49, 8, true}}) {
+    const Problem p = make_problem(s, at::kFloat, true);
+    const at::Tensor upstream = at::randn_like(p.u);
+    for (ScanKernelChoice choice : {ScanKernelChoice::Chunked, ScanKernelChoice::Short}) {
+      merba::cuda::set_scan_kernel_choice(choice);
+      {
+        at::NoGradGuard no_grad;
+        (void)merba::ops::selective_scan(p.u, p.delta, p.A, p.B, p.C, p.options());
+      }
+      (merba::ops::selective_scan(p.u, p.delta, p.A, p.B, p.C, p.options()).out * upstream).sum().backward();
+    }
+  }
+  merba::cuda::set_scan_kernel_choice(ScanKernelChoice::Auto);
+  check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+  std::printf("cuda_scan_bench --profile: ran each kernel family at (2048, 32, 49, 8) fp32, both B/C layouts\n");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -153,14 +177,21 @@ int main(int argc, char** argv) {
   using merba::util::Json;
   double min_seconds = 0.2;
   std::string json_path;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--min-seconds") == 0) min_seconds = std::atof(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--json") == 0) json_path = argv[i + 1];
+  bool profile = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--profile") == 0) profile = true;
+    else if (i + 1 < argc && std::strcmp(argv[i], "--min-seconds") == 0) min_seconds = std::atof(argv[++i]);
+    else if (i + 1 < argc && std::strcmp(argv[i], "--json") == 0) json_path = argv[++i];
+    else {
+      std::fprintf(stderr, "usage: cuda_scan_bench [--min-seconds S] [--json FILE] [--profile]\n");
+      return 2;
+    }
   }
   if (!at::hasCUDA()) {
     std::fprintf(stderr, "cuda_scan_bench: no CUDA device\n");
     return 1;
   }
+  if (profile) return profile_once();
   cudaDeviceProp prop{};
   check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
   const double copy = copy_bandwidth(min_seconds);
