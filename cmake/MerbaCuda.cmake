@@ -19,7 +19,7 @@ set(MERBA_CUDA_ARCHITECTURES "80;90" CACHE STRING "GPU architectures of the CUDA
 set(MERBA_CUDA_CHECK_ARCHITECTURES "90" CACHE STRING "GPU architectures of the compile-only check")
 
 set(MERBA_CUDA_KERNEL_SOURCES cuda/scan_forward.cu cuda/scan_backward.cu)
-set(MERBA_CUDA_BACKEND_SOURCES cuda/cuda_scan_backend.cpp)
+set(MERBA_CUDA_BACKEND_SOURCES cuda/cuda_scan_backend.cpp cuda/cuda_step_graph.cpp)
 
 # Points CMake at the real nvcc unless the user chose one (CUDACXX / CMAKE_CUDA_COMPILER): a wrapper
 # script on PATH hides the toolkit's location from CMake's compiler detection.
@@ -72,7 +72,7 @@ if(MERBA_WITH_CUDA)
   target_link_libraries(merba_cuda_kernels PRIVATE CUDA::cudart)
 
   # The backend (host code on LibTorch) goes into the core with the kernels' objects. Nothing in the core
-  # calls it: it registers itself at static initialisation, and the anchor keeps its object file when the
+  # calls it: it registers itself at static initialisation, and the anchors keep its object files when the
   # core is linked from its static archive (by CMake targets here; the JNI build passes the same -u).
   target_sources(${MERBA_CUDA_CORE_TARGET} PRIVATE ${MERBA_CUDA_BACKEND_SOURCES}
                  $<TARGET_OBJECTS:merba_cuda_kernels>)
@@ -80,7 +80,8 @@ if(MERBA_WITH_CUDA)
   # The kernels' objects make CUDA one of the core's languages; without its own CUDA_STANDARD, CMake asks
   # nvcc for the core's C++20, which CMake 3.25 cannot spell for nvcc ("requires the language dialect CUDA20").
   set_target_properties(${MERBA_CUDA_CORE_TARGET} PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)
-  target_link_options(${MERBA_CUDA_CORE_TARGET} INTERFACE "LINKER:--undefined=merba_cuda_scan_backend_anchor")
+  target_link_options(${MERBA_CUDA_CORE_TARGET} INTERFACE "LINKER:--undefined=merba_cuda_scan_backend_anchor"
+                      "LINKER:--undefined=merba_cuda_step_graph_anchor")
   if(MERBA_TORCH_LIBRARY_DIRS)
     # bytedeco's GPU runtime: find_package(Torch) is not involved, so name LibTorch's CUDA libraries.
     set(merba_cuda_libs "")

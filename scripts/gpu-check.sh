@@ -18,7 +18,10 @@
 # plan (default build/gpu-plan/loso.safetensors), MERBA_GPU_SWEEP_PLAN the short plan for the worker sweep
 # (default build/gpu-plan/sweep.safetensors), each skipped when absent; MERBA_GPU_FOLD_WORKERS fixes the
 # LOSO's folds at once instead of the sweep's choice; MERBA_GPU_BUDGET the seconds the whole script may take
-# (default 480): the later, optional steps shrink their time limits to it or are skipped.
+# (default 480): the later, optional steps shrink their time limits to it or are skipped. MERBA_GPU_STEPS
+# names the steps to run after the build (default: all of tests kernels ncu train sweep loso sanitizer);
+# MERBA_GPU_CUDA_GRAPHS=off trains the sweep and the LOSO with eager steps instead of replayed CUDA graphs;
+# MERBA_GPU_TRAIN_KERNELS the scan kernel families of the training-step timings (default: chunked short).
 #
 # A failing test does not stop the run: the timing tables still run, and the script exits non-zero at the
 # end, naming what failed.
@@ -34,12 +37,15 @@ build="${2:-$root/build/gpu}"
 jobs="${MERBA_GPU_JOBS:-$(( $(nproc) < 12 ? $(nproc) : 12 ))}"  # nvcc and the LibTorch units need ~2 GB each
 start=$SECONDS
 budget="${MERBA_GPU_BUDGET:-480}"
+steps=" ${MERBA_GPU_STEPS:-tests kernels ncu train sweep loso sanitizer} "
+graphs="${MERBA_GPU_CUDA_GRAPHS:-on}"
 scratch="$build/gpu-check-scratch"  # raw outputs that need not come back (the lease returns 8 files at most)
 failed=()
 exec > >(tee "$out/gpu-check.log") 2>&1
 tee_pid=$!
 
 step() { printf '\n== %s (%ds)\n' "$*" $(( SECONDS - start )); }
+wanted() { [[ "$steps" == *" $1 "* ]]; }
 # Seconds an optional step may take: its own cap, less whatever would overrun the budget (0 = skip it).
 allowed() {
   local left=$(( budget - (SECONDS - start) - 15 ))
@@ -69,13 +75,14 @@ kernels = out / "cuda_scan_bench.json"
 if kernels.exists():
     figures["kernels"] = json.loads(kernels.read_text())
 steps = []
-pattern = re.compile(r"on (\S+) \((\S+) scan kernels\), batch (\d+).*p50 ([\d.]+) ms, p90 ([\d.]+) ms, ([\d.]+) samples/s")
+pattern = re.compile(r"on (\S+) \((\S+) scan kernels(, CUDA graph)?\), batch (\d+).*p50 ([\d.]+) ms, p90 ([\d.]+) ms, "
+                     r"([\d.]+) samples/s")
 log = out / "train_bench.txt"
 for line in (log.read_text().splitlines() if log.exists() else []):
     m = pattern.search(line)
     if m:
-        steps.append({"device": m[1], "scan_kernels": m[2], "batch": int(m[3]), "p50_ms": float(m[4]),
-                      "p90_ms": float(m[5]), "samples_per_s": float(m[6]), "graph": False})
+        steps.append({"device": m[1], "scan_kernels": m[2], "graph": bool(m[3]), "batch": int(m[4]),
+                      "p50_ms": float(m[5]), "p90_ms": float(m[6]), "samples_per_s": float(m[7])})
 figures["training_step"] = steps
 # The worker sweep: wall time per count, and how many predictions equal the one-at-a-time run's.
 runs = {int(p.stem.split("-")[1]): json.loads(p.read_text()) for p in scratch.glob("workers-*.json")}
@@ -100,7 +107,8 @@ for r in sweep:
     print(f"fold sweep: {r['workers']} at once, {r['wall_seconds']:.1f} s wall, "
           f"predictions equal to 1 at once: {r.get('same_predictions_as_1', float('nan')):.3f}")
 for s in steps:
-    print(f"training step, {s['scan_kernels']} kernels, batch {s['batch']}: {s['samples_per_s']:.0f} samples/s")
+    print(f"training step, {s['scan_kernels']} kernels{', CUDA graph' if s['graph'] else ''}, batch {s['batch']}: "
+          f"{s['samples_per_s']:.0f} samples/s")
 if "loso" in figures:
     l = figures["loso"]
     print(f"LOSO: UF1 {l['uf1']:.3f}, UAR {l['uar']:.3f} over {l['samples']} samples in {l['wall_seconds']:.0f} s")
@@ -139,18 +147,24 @@ step "build the core, the GPU tests, the GPU benchmarks and the fold driver ($jo
 cmake --build "$build" --parallel "$jobs" --target cuda_test cuda_scan_bench train_bench selective_scan_test merba_folds ||
   exit 1
 
-step "CPU operator tests (the reference side of the parity tests)"
-check "selective_scan_test" ctest --test-dir "$build" -R '^selective_scan_test$' --output-on-failure
+if wanted tests; then
+  step "CPU operator tests (the reference side of the parity tests)"
+  check "selective_scan_test" ctest --test-dir "$build" -R '^selective_scan_test$' --output-on-failure
 
-step "GPU tests: both kernel families vs the CPU operator, float64 gradcheck, the whole model, the training step"
-check "cuda_test" ctest --test-dir "$build" -L cuda --output-on-failure --timeout 180
+  step "GPU tests: both kernel families vs the CPU operator, float64 gradcheck, the whole model, the training step (eager and graphed)"
+  check "cuda_test" ctest --test-dir "$build" -L cuda --output-on-failure --timeout 180
+fi
 
-step "timing: chunked and short kernels vs the plain-ops reference; bandwidth vs a device-to-device copy"
-check "cuda_scan_bench" timeout 300 "$build/bench/cuda_scan_bench" --min-seconds 0.2 --json "$out/cuda_scan_bench.json"
+if wanted kernels; then
+  step "timing: chunked and short kernels vs the plain-ops reference; bandwidth vs a device-to-device copy"
+  check "cuda_scan_bench" timeout 300 "$build/bench/cuda_scan_bench" --min-seconds 0.2 --json "$out/cuda_scan_bench.json"
+fi
 
 step "kernel profile: Nsight Compute on one call of each family at (2048, 32, 49, 8) fp32 (ncu.txt)"
 ncu_bin="$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu /usr/local/cuda/bin/ncu 2>/dev/null | head -n 1)"
-if [[ -n "$ncu_bin" ]]; then
+if ! wanted ncu; then
+  echo "gpu-check: not in MERBA_GPU_STEPS"
+elif [[ -n "$ncu_bin" ]]; then
   check "ncu" bash -o pipefail -c "timeout 150 '$ncu_bin' --clock-control none --set detailed -k regex:scan_ \
     '$build/bench/cuda_scan_bench' --profile > '$out/ncu.txt' 2>&1"
   grep -E 'scan_[a-z_]*kernel<|Duration|Registers Per Thread|Theoretical Occupancy|Achieved Occupancy|DRAM Throughput|Issue Slots Busy|Executed Ipc A' \
@@ -159,25 +173,30 @@ else
   echo "gpu-check: no ncu found; the profile is skipped"
 fi
 
-step "training step on the GPU (composite-28, eager; batches built on the CPU)"
-: > "$out/train_bench.txt"
-for kernels in chunked short; do
-  for batch in 32 256; do
-    check "train_bench $kernels $batch" bash -o pipefail -c \
-      "timeout 120 '$build/bench/train_bench' --device cuda --batch $batch --seconds 5 --scan-kernels $kernels | tee -a '$out/train_bench.txt'"
+if wanted train; then
+  step "training step on the GPU (composite-28, eager and graphed; batches built on the CPU)"
+  : > "$out/train_bench.txt"
+  for kernels in ${MERBA_GPU_TRAIN_KERNELS:-chunked short}; do
+    for batch in 32 256; do
+      for graph in off on; do
+        check "train_bench $kernels $batch graph $graph" bash -o pipefail -c \
+          "timeout 120 '$build/bench/train_bench' --device cuda --batch $batch --seconds 5 --scan-kernels $kernels \
+           --cuda-graphs $graph | tee -a '$out/train_bench.txt'"
+      done
+    done
   done
-done
+fi
 
 mkdir -p "$scratch" && rm -f "$scratch"/workers-*.json
 workers="${MERBA_GPU_FOLD_WORKERS:-}"
 sweep_plan="${MERBA_GPU_SWEEP_PLAN:-$root/build/gpu-plan/sweep.safetensors}"
-if [[ -f "$sweep_plan" && -z "$workers" ]]; then
+if wanted sweep && [[ -f "$sweep_plan" && -z "$workers" ]]; then
   step "fold workers: $sweep_plan with 1, 4, 8 and 16 folds at once"
   for w in 1 4 8 16; do
     limit=$(allowed 150)
     (( limit == 0 )) && { echo "gpu-check: budget spent, sweep stops before $w"; break; }
     check "merba_folds sweep $w" timeout "$limit" "$build/tools/merba_folds" "$sweep_plan" --device cuda --workers "$w" \
-      --threads 1 --json "$scratch/workers-$w.json"
+      --threads 1 --cuda-graphs "$graphs" --json "$scratch/workers-$w.json"
   done
   workers="$(python3 - "$scratch" <<'PY'
 import json, pathlib, sys
@@ -190,19 +209,23 @@ workers="${workers:-4}"
 
 plan="${MERBA_GPU_PLAN:-$root/build/gpu-plan/loso.safetensors}"
 limit=$(allowed 300)
-if [[ ! -f "$plan" ]]; then
+if ! wanted loso; then
+  step "the timed LOSO is not in MERBA_GPU_STEPS"
+elif [[ ! -f "$plan" ]]; then
   step "no fold plan at $plan: the timed LOSO is skipped (merba loso --export-plan writes one)"
 elif (( limit == 0 )); then
   step "the timed LOSO is skipped: the budget of $budget s is spent"
 else
-  step "LOSO from $plan in the native fold loop on the GPU ($workers folds at once, at most $limit s)"
+  step "LOSO from $plan in the native fold loop on the GPU ($workers folds at once, CUDA graphs $graphs, at most $limit s)"
   check "merba_folds" timeout "$limit" "$build/tools/merba_folds" "$plan" --device cuda \
-    --workers "$workers" --threads 1 --json "$out/loso.json"
+    --workers "$workers" --threads 1 --cuda-graphs "$graphs" --json "$out/loso.json"
 fi
 
 step "compute-sanitizer memcheck and racecheck on one call of each kernel family"
 sanitizer="$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null | head -n 1)"
-if [[ -z "$sanitizer" ]]; then
+if ! wanted sanitizer; then
+  echo "gpu-check: not in MERBA_GPU_STEPS"
+elif [[ -z "$sanitizer" ]]; then
   echo "gpu-check: no compute-sanitizer found; skipped"
 else
   for tool in memcheck racecheck; do

@@ -3,8 +3,10 @@
 // CPU; on a GPU they are copied there inside the step).
 //
 //   train_bench [--batch 32] [--threads 2] [--seconds 10] [--device cpu|cuda] [--scan-kernels auto|chunked|short]
+//               [--cuda-graphs on|off]
 //
-// --scan-kernels (CUDA builds) chooses the selective-scan kernel family on the GPU (cuda/scan_launch_config.h).
+// --scan-kernels (CUDA builds) chooses the selective-scan kernel family on the GPU (cuda/scan_launch_config.h);
+// --cuda-graphs on replays each step's forward and backward as a CUDA graph (TrainSession::use_cuda_graphs).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -40,16 +42,18 @@ int run(int argc, char** argv) {
   int64_t batch = 32;
   int threads = 2;
   double seconds = 10;
-  std::string device = "cpu", kernels = "auto";
+  std::string device = "cpu", kernels = "auto", graphs = "off";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--batch")) batch = std::atoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--device")) device = argv[i + 1];
     else if (!std::strcmp(argv[i], "--scan-kernels")) kernels = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--cuda-graphs") && (!std::strcmp(argv[i + 1], "on") || !std::strcmp(argv[i + 1], "off")))
+      graphs = argv[i + 1];
     else {
       std::fprintf(stderr, "usage: %s [--batch B] [--threads N] [--seconds S] [--device cpu|cuda] "
-                   "[--scan-kernels auto|chunked|short]\n", argv[0]);
+                   "[--scan-kernels auto|chunked|short] [--cuda-graphs on|off]\n", argv[0]);
       return 2;
     }
   }
@@ -73,10 +77,11 @@ int run(int argc, char** argv) {
   merba::train::TrainingOptions options;
   options.total_steps = 1000000;
   merba::train::TrainSession session(net, options, 3);
+  if (graphs == "on") session.use_cuda_graphs(true);
   at::manual_seed(0);
   const at::Tensor x = at::rand({batch, 3, 28, 28});
   const at::Tensor y = at::randint(0, 3, {batch}, at::TensorOptions().dtype(at::kLong));
-  for (int i = 0; i < 3; ++i) session.step(x, y);
+  for (int i = 0; i < 5; ++i) session.step(x, y);
   std::vector<double> ms;
   const double cpu_start = cpu_seconds();
   const auto start = Clock::now();
@@ -89,10 +94,16 @@ int run(int argc, char** argv) {
   const double cpu_ms_per_sample = 1000.0 * (cpu_seconds() - cpu_start) / (static_cast<double>(ms.size()) * batch);
   std::sort(ms.begin(), ms.end());
   const double p50 = ms[ms.size() / 2];
-  std::printf("composite-28 training step on %s (%s scan kernels), batch %lld, %d threads: %zu steps, p50 %.2f ms, "
+  const merba::train::StepGraph* graph = session.step_graph();
+  std::printf("composite-28 training step on %s (%s scan kernels%s), batch %lld, %d threads: %zu steps, p50 %.2f ms, "
               "p90 %.2f ms, %.1f samples/s, %.2f CPU ms per sample\n",
-              device.c_str(), kernels.c_str(), static_cast<long long>(batch), threads, ms.size(), p50,
-              ms[ms.size() * 9 / 10], 1000.0 * batch / p50, cpu_ms_per_sample);
+              device.c_str(), kernels.c_str(), graph ? ", CUDA graph" : "", static_cast<long long>(batch), threads,
+              ms.size(), p50, ms[ms.size() * 9 / 10], 1000.0 * batch / p50, cpu_ms_per_sample);
+  if (graph) {
+    std::printf("  CUDA graph: %lld replays, %lld eager steps%s%s\n", static_cast<long long>(graph->replays()),
+                static_cast<long long>(graph->eager_runs()), graph->disabled_reason().empty() ? "" : "; given up: ",
+                graph->disabled_reason().c_str());
+  }
   return 0;
 }
 

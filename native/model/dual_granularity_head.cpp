@@ -2,14 +2,11 @@
 
 #include <ATen/ATen.h>
 
+#include "model/device_index.h"
 #include "model/training_context.h"
 
 namespace merba::model {
 namespace {
-
-at::Tensor index_tensor(const std::vector<int64_t>& values, const at::Device& device) {
-  return at::tensor(values, at::TensorOptions().dtype(at::kLong)).to(device);
-}
 
 // Members (fine class indices) of each coarse group.
 std::vector<std::vector<int64_t>> group_members(const ModelConfig& c) {
@@ -21,7 +18,7 @@ std::vector<std::vector<int64_t>> group_members(const ModelConfig& c) {
 // P(group) summed from fine probabilities: (B, K_fine) → (B, K_coarse).
 at::Tensor group_sums(const at::Tensor& fine_probs, const ModelConfig& c) {
   at::Tensor sums = at::zeros({fine_probs.size(0), c.num_coarse}, fine_probs.options());
-  return sums.index_add_(1, index_tensor(c.fine_to_coarse, fine_probs.device()), fine_probs);
+  return sums.index_add_(1, device_index(c.fine_to_coarse, fine_probs.device()), fine_probs);
 }
 
 }  // namespace
@@ -43,13 +40,13 @@ HeadOutput DualGranularityHeadImpl::forward(const at::Tensor& features) {
 }
 
 at::Tensor coarse_of_fine(const ModelConfig& c, const at::Device& device) {
-  return index_tensor(c.fine_to_coarse, device);
+  return device_index(c.fine_to_coarse, device);
 }
 
 at::Tensor log_softmax_within_groups(const at::Tensor& fine_logits, const ModelConfig& c) {
   at::Tensor result = at::empty_like(fine_logits);
   for (const auto& members : group_members(c)) {
-    const at::Tensor idx = index_tensor(members, fine_logits.device());
+    const at::Tensor idx = device_index(members, fine_logits.device());
     result = result.index_copy(1, idx, at::log_softmax(fine_logits.index_select(1, idx), 1));
   }
   return result;
@@ -58,8 +55,8 @@ at::Tensor log_softmax_within_groups(const at::Tensor& fine_logits, const ModelC
 DgcmPrediction dgcm_predict(const HeadOutput& logits, const ModelConfig& c) {
   DgcmPrediction p;
   const at::Tensor to_coarse = logits.fine_logits.defined()
-                                   ? index_tensor(c.fine_to_coarse, logits.fine_logits.device())
-                                   : index_tensor(c.fine_to_coarse, logits.coarse_logits.device());
+                                   ? device_index(c.fine_to_coarse, logits.fine_logits.device())
+                                   : device_index(c.fine_to_coarse, logits.coarse_logits.device());
   if (!logits.coarse_logits.defined()) {  // flat
     p.fine_probs = at::softmax(logits.fine_logits, 1);
     p.coarse_probs = group_sums(p.fine_probs, c);
@@ -74,7 +71,7 @@ DgcmPrediction dgcm_predict(const HeadOutput& logits, const ModelConfig& c) {
     // The fine class of each group: invert the one-to-one fine_to_coarse.
     std::vector<int64_t> fine_of_group(c.num_coarse);
     for (int64_t f = 0; f < c.num_fine(); ++f) fine_of_group[c.fine_to_coarse[f]] = f;
-    p.fine_index = index_tensor(fine_of_group, to_coarse.device()).index_select(0, p.coarse_index);
+    p.fine_index = device_index(fine_of_group, to_coarse.device()).index_select(0, p.coarse_index);
     return p;
   }
   const at::Tensor within = log_softmax_within_groups(logits.fine_logits, c).exp();  // P(f | group)
@@ -99,7 +96,7 @@ DgcmPrediction dgcm_choose(const at::Tensor& coarse_probs, const at::Tensor& fin
   DgcmPrediction p;
   p.coarse_probs = coarse_probs;
   p.fine_probs = fine_probs;
-  const at::Tensor to_coarse = index_tensor(c.fine_to_coarse, fine_probs.device());
+  const at::Tensor to_coarse = device_index(c.fine_to_coarse, fine_probs.device());
   if (c.dgcm == DgcmMode::HARD) {
     p.coarse_index = coarse_probs.argmax(1);
     const at::Tensor in_group = to_coarse.unsqueeze(0) == p.coarse_index.unsqueeze(1);  // (B, K_fine)

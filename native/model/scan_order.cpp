@@ -4,12 +4,13 @@
 
 #include <algorithm>
 
+#include "model/device_index.h"
+
 namespace merba::model {
 namespace {
 
 at::Tensor gather_tokens(const at::Tensor& tokens, const std::vector<int64_t>& index) {
-  const at::Tensor idx = at::tensor(index, at::TensorOptions().dtype(at::kLong)).to(tokens.device());
-  return tokens.index_select(1, idx);
+  return tokens.index_select(1, device_index(index, tokens.device()));
 }
 
 }  // namespace

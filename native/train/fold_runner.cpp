@@ -39,14 +39,16 @@ namespace {
 struct MemberResult {
   model::DgcmPrediction prediction;  // of the fold's test samples, on the CPU
   double last_epoch_loss = 0;
+  int64_t graph_replays = 0;
 };
 
 MemberResult train_member(const FoldPlan& plan, const FoldSpec& fold, const model::ModelConfig& config, int64_t seed,
-                          c10::Device device) {
+                          c10::Device device, bool cuda_graphs) {
   model::MerbaNet net(config);
   model::initialize(*net, static_cast<uint64_t>(seed));
   net->to(device);
   TrainSession session(net, TrainingOptions::from_json(fold.options_json), static_cast<uint64_t>(seed));
+  if (cuda_graphs) session.use_cuda_graphs(true);
 
   // The Trainer's epochs: a batch of min(batch_size, n), the trailing partial batch included.
   const int64_t n = static_cast<int64_t>(fold.train.size());
@@ -68,6 +70,7 @@ MemberResult train_member(const FoldPlan& plan, const FoldSpec& fold, const mode
     }
     result.last_epoch_loss = loss_sum / static_cast<double>(n);
   }
+  if (session.step_graph() != nullptr) result.graph_replays = session.step_graph()->replays();
   if (session.has_weight_average()) session.swap_weight_average();
 
   // Trainer.predict: eval mode, batches of the configured size.
@@ -94,7 +97,7 @@ MemberResult train_member(const FoldPlan& plan, const FoldSpec& fold, const mode
 
 }  // namespace
 
-FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device device) {
+FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device device, bool cuda_graphs) {
   const auto start = std::chrono::steady_clock::now();
   const model::ModelConfig config = model::ModelConfig::from_json(plan.model_spec);
   const std::vector<int64_t> seeds = fold.member_seeds.empty() ? std::vector<int64_t>{fold.seed} : fold.member_seeds;
@@ -107,8 +110,9 @@ FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device devi
   double loss_sum = 0;
   model::DgcmPrediction chosen;
   for (size_t m = 0; m < members; ++m) {
-    MemberResult member = train_member(plan, fold, config, seeds[m], device);
+    MemberResult member = train_member(plan, fold, config, seeds[m], device, cuda_graphs);
     loss_sum += member.last_epoch_loss;
+    result.graph_replays += member.graph_replays;
     if (members == 1) {
       chosen = std::move(member.prediction);  // bit for bit what the model's head chose
       break;
@@ -150,7 +154,7 @@ std::vector<FoldResult> run_folds(const FoldPlan& plan, const FoldRunOptions& op
     }
     for (size_t f = next++; f < plan.folds.size() && !failed; f = next++) {
       try {
-        results[f] = run_fold(plan, plan.folds[f], options.device);
+        results[f] = run_fold(plan, plan.folds[f], options.device, options.cuda_graphs);
         const std::lock_guard<std::mutex> lock(mutex);
         if (options.on_fold_done) options.on_fold_done(results[f]);
       } catch (...) {

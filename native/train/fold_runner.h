@@ -27,6 +27,7 @@ struct FoldResult {
   at::Tensor coarse_probs, fine_probs;     // (test, K) on the CPU: the model's, or an ensemble's mean in float64
   double last_epoch_loss = 0;              // mean training loss of the last epoch (the members' mean)
   double seconds = 0;                      // wall time of the fold (training and prediction)
+  int64_t graph_replays = 0;               // training steps replayed as CUDA graphs (FoldRunOptions::cuda_graphs)
 };
 
 struct FoldRunOptions {
@@ -35,10 +36,12 @@ struct FoldRunOptions {
   // cores, and oneDNN's OpenMP teams deadlock when several folds size them from the same thread count.
   int workers = 1;
   c10::Device device = c10::Device(c10::kCPU);
+  // On a GPU: each step's forward and backward as a replayed CUDA graph (TrainSession::use_cuda_graphs).
+  bool cuda_graphs = false;
   std::function<void(const FoldResult&)> on_fold_done;  // called under a lock, in completion order
 };
 
-FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device device);
+FoldResult run_fold(const FoldPlan& plan, const FoldSpec& fold, c10::Device device, bool cuda_graphs = false);
 
 // The folds run_folds trains at once (see FoldRunOptions::workers).
 int effective_workers(const FoldRunOptions& options);

@@ -118,6 +118,8 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   net_->train();
   // Batches are built on the CPU (Java arrays, decoded files): they follow the network to its device.
   const at::Device device = parameters_.front().device();
+  // With a step graph the whole step runs on its stream: warm-up steps, capture and replays share one.
+  const std::shared_ptr<void> graph_stream = graph_ ? graph_->stream_scope() : nullptr;
   at::Tensor x = to_device(augment(inputs, zero_levels, options_, generator_, share), device);
   // A single process draws everything from the session's generator. A rank draws what is per global batch from it,
   // alike on every rank, and what stays within its share from a generator of its own (see the class comment).
@@ -169,24 +171,29 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
     const int64_t lo = B * s / shards, n = B * (s + 1) / shards - lo;
     model::ShardContext context(at::make_generator<at::CPUGeneratorImpl>(shard_seeds[s].item<int64_t>()),
                                 /*update_batch_norm_statistics=*/s == 0);
-    const at::Tensor xs = x.narrow(0, lo, n), ts = counted.narrow(0, lo, n);
     const model::DgcmTargets shard_targets = soft.narrow(lo, n);
-    const model::HeadOutput out = net_->forward(xs);
-    at::Tensor loss = model::dgcm_loss(out, shard_targets, config, options_.sibling_weight);
-    if (!whole_batch) {
-      // The shard's share of the batch mean (or of the weighted mean).
-      const double shard_weight =
-          shard_targets.weight.defined() ? shard_targets.weight.sum().item<double>() : static_cast<double>(n);
-      loss = loss * (shard_weight / total_weight);
-    }
-    loss.backward();
-    at::NoGradGuard no_grad;
-    losses[s] = loss.detach();
-    model::HeadOutput detached{out.coarse_logits.defined() ? out.coarse_logits.detach() : at::Tensor(),
-                               out.fine_logits.defined() ? out.fine_logits.detach() : at::Tensor()};
-    correct[s] = model::dgcm_predict(detached, config).fine_index.eq(ts).sum();
+    // The shard's share of the batch mean (or of the weighted mean).
+    const double scale =
+        whole_batch ? 1.0
+                    : (shard_targets.weight.defined() ? shard_targets.weight.sum().item<double>() : static_cast<double>(n)) /
+                          total_weight;
+    const PassOutputs out = forward_backward(x.narrow(0, lo, n), shard_targets, counted.narrow(0, lo, n), scale);
+    losses[s] = out.loss;
+    correct[s] = out.correct;
   };
-  if (shards == 1) {
+  if (graph_) {
+    // One shard, the whole batch: what a GPU step always is. The graph draws the masks from the shard's generator,
+    // in the order an eager pass would.
+    const at::Generator masks = at::make_generator<at::CPUGeneratorImpl>(shard_seeds[0].item<int64_t>());
+    const PassOutputs out = graph_->run(PassInputs{x, soft, counted}, masks,
+                                        [&](const PassInputs& in, const model::MaskSource& source) {
+                                          model::ShardContext context(masks, /*update_batch_norm_statistics=*/true,
+                                                                      source);
+                                          return forward_backward(in.inputs, in.targets, in.counted, 1.0);
+                                        });
+    losses[0] = out.loss;
+    correct[0] = out.correct;
+  } else if (shards == 1) {
     run_shard(0);
   } else {
     // oneDNN's convolution backward sizes its own OpenMP team from the global thread count and spins on a
@@ -237,6 +244,29 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
     r.grad_norm = t[2];
   }
   return r;
+}
+
+PassOutputs TrainSession::forward_backward(const at::Tensor& x, const model::DgcmTargets& targets,
+                                           const at::Tensor& counted, double scale) {
+  const auto& config = net_->config();
+  const model::HeadOutput out = net_->forward(x);
+  at::Tensor loss = model::dgcm_loss(out, targets, config, options_.sibling_weight);
+  if (scale != 1.0) loss = loss * scale;
+  loss.backward();
+  at::NoGradGuard no_grad;
+  const model::HeadOutput detached{out.coarse_logits.defined() ? out.coarse_logits.detach() : at::Tensor(),
+                                   out.fine_logits.defined() ? out.fine_logits.detach() : at::Tensor()};
+  return PassOutputs{loss.detach(), model::dgcm_predict(detached, config).fine_index.eq(counted).sum()};
+}
+
+void TrainSession::use_cuda_graphs(bool on) {
+  if (!on) {
+    graph_.reset();
+    return;
+  }
+  TORCH_CHECK_VALUE(parameters_.front().is_cuda(), "CUDA graphs of the training step need the network on a GPU; it is on ",
+                    parameters_.front().device());
+  if (!graph_) graph_ = make_step_graph(parameters_);
 }
 
 void TrainSession::reduce_over_ranks(StepResult& r, double local_weight) {

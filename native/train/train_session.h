@@ -8,6 +8,7 @@
 #include "model/merba_net.h"
 #include "train/augmentation.h"
 #include "train/fused_adamw.h"
+#include "train/step_graph.h"
 #include "train/step_result.h"
 #include "train/training_options.h"
 #include "train/weight_ema.h"
@@ -47,6 +48,13 @@ class TrainSession {
                   BatchRows share = {});
   int64_t steps_taken() const { return step_; }
 
+  // On a GPU: run each step's forward and backward as a CUDA graph (train/step_graph.h) once a few eager steps
+  // of the first batch size have run, with the same draws and results as eager steps; other batch sizes (an
+  // epoch's last, partial batch) stay eager. Throws when the network is not on a GPU or the build has no CUDA.
+  void use_cuda_graphs(bool on);
+  // The step graph in use, or null: how many steps replayed it, whether capture was given up.
+  const StepGraph* step_graph() const { return graph_.get(); }
+
   // With ema_decay > 0: exchanges the network's weights with their average (to evaluate or save the average),
   // and back on the next call. Steps and state() need the raw weights in place.
   bool has_weight_average() const { return ema_ != nullptr; }
@@ -77,6 +85,7 @@ class TrainSession {
   bool average_in_net_ = false;
   int64_t step_ = 0;
   std::shared_ptr<distributed::ProcessGroup> group_;  // null or a world of one: a single process
+  std::unique_ptr<StepGraph> graph_;                  // with use_cuda_graphs(true)
 
   bool distributed() const;
   std::vector<at::Tensor> buffers_by_dtype() const;
@@ -84,6 +93,10 @@ class TrainSession {
   // Sums the gradients and the step's totals over the ranks and takes rank 0's buffers (see the class comment).
   void reduce_over_ranks(StepResult& r, double local_weight);
   void require_raw_weights(const char* what) const;
+  // Forward, DGCM loss (times `scale`, a shard's share of the batch mean, unless 1) and backward of one batch
+  // or shard, inside the caller's ShardContext: the loss and the correct count, as device scalars.
+  PassOutputs forward_backward(const at::Tensor& x, const model::DgcmTargets& targets, const at::Tensor& counted,
+                              double scale);
 };
 
 }  // namespace merba::train

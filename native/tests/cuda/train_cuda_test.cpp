@@ -113,3 +113,71 @@ TEST(training_steps_on_cuda_match_the_cpu) {
   expect_same_step(cuda.step(batches[3], y), resumed.step(batches[3], y), "resumed step");
   expect_same_weights(cuda_net, resumed_net, 1, "after the resumed step");
 }
+
+// A session whose steps replay a CUDA graph (TrainSession::use_cuda_graphs) against one that runs them eagerly,
+// both on the GPU from the same seed: every switch that draws on the host (augmentation, mixup, drop path,
+// dropout) on, class weights and the weight average too. Steps 1-3 warm up eagerly, step 4 captures and
+// replays, the partial batch of step 5 runs eagerly, the full batches after it replay again; then both sessions
+// restore a state saved after step 6 and step on (a restore copies into the captured weights).
+TEST(cuda_graph_steps_equal_eager_steps) {
+  at::globalContext().setAllowTF32CuDNN(false);
+  at::globalContext().setAllowTF32CuBLAS(false);
+  model::ModelConfig c = model::composite_28();
+  c.dropout = 0.2;  // the head's dropout masks join drop path's
+  train::TrainingOptions o = training_options(c);
+  o.mixup_alpha = 0.4;
+  o.ema_decay = 0.9;
+  o.label_smoothing = 0.1;
+  o.total_steps = 20;
+  model::MerbaNet eager_net = network_on(c, "cuda"), graph_net = network_on(c, "cuda");
+  train::TrainSession eager(eager_net, o, 21), graphed(graph_net, o, 21);
+  graphed.use_cuda_graphs(true);
+
+  at::manual_seed(1);
+  const std::vector<int64_t> sizes = {32, 32, 32, 32, 13, 32, 32, 32};
+  std::vector<at::Tensor> inputs, targets;
+  for (int64_t b : sizes) {
+    inputs.push_back(at::rand({b, c.in_channels, c.input_size, c.input_size}));
+    targets.push_back(at::randint(0, c.num_fine(), {b}, at::TensorOptions().dtype(at::kLong)));
+  }
+  auto step_both = [&](size_t i, const std::string& what) {
+    const train::StepResult e = eager.step(inputs[i], targets[i]), g = graphed.step(inputs[i], targets[i]);
+    std::printf("         %s (batch %lld): loss eager %.7f graph %.7f, correct %lld / %lld, gradient norm %.7f / %.7f\n",
+                what.c_str(), static_cast<long long>(sizes[i]), e.loss, g.loss, static_cast<long long>(e.correct),
+                static_cast<long long>(g.correct), e.grad_norm, g.grad_norm);
+    EXPECT_TRUE(std::abs(e.loss - g.loss) <= 1e-6 * std::max(1.0, std::abs(e.loss)));
+    EXPECT_TRUE(std::abs(e.grad_norm - g.grad_norm) <= 1e-5 * std::max(1.0, std::abs(e.grad_norm)));
+    EXPECT_EQ(e.correct, g.correct);
+    EXPECT_EQ(e.learning_rate, g.learning_rate);
+  };
+  checkpoint::NamedTensors saved;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    step_both(i, "step " + std::to_string(i + 1));
+    if (i == 5) saved = eager.state();
+  }
+  const train::StepGraph* graph = graphed.step_graph();
+  EXPECT_TRUE(graph != nullptr);
+  std::printf("         graph: %lld replays, %lld eager runs%s%s\n", static_cast<long long>(graph->replays()),
+              static_cast<long long>(graph->eager_runs()), graph->disabled_reason().empty() ? "" : ", given up: ",
+              graph->disabled_reason().c_str());
+  EXPECT_TRUE(graph->disabled_reason().empty());
+  EXPECT_EQ(graph->replays(), int64_t(4));     // steps 4, 6, 7, 8
+  EXPECT_EQ(graph->eager_runs(), int64_t(4));  // steps 1-3 and the partial batch
+  expect_same_weights(graph_net, eager_net, 8, "after 8 steps");
+  const auto graph_buffers = graph_net->named_buffers();
+  for (const auto& b : eager_net->named_buffers()) {
+    if (b.value().is_floating_point()) EXPECT_CLOSE(graph_buffers[b.key()].cpu(), b.value().cpu(), 1e-5, "buffer " + b.key());
+  }
+
+  eager.restore_state(saved);
+  graphed.restore_state(saved);
+  for (size_t i = 6; i < sizes.size(); ++i) step_both(i, "after the restore, step " + std::to_string(i + 1));
+  EXPECT_EQ(graph->replays(), int64_t(6));
+  expect_same_weights(graph_net, eager_net, 2, "after the restore and 2 steps");
+  // The weight average, swapped in as for evaluation, then back.
+  eager.swap_weight_average();
+  graphed.swap_weight_average();
+  expect_same_weights(graph_net, eager_net, 10, "weight averages");
+  eager.swap_weight_average();
+  graphed.swap_weight_average();
+}

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "model/device_index.h"
 #include "model/dgcm_loss.h"
 #include "model/merba_net.h"
 #include "model/model_summary.h"
@@ -95,6 +96,13 @@ TEST(window_partition_round_trip_and_order) {
   EXPECT_SHAPE(padded, {1, 1, 14, 14});
   EXPECT_EQ(padded.sum().item<double>(), 72.0);  // zeros added right and bottom only
   EXPECT_EQ(padded[0][0][7][8].item<double>(), 1.0);
+}
+
+TEST(device_index_tables_hold_their_values) {
+  const at::Tensor t = device_index({3, 1, 2}, c10::Device(c10::kCPU));
+  EXPECT_TRUE(t.scalar_type() == at::kLong && t.device().is_cpu());
+  EXPECT_TRUE(at::equal(t, at::tensor(std::vector<int64_t>{3, 1, 2}, at::TensorOptions().dtype(at::kLong))));
+  EXPECT_EQ(device_index({}, c10::Device(c10::kCPU)).numel(), int64_t(0));
 }
 
 TEST(scan_orders_and_their_inverses) {

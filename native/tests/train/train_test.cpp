@@ -21,9 +21,11 @@
 #include <torch/nn/utils/clip_grad.h>
 #include "model/dgcm_loss.h"
 #include "model/flow_mirror.h"
+#include "model/training_context.h"
 #include "train/augmentation.h"
 #include "train/mixup.h"
 #include "train/parameter_groups.h"
+#include "train/step_graph.h"
 #include "train/train_session.h"
 #include "train/weight_ema.h"
 #include <torch/nn/modules/linear.h>
@@ -608,6 +610,79 @@ TEST(a_bad_batch_or_training_state_is_named_before_anything_changes) {
   EXPECT_THROWS_WITH(session.restore_state(state), c10::ValueError,
                      "ema.updates = -3 differs from session.step = 1");
   EXPECT_CLOSE(net->named_parameters()["stem.conv1.weight"].detach(), before, 0.0, "weights untouched");
+}
+
+// What a replayed CUDA step graph relies on (cuda/cuda_step_graph.cpp), checked on the CPU: a pass whose masks
+// come through a MaskSource drawing them as usual computes what the plain pass computes; and masks drawn again,
+// in the recorded order, into buffers of the recorded shapes from a generator seeded alike are the same masks,
+// so a pass served from those buffers computes it too. Drop path and the head's dropout both draw.
+TEST(masks_drawn_again_into_recorded_buffers_give_the_eager_pass) {
+  model::ModelConfig c = model::composite_28();
+  c.dropout = 0.2;
+  model::MerbaNet net(c);
+  model::initialize(*net, 3);
+  net->train();
+  // One intra-op thread: with two, a training-mode forward on the CPU was not bitwise repeatable here (some
+  // reduction's order depends on the threads), and equality is what this test is about.
+  const int threads = at::get_num_threads();
+  at::set_num_threads(1);
+  at::manual_seed(4);
+  const at::Tensor x = at::rand({4, c.in_channels, c.input_size, c.input_size});
+  auto generator = [] { return at::make_generator<at::CPUGeneratorImpl>(9); };
+  auto logits = [&] {
+    const model::HeadOutput out = net->forward(x);
+    return at::cat({out.coarse_logits.defined() ? out.coarse_logits : at::empty({4, 0}),
+                    out.fine_logits.defined() ? out.fine_logits : at::empty({4, 0})}, 1);
+  };
+  at::NoGradGuard no_grad;
+  at::Tensor eager;
+  {
+    model::ShardContext context(generator(), /*update_batch_norm_statistics=*/false);
+    eager = logits();
+  }
+  struct Slot {
+    std::vector<int64_t> shape;
+    double keep;
+    at::Tensor buffer;
+  };
+  std::vector<Slot> slots;
+  at::Tensor recorded;
+  {
+    const at::Generator g = generator();
+    model::ShardContext context(g, false, [&](at::IntArrayRef shape, double keep, const at::TensorOptions& o) {
+      slots.push_back({shape.vec(), keep, {}});
+      return model::draw_bernoulli_mask(shape, keep, o, g);
+    });
+    recorded = logits();
+  }
+  EXPECT_TRUE(at::equal(recorded, eager));
+  EXPECT_TRUE(slots.size() > 1);  // drop path in the blocks and the head's dropout
+  const at::Generator again = generator();
+  for (Slot& slot : slots) slot.buffer = at::empty(slot.shape).bernoulli_(slot.keep, again).div_(slot.keep);
+  size_t next = 0;
+  at::Tensor replayed;
+  {
+    model::ShardContext context(generator(), false, [&](at::IntArrayRef shape, double keep, const at::TensorOptions&) {
+      EXPECT_TRUE(next < slots.size() && slots[next].shape == shape.vec() && slots[next].keep == keep);
+      return slots[next++].buffer;
+    });
+    replayed = logits();
+  }
+  EXPECT_EQ(next, slots.size());
+  EXPECT_TRUE(at::equal(replayed, eager));
+  at::set_num_threads(threads);
+}
+
+TEST(cuda_graphs_of_the_step_need_a_network_on_a_gpu) {
+  model::MerbaNet net(model::composite_28());
+  TrainingOptions o;
+  train::TrainSession session(net, o, 1);
+  EXPECT_THROWS_WITH(session.use_cuda_graphs(true), c10::ValueError, "need the network on a GPU; it is on cpu");
+  session.use_cuda_graphs(false);  // off is always fine
+  EXPECT_TRUE(session.step_graph() == nullptr);
+  if (!train::step_graphs_available()) {
+    EXPECT_THROWS_WITH(train::make_step_graph(net->parameters()), c10::Error, "built without CUDA support");
+  }
 }
 
 TEST(training_throughput_composite_28_batch_32) {
