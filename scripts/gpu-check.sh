@@ -33,12 +33,19 @@ if [[ $# -lt 1 ]]; then
 fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$(mkdir -p "$1" && cd "$1" && pwd)"
+# A previous run's outputs would pass for this run's in the summary when this one skips their step.
+rm -f "$out"/{gpu-check.log,figures.json,cuda_scan_bench.json,train_bench.txt,ncu.txt,loso.json}
 build="${2:-$root/build/gpu}"
 jobs="${MERBA_GPU_JOBS:-$(( $(nproc) < 12 ? $(nproc) : 12 ))}"  # nvcc and the LibTorch units need ~2 GB each
 start=$SECONDS
 budget="${MERBA_GPU_BUDGET:-480}"
-steps=" ${MERBA_GPU_STEPS:-tests kernels ncu train sweep loso sanitizer} "
+all_steps="tests kernels ncu train sweep loso sanitizer"
+steps=" ${MERBA_GPU_STEPS:-$all_steps} "
 graphs="${MERBA_GPU_CUDA_GRAPHS:-on}"
+for name in $steps; do
+  [[ " $all_steps " == *" $name "* ]] || { echo "gpu-check: unknown step '$name' in MERBA_GPU_STEPS ($all_steps)" >&2; exit 2; }
+done
+[[ "$graphs" == on || "$graphs" == off ]] || { echo "gpu-check: MERBA_GPU_CUDA_GRAPHS is on or off, not '$graphs'" >&2; exit 2; }
 scratch="$build/gpu-check-scratch"  # raw outputs that need not come back (the lease returns 8 files at most)
 failed=()
 exec > >(tee "$out/gpu-check.log") 2>&1
@@ -160,10 +167,10 @@ if wanted kernels; then
   check "cuda_scan_bench" timeout 300 "$build/bench/cuda_scan_bench" --min-seconds 0.2 --json "$out/cuda_scan_bench.json"
 fi
 
-step "kernel profile: Nsight Compute on one call of each family at (2048, 32, 49, 8) fp32 (ncu.txt)"
 ncu_bin="$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu /usr/local/cuda/bin/ncu 2>/dev/null | head -n 1)"
+wanted ncu && step "kernel profile: Nsight Compute on one call of each family at (2048, 32, 49, 8) fp32 (ncu.txt)"
 if ! wanted ncu; then
-  echo "gpu-check: not in MERBA_GPU_STEPS"
+  :
 elif [[ -n "$ncu_bin" ]]; then
   check "ncu" bash -o pipefail -c "timeout 150 '$ncu_bin' --clock-control none --set detailed -k regex:scan_ \
     '$build/bench/cuda_scan_bench' --profile > '$out/ncu.txt' 2>&1"
@@ -179,8 +186,10 @@ if wanted train; then
   for kernels in ${MERBA_GPU_TRAIN_KERNELS:-chunked short}; do
     for batch in 32 256; do
       for graph in off on; do
+        limit=$(allowed 60)
+        (( limit == 0 )) && { echo "gpu-check: budget spent, train_bench $kernels $batch graph $graph skipped"; continue; }
         check "train_bench $kernels $batch graph $graph" bash -o pipefail -c \
-          "timeout 120 '$build/bench/train_bench' --device cuda --batch $batch --seconds 5 --scan-kernels $kernels \
+          "timeout $limit '$build/bench/train_bench' --device cuda --batch $batch --seconds 5 --scan-kernels $kernels \
            --cuda-graphs $graph | tee -a '$out/train_bench.txt'"
       done
     done
@@ -221,10 +230,10 @@ else
     --workers "$workers" --threads 1 --cuda-graphs "$graphs" --json "$out/loso.json"
 fi
 
-step "compute-sanitizer memcheck and racecheck on one call of each kernel family"
 sanitizer="$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null | head -n 1)"
+wanted sanitizer && step "compute-sanitizer memcheck and racecheck on one call of each kernel family"
 if ! wanted sanitizer; then
-  echo "gpu-check: not in MERBA_GPU_STEPS"
+  :
 elif [[ -z "$sanitizer" ]]; then
   echo "gpu-check: no compute-sanitizer found; skipped"
 else

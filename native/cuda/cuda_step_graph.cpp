@@ -61,6 +61,29 @@ class Event {
   cudaEvent_t event_{};
 };
 
+// A stream of the graph's own. Not from LibTorch's pool: the pool hands out its 32 streams in turn, so with
+// many sessions (folds trained at once) one's graph stream would be another's working stream, and a capture
+// on it would swallow or break the other's work.
+class OwnedStream {
+ public:
+  explicit OwnedStream(c10::DeviceIndex device) : device_(device) {
+    const c10::cuda::CUDAGuard guard(device_);
+    C10_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  }
+  ~OwnedStream() {
+    const c10::cuda::CUDAGuard guard(device_);
+    cudaStreamSynchronize(stream_);  // destroying a stream with work queued would not wait for it
+    cudaStreamDestroy(stream_);
+  }
+  OwnedStream(const OwnedStream&) = delete;
+  OwnedStream& operator=(const OwnedStream&) = delete;
+  c10::cuda::CUDAStream get() const { return c10::cuda::getStreamFromExternal(stream_, device_); }
+
+ private:
+  c10::DeviceIndex device_;
+  cudaStream_t stream_{};
+};
+
 // Runs on the graph's stream, ordered after the caller's stream on entry; the caller's stream waits for the
 // graph's when the scope ends.
 class StreamScope {
@@ -89,15 +112,13 @@ class StreamScope {
 
 class CudaStepGraph final : public train::StepGraph {
  public:
-  explicit CudaStepGraph(std::vector<at::Tensor> parameters)
+  CudaStepGraph(std::vector<at::Tensor> parameters, std::vector<at::Tensor> buffers)
       : parameters_(std::move(parameters)),
+        buffers_(std::move(buffers)),
         device_index_(parameters_.front().device().index()),
-        stream_(c10::cuda::getStreamFromPool(/*isHighPriority=*/false, device_index_)) {
-    for (const at::Tensor& p : parameters_) {
-      TORCH_CHECK_VALUE(p.is_cuda() && p.device().index() == device_index_,
-                        "CUDA step graph: every parameter must be on ", parameters_.front().device(), ", one is on ",
-                        p.device());
-    }
+        owned_stream_(device_index_),
+        stream_(owned_stream_.get()) {
+    require_on_device();
   }
 
   std::shared_ptr<void> stream_scope() override {
@@ -106,52 +127,62 @@ class CudaStepGraph final : public train::StepGraph {
 
   PassOutputs run(const PassInputs& in, const at::Generator& masks, const Pass& pass) override {
     const int64_t batch = in.inputs.size(0);
-    if (graph_ && !parameters_in_place()) {  // moved or replaced: capture again after new warm-ups
+    require_on_device();
+    if (graph_ && !storage_in_place()) {  // a weight or buffer was replaced: capture again after new warm-ups
       graph_.reset();
       warmups_ = 0;
     }
     if (graph_ && batch == batch_) return replay(in, masks);
-    if (disabled_.empty() && !graph_ && batch == batch_ && warmups_ >= kWarmupSteps) {
-      try {
-        capture(in, pass);
-      } catch (const std::exception& e) {
-        give_up(e.what());
-      }
-      if (graph_) return replay(in, masks);
+    if (!graph_ && batch == batch_ && warmups_ >= kWarmupSteps) {
+      capture(in, pass);
+      return replay(in, masks);
     }
     return eager(in, masks, pass);
   }
 
   int64_t replays() const override { return replays_; }
   int64_t eager_runs() const override { return eager_runs_; }
-  std::string disabled_reason() const override { return disabled_; }
 
  private:
   std::vector<at::Tensor> parameters_;
+  std::vector<at::Tensor> buffers_;  // BatchNorm statistics: the graph updates them in place
   c10::DeviceIndex device_index_;
+  OwnedStream owned_stream_;  // declared before the graph: destroyed after it
   c10::cuda::CUDAStream stream_;
   int64_t batch_ = 0;  // the batch size captured: the first one seen
   int64_t warmups_ = 0, replays_ = 0, eager_runs_ = 0;
-  std::string disabled_;
   std::vector<MaskSlot> slots_;
   std::unique_ptr<at::cuda::CUDAGraph> graph_;
   PassInputs static_inputs_;
   PassOutputs static_outputs_;
   std::vector<at::Tensor> grads_;          // the graph's gradient buffers, per parameter
-  std::vector<const void*> data_;          // the parameters' storage the graph was captured on
+  std::vector<const void*> data_;          // the parameters' and buffers' storage the graph was captured on
   std::unique_ptr<Event> replayed_;        // the last replay, whose copies read the pinned masks
 
-  bool parameters_in_place() const {
-    for (size_t i = 0; i < parameters_.size(); ++i) {
-      if (parameters_[i].const_data_ptr() != data_[i]) return false;
+  // A network moved to another device (or the CPU) after use_cuda_graphs is not this graph's to train.
+  void require_on_device() const {
+    for (const std::vector<at::Tensor>* tensors : {&parameters_, &buffers_}) {
+      for (const at::Tensor& t : *tensors) {
+        TORCH_CHECK_VALUE(t.is_cuda() && t.device().index() == device_index_, "CUDA step graph: the network's tensors "
+                          "must stay on cuda:", static_cast<int>(device_index_), ", one is on ", t.device(),
+                          " (after moving the network, call use_cuda_graphs again)");
+      }
     }
-    return true;
   }
+
+  std::vector<const void*> storage() const {
+    std::vector<const void*> pointers;
+    for (const std::vector<at::Tensor>* tensors : {&parameters_, &buffers_}) {
+      for (const at::Tensor& t : *tensors) pointers.push_back(t.const_data_ptr());
+    }
+    return pointers;
+  }
+  bool storage_in_place() const { return storage() == data_; }
 
   PassOutputs eager(const PassInputs& in, const at::Generator& masks, const Pass& pass) {
     const int64_t batch = in.inputs.size(0);
     if (batch_ == 0) batch_ = batch;
-    const bool warming_up = disabled_.empty() && !graph_ && batch == batch_;
+    const bool warming_up = !graph_ && batch == batch_;
     std::vector<MaskSlot> asked;
     const model::MaskSource draw = [&](at::IntArrayRef shape, double keep, const at::TensorOptions& options) {
       if (warming_up) asked.push_back({shape.vec(), keep, c10::typeMetaToScalarType(options.dtype()), {}, {}});
@@ -195,24 +226,24 @@ class CudaStepGraph final : public train::StepGraph {
     PassOutputs out;
     try {
       out = pass(static_inputs_, from_slots);
-    } catch (...) {
+      graph->capture_end();
+    } catch (const std::exception& e) {
+      // Not recoverable in general: after a failed capture LibTorch's allocator may still route this stream to
+      // the graph's pool. Stop with the cause rather than train on in a state nobody has tested.
       try {
-        graph->capture_end();  // ends the (invalidated) capture and the allocator's routing to the pool
+        graph->capture_end();
       } catch (...) {
       }
-      throw;
+      TORCH_CHECK(false, "CUDA graph capture of the training step failed; train without CUDA graphs "
+                  "(merba_folds --cuda-graphs off). Cause: ", e.what());
     }
-    graph->capture_end();
     TORCH_CHECK(next == slots_.size(), "CUDA step graph: the pass asked for ", next, " masks, its warm-up steps for ",
                 slots_.size());
     graph_ = std::move(graph);
     static_outputs_ = out;
     grads_.clear();
-    data_.clear();
-    for (const at::Tensor& p : parameters_) {
-      grads_.push_back(p.grad());
-      data_.push_back(p.const_data_ptr());
-    }
+    for (const at::Tensor& p : parameters_) grads_.push_back(p.grad());
+    data_ = storage();
   }
 
   PassOutputs replay(const PassInputs& in, const at::Generator& masks) {
@@ -232,18 +263,12 @@ class CudaStepGraph final : public train::StepGraph {
     ++replays_;
     return static_outputs_;
   }
-
-  void give_up(const std::string& why) {
-    disabled_ = why;
-    graph_.reset();
-    // A capture sets .grad to buffers of its pool without computing them: the eager pass must start from none.
-    for (at::Tensor& p : parameters_) p.mutable_grad().reset();
-    TORCH_WARN("CUDA step graph: capture failed, training on with eager steps: ", why);
-  }
 };
 
-std::unique_ptr<train::StepGraph> make(std::vector<at::Tensor> parameters) {
-  return std::make_unique<CudaStepGraph>(std::move(parameters));
+std::unique_ptr<train::StepGraph> make(std::vector<at::Tensor> parameters, std::vector<at::Tensor> buffers) {
+  TORCH_CHECK_VALUE(!parameters.empty() && parameters.front().is_cuda(),
+                    "CUDA step graph: the network's parameters must be on a GPU");
+  return std::make_unique<CudaStepGraph>(std::move(parameters), std::move(buffers));
 }
 
 const bool registered = train::register_step_graph_factory(&make);

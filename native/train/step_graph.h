@@ -18,7 +18,6 @@
 
 #include <functional>
 #include <memory>
-#include <string>
 #include <vector>
 
 #include "model/dgcm_loss.h"
@@ -57,18 +56,20 @@ class StepGraph {
   // and replay share one stream (and its library handles and workspaces).
   virtual std::shared_ptr<void> stream_scope() = 0;
 
-  // How many steps ran as replays and how many eagerly; whether capture was given up (and why).
+  // How many steps ran as replays and how many eagerly.
   virtual int64_t replays() const = 0;
   virtual int64_t eager_runs() const = 0;
-  virtual std::string disabled_reason() const = 0;
 };
 
-// A factory for the network whose parameters are given; registered by the CUDA backend.
-using StepGraphFactory = std::unique_ptr<StepGraph> (*)(std::vector<at::Tensor> parameters);
+// A factory for the network whose parameters and buffers (which the pass updates in place) are given;
+// registered by the CUDA backend.
+using StepGraphFactory = std::unique_ptr<StepGraph> (*)(std::vector<at::Tensor> parameters,
+                                                        std::vector<at::Tensor> buffers);
 bool register_step_graph_factory(StepGraphFactory factory);
 
-// A step graph for CUDA parameters. Throws when this build has no CUDA support.
-std::unique_ptr<StepGraph> make_step_graph(std::vector<at::Tensor> parameters);
+// A step graph for a network on a GPU. Throws when this build has no CUDA support. A failed capture throws
+// too, with its cause: after one, LibTorch's allocator may not be left as a later eager step needs it.
+std::unique_ptr<StepGraph> make_step_graph(std::vector<at::Tensor> parameters, std::vector<at::Tensor> buffers);
 bool step_graphs_available();
 
 }  // namespace merba::train

@@ -266,7 +266,7 @@ void TrainSession::use_cuda_graphs(bool on) {
   }
   TORCH_CHECK_VALUE(parameters_.front().is_cuda(), "CUDA graphs of the training step need the network on a GPU; it is on ",
                     parameters_.front().device());
-  if (!graph_) graph_ = make_step_graph(parameters_);
+  if (!graph_) graph_ = make_step_graph(parameters_, net_->buffers());
 }
 
 void TrainSession::reduce_over_ranks(StepResult& r, double local_weight) {

@@ -50,9 +50,10 @@ class TrainSession {
 
   // On a GPU: run each step's forward and backward as a CUDA graph (train/step_graph.h) once a few eager steps
   // of the first batch size have run, with the same draws and results as eager steps; other batch sizes (an
-  // epoch's last, partial batch) stay eager. Throws when the network is not on a GPU or the build has no CUDA.
+  // epoch's last, partial batch) stay eager. Throws when the network is not on a GPU or the build has no CUDA;
+  // a step whose capture fails throws with the cause.
   void use_cuda_graphs(bool on);
-  // The step graph in use, or null: how many steps replayed it, whether capture was given up.
+  // The step graph in use, or null: how many steps replayed it.
   const StepGraph* step_graph() const { return graph_.get(); }
 
   // With ema_decay > 0: exchanges the network's weights with their average (to evaluate or save the average),
