@@ -64,13 +64,15 @@ struct ShortScanLayout {
   // The backward's segment: steps whose states a thread recomputes into registers at once (S × N values).
   __host__ __device__ static constexpr int segment_for(int dstate) { return 64 / dstate; }
 
-  __host__ __device__ ShortScanLayout(int tile_, int len_, int dstate_, bool backward)
+  // Without a gate (z), as MERba's mixer calls the scan, no z tile: shared memory per block is what limits how
+  // many blocks an SM holds (docs/gpu.md, Nsight Compute), and the z tile was a third of the forward's.
+  __host__ __device__ ShortScanLayout(int tile_, int len_, int dstate_, bool backward, bool has_z)
       : tile(tile_), len(len_), dstate(dstate_), pitch(len_ | 1), segment(segment_for(dstate_)) {
     const int tile_elems = tile * pitch, bc = len * dstate;
     int at = 0;
     u = at, at += tile_elems;
     delta = at, at += tile_elems;
-    z = at, at += tile_elems;
+    z = has_z ? at : -1, at += has_z ? tile_elems : 0;
     grad = backward ? at : -1, at += backward ? tile_elems : 0;
     B = at, at += bc;
     C = at, at += bc;
@@ -113,7 +115,7 @@ inline LaunchShape forward_launch_shape(const ScanParams& p, ScanKernel kernel) 
     const int tile = short_tile(p, false);
     s.grid = dim3(static_cast<unsigned>(p.batch), static_cast<unsigned>((p.dim + tile - 1) / tile));
     s.block = dim3(static_cast<unsigned>(tile));
-    s.shared_bytes = ShortScanLayout(tile, int(p.len), int(p.dstate), false).total * compute_size(p);
+    s.shared_bytes = ShortScanLayout(tile, int(p.len), int(p.dstate), false, p.z != nullptr).total * compute_size(p);
   } else {
     s = chunked_launch_shape(p);
   }
@@ -128,7 +130,7 @@ inline LaunchShape backward_launch_shape(const ScanParams& p, ScanKernel kernel)
     const int tile = short_tile(p, true);
     s.grid = dim3(static_cast<unsigned>(p.batch));
     s.block = dim3(static_cast<unsigned>(tile));
-    s.shared_bytes = ShortScanLayout(tile, int(p.len), int(p.dstate), true).total * compute_size(p);
+    s.shared_bytes = ShortScanLayout(tile, int(p.len), int(p.dstate), true, p.z != nullptr).total * compute_size(p);
   } else {
     s = chunked_launch_shape(p);
   }

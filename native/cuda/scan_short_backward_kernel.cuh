@@ -34,10 +34,10 @@ __global__ void __launch_bounds__(kShortBackwardTile)
   constexpr int kSeg = ShortScanLayout::segment_for(kN);
   constexpr int kMaxSegments = (kShortMaxLen + kSeg - 1) / kSeg;
   const int tile = blockDim.x, t = threadIdx.x, len = static_cast<int>(p.len), dim = static_cast<int>(p.dim);
-  const ShortScanLayout layout(tile, len, kN, /*backward=*/true);
+  const ShortScanLayout layout(tile, len, kN, /*backward=*/true, /*has_z=*/p.z != nullptr);
   Acc* shared = dynamic_shared<Acc>();
-  Acc *u_s = shared + layout.u, *delta_s = shared + layout.delta, *z_s = shared + layout.z,
-      *grad_s = shared + layout.grad;
+  Acc *u_s = shared + layout.u, *delta_s = shared + layout.delta, *grad_s = shared + layout.grad;
+  Acc* z_s = layout.z < 0 ? nullptr : shared + layout.z;  // no tile without a gate
   const Acc *B_s = shared + layout.B, *C_s = shared + layout.C;
   Acc *dB_s = shared + layout.dB, *dC_s = shared + layout.dC, *partial = shared + layout.partial;
   const int pitch = layout.pitch, partial_pitch = layout.partial_pitch;
@@ -69,8 +69,8 @@ __global__ void __launch_bounds__(kShortBackwardTile)
       dA[n] = G[n] = Acc(0);
     }
     Acc dD = Acc(0), dbias = Acc(0);
-    Acc *row_u = u_s + t * pitch, *row_delta = delta_s + t * pitch, *row_z = z_s + t * pitch,
-        *row_grad = grad_s + t * pitch;
+    Acc *row_u = u_s + t * pitch, *row_delta = delta_s + t * pitch, *row_grad = grad_s + t * pitch;
+    Acc* row_z = z_s ? z_s + t * pitch : nullptr;
     auto delta_at = [&](int l) {
       const Acc x = row_delta[l] + bias;
       return p.delta_softplus ? softplus(x) : x;

@@ -27,9 +27,10 @@ __global__ void __launch_bounds__(kShortForwardTile)
     scan_short_forward_kernel(const ScanParams p, const ScanForwardBuffers buf) {
   using Acc = compute_t<T>;
   const int tile = blockDim.x, t = threadIdx.x, len = static_cast<int>(p.len);
-  const ShortScanLayout layout(tile, len, kN, /*backward=*/false);
+  const ShortScanLayout layout(tile, len, kN, /*backward=*/false, /*has_z=*/p.z != nullptr);
   Acc* shared = dynamic_shared<Acc>();
-  Acc *u_s = shared + layout.u, *delta_s = shared + layout.delta, *z_s = shared + layout.z;
+  Acc *u_s = shared + layout.u, *delta_s = shared + layout.delta;
+  Acc* z_s = layout.z < 0 ? nullptr : shared + layout.z;  // no tile without a gate
   const Acc *B_s = shared + layout.B, *C_s = shared + layout.C;
   const int pitch = layout.pitch;
 
@@ -53,7 +54,7 @@ __global__ void __launch_bounds__(kShortForwardTile)
     }
     Acc* row_u = u_s + t * pitch;
     Acc* row_delta = delta_s + t * pitch;
-    const Acc* row_z = z_s + t * pitch;
+    const Acc* row_z = z_s ? z_s + t * pitch : nullptr;
     for (int l = 0; l < len; ++l) {
       const Acc u = row_u[l], x = row_delta[l] + bias;
       const Acc dt = p.delta_softplus ? softplus(x) : x;
