@@ -56,12 +56,15 @@ void write_fold_plan(const std::string& path, const at::Tensor& features, const 
   });
 }
 
-std::string run_fold_plan(const std::string& path, int workers, const std::string& device) {
+std::string run_fold_plan(const std::string& path, int workers, const std::string& device, bool cuda_graphs) {
   return translate_errors([&] {
     const train::FoldPlan plan = train::FoldPlan::read(path);
     train::FoldRunOptions options;
     options.workers = workers;
     options.device = parse_device(device);
+    TORCH_CHECK_VALUE(!cuda_graphs || options.device.is_cuda(), "CUDA graphs of the training step need a GPU device, "
+                      "not '", device, "'");
+    options.cuda_graphs = cuda_graphs;
     return train::results_json(plan, train::run_folds(plan, options));
   });
 }

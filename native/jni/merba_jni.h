@@ -45,7 +45,8 @@ void write_fold_plan(const std::string& path, const at::Tensor& features, const 
                      const at::Tensor& labels, const std::string& plan_json);
 
 // Runs the fold plan at `path` with the native fold loop (train/fold_runner.h), `workers` folds at once on
-// `device`; returns the predictions and pooled metrics as JSON (train::results_json).
-std::string run_fold_plan(const std::string& path, int workers, const std::string& device);
+// `device`, each training step replayed as a CUDA graph when `cuda_graphs` (a GPU only); returns the predictions
+// and pooled metrics as JSON (train::results_json).
+std::string run_fold_plan(const std::string& path, int workers, const std::string& device, bool cuda_graphs);
 
 }  // namespace merba::jni

@@ -80,11 +80,13 @@ public final class MerbaNative {
             @StdString String planJson);
 
     /**
-     * Runs a fold plan file with the native fold loop, {@code workers} folds at once on {@code device}; returns
-     * the predictions and pooled metrics as JSON.
+     * Runs a fold plan file with the native fold loop, {@code workers} folds at once on {@code device}, each
+     * training step replayed as a CUDA graph when {@code cudaGraphs} (a GPU only); returns the predictions and
+     * pooled metrics as JSON.
      */
     @Name("run_fold_plan")
-    public static native @StdString String runFoldPlan(@StdString String path, int workers, @StdString String device);
+    public static native @StdString String runFoldPlan(
+            @StdString String path, int workers, @StdString String device, boolean cudaGraphs);
 
     /** Bytes allocated through malloc in this process (native tensors and objects; not the Java heap). */
     @Name("native_heap_bytes")

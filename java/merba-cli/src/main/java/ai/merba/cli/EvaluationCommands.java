@@ -58,12 +58,12 @@ final class EvaluationCommands {
                 System.out.printf("rank %d of %d: folds %d, %d, ... of the run are trained here%n", group.rank(),
                         group.worldSize(), group.rank() + 1, group.rank() + 1 + group.worldSize());
             }
-            return evaluate(group, heldOutCurve, workers, folds.device, config, trainingConfig, training, manifest, data,
+            return evaluate(group, heldOutCurve, workers, folds, config, trainingConfig, training, manifest, data,
                     reports, protocol);
         }
     }
 
-    private static int evaluate(ProcessGroup group, boolean heldOutCurve, int nativeWorkers, String device,
+    private static int evaluate(ProcessGroup group, boolean heldOutCurve, int nativeWorkers, FoldLoopOptions folds,
             ModelConfig config,
             TrainingConfig trainingConfig, TrainingOptions training, Path manifest, FlowDataset data,
             ReportOptions reports, BiFunction<EvaluationRunner, FlowDataset, EvaluationReport> protocol)
@@ -72,7 +72,7 @@ final class EvaluationCommands {
                 .withProcessGroup(group)
                 .withProgress(System.out)
                 .withHeldOutCurve(heldOutCurve)
-                .withNativeFolds(nativeWorkers, device)
+                .withNativeFolds(nativeWorkers, folds.device, folds.cudaGraphs)
                 .withDataDescription(manifest.toAbsolutePath().normalize().toString())
                 .withListeners((fold, member) -> List.<TrainingListener>of(new ProgressBar().withPrefix(
                         "fold " + (fold.index() + 1) + (trainingConfig.ensembleSize() > 1

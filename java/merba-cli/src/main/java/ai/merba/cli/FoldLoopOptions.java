@@ -16,6 +16,11 @@ final class FoldLoopOptions {
                     + " at once only with --threads 1.")
     Integer workers;
 
+    @Option(names = "--cuda-graphs",
+            description = "With --device cuda: replay each training step's forward and backward as a CUDA graph"
+                    + " (the same draws as eager steps, far fewer launches; not yet run on a GPU, see docs/gpu.md).")
+    boolean cudaGraphs;
+
     @Option(names = "--export-plan", paramLabel = "FILE",
             description = "Write the evaluation's fold plan (the samples as the network sees them, folds, seeds,"
                     + " training options) to FILE for the native driver merba_folds, and exit without training.")
@@ -34,10 +39,13 @@ final class FoldLoopOptions {
                 throw new IllegalArgumentException("--export-plan writes the plan instead of running the evaluation:"
                         + " it takes no --report or --html");
             }
-            if (workers != null || !"cpu".equals(device)) {
+            if (workers != null || !"cpu".equals(device) || cudaGraphs) {
                 throw new IllegalArgumentException("--export-plan writes the plan instead of running the evaluation:"
-                        + " give --device and --fold-workers to merba_folds (see docs/gpu.md)");
+                        + " give --device, --fold-workers and --cuda-graphs to merba_folds (see docs/gpu.md)");
             }
+        }
+        if (cudaGraphs && "cpu".equals(device)) {
+            throw new IllegalArgumentException("--cuda-graphs needs --device cuda (CUDA graphs run on a GPU)");
         }
     }
 

@@ -144,6 +144,12 @@ class MerbaCliTest {
         CliRun gpu = run(concat(common, "--device", "cuda"));
         assertEquals(2, gpu.exitCode());
         assertThat(gpu.err()).contains("device 'cuda' requested, but this LibTorch build has no CUDA support");
+        CliRun graphsOnCpu = run(concat(common, "--cuda-graphs"));
+        assertEquals(2, graphsOnCpu.exitCode());
+        assertThat(graphsOnCpu.err()).contains("--cuda-graphs needs --device cuda");
+        CliRun graphsInPlan = run(concat(common, "--export-plan", plan.toString(), "--cuda-graphs"));
+        assertEquals(2, graphsInPlan.exitCode());
+        assertThat(graphsInPlan.err()).contains("--cuda-graphs to merba_folds");
     }
 
     private static String[] concat(String[] head, String... tail) {

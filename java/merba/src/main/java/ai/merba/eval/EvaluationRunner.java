@@ -58,6 +58,7 @@ public final class EvaluationRunner {
     private ProcessGroup group;
     private int nativeWorkers;
     private String nativeDevice = "cpu";
+    private boolean cudaGraphs;
 
     public EvaluationRunner(ModelConfig modelConfig, TrainingConfig trainingConfig, long seed) {
         this.modelConfig = Objects.requireNonNull(modelConfig, "modelConfig");
@@ -126,11 +127,25 @@ public final class EvaluationRunner {
      * @throws IllegalArgumentException for a negative worker count
      */
     public EvaluationRunner withNativeFolds(int workers, String device) {
+        return withNativeFolds(workers, device, false);
+    }
+
+    /**
+     * {@link #withNativeFolds(int, String)}, with each training step's forward and backward replayed as a CUDA graph
+     * when {@code cudaGraphs}: on a GPU, the same draws and, up to rounding, the same results as eager steps, without
+     * a launch per operation (docs/gpu.md; not yet run on a GPU). A capture that fails stops the run with its cause.
+     *
+     * @throws IllegalArgumentException for a negative worker count, or CUDA graphs on the CPU
+     */
+    public EvaluationRunner withNativeFolds(int workers, String device, boolean cudaGraphs) {
         checkArgument(workers >= 0, "workers = %s must be >= 0", workers);
         checkArgument(workers > 0 || "cpu".equals(device),
                 "device '%s' trains in the native fold loop: give workers >= 1", device);
+        checkArgument(!cudaGraphs || (workers > 0 && !"cpu".equals(device)),
+                "CUDA graphs of the training step need the native fold loop on a GPU, not device '%s'", device);
         this.nativeWorkers = workers;
         this.nativeDevice = Objects.requireNonNull(device, "device");
+        this.cudaGraphs = cudaGraphs;
         return this;
     }
 
@@ -252,12 +267,13 @@ public final class EvaluationRunner {
         try {
             NativeFoldPlan.write(plan, modelConfig, trainingConfig, seed, data, folds, protocol);
             if (progress != null) {
-                progress.printf(Locale.ROOT, "%d folds in the native fold loop%s, up to %d at once on %s%n",
+                progress.printf(Locale.ROOT, "%d folds in the native fold loop%s, up to %d at once on %s%s%n",
                         folds.size(), trainingConfig.ensembleSize() > 1
                                 ? " (ensembles of " + trainingConfig.ensembleSize() + ")" : "",
-                        nativeWorkers, nativeDevice);
+                        nativeWorkers, nativeDevice, cudaGraphs ? ", steps as CUDA graphs" : "");
             }
-            List<NativeFoldPlan.FoldPredictions> predicted = NativeFoldPlan.run(plan, nativeWorkers, nativeDevice);
+            List<NativeFoldPlan.FoldPredictions> predicted =
+                    NativeFoldPlan.run(plan, nativeWorkers, nativeDevice, cudaGraphs);
             checkState(predicted.size() == folds.size(), "the native fold loop returned %s folds for %s",
                     predicted.size(), folds.size());
             List<FoldOutcome> outcomes = new ArrayList<>();

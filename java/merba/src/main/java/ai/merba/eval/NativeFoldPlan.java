@@ -98,9 +98,12 @@ final class NativeFoldPlan {
     /** One fold's predictions from the native loop. */
     record FoldPredictions(int index, int[] test, int[] predicted, double lastEpochLoss, double seconds) {}
 
-    /** Runs the plan at {@code path}: {@code workers} folds at once on {@code device} ("cpu", "cuda", "cuda:N"). */
-    static List<FoldPredictions> run(Path path, int workers, String device) {
-        String json = NativeCalls.call(() -> MerbaNative.runFoldPlan(path.toString(), workers, device));
+    /**
+     * Runs the plan at {@code path}: {@code workers} folds at once on {@code device} ("cpu", "cuda", "cuda:N"), with
+     * each training step replayed as a CUDA graph when {@code cudaGraphs}.
+     */
+    static List<FoldPredictions> run(Path path, int workers, String device, boolean cudaGraphs) {
+        String json = NativeCalls.call(() -> MerbaNative.runFoldPlan(path.toString(), workers, device, cudaGraphs));
         JsonNode doc = JsonFields.parseObject(json, "native fold results");
         List<FoldPredictions> folds = new ArrayList<>();
         for (JsonNode f : doc.get("folds")) {

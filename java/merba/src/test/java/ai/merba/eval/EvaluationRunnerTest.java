@@ -80,7 +80,7 @@ class EvaluationRunnerTest {
         // The plan of the same folds, for the native loop, predicts what the Java loop predicted.
         Path plan = dir.resolve("plan.safetensors");
         runner.exportLeaveOneDatasetOut(two, plan);
-        List<NativeFoldPlan.FoldPredictions> nat = NativeFoldPlan.run(plan, 1, "cpu");
+        List<NativeFoldPlan.FoldPredictions> nat = NativeFoldPlan.run(plan, 1, "cpu", false);
         assertThat(nat).hasSize(2);
         for (int f = 0; f < 2; f++) {
             int fold = f;

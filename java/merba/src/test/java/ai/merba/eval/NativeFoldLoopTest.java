@@ -53,8 +53,8 @@ class NativeFoldLoopTest {
         Path plan = dir.resolve("plan.safetensors"), single = dir.resolve("single.safetensors");
         NativeFoldPlan.write(plan, SMALL, three, 13, synthetic(), folds, "cv-2");
         NativeFoldPlan.write(single, SMALL, three.toBuilder().optEnsembleSize(1).build(), 13, synthetic(), folds, "cv-2");
-        List<NativeFoldPlan.FoldPredictions> members = NativeFoldPlan.run(plan, 1, "cpu");
-        List<NativeFoldPlan.FoldPredictions> first = NativeFoldPlan.run(single, 1, "cpu");
+        List<NativeFoldPlan.FoldPredictions> members = NativeFoldPlan.run(plan, 1, "cpu", false);
+        List<NativeFoldPlan.FoldPredictions> first = NativeFoldPlan.run(single, 1, "cpu", false);
         for (int f = 0; f < folds.size(); f++) {
             List<EvaluationReport.EpochPoint> curve = java.folds().get(f).curve();
             assertThat(members.get(f).lastEpochLoss()).isEqualTo(curve.get(curve.size() - 1).loss())
@@ -71,7 +71,7 @@ class NativeFoldLoopTest {
         EvaluationReport java = new EvaluationRunner(SMALL, recipe, 9).crossValidate(synthetic(), 2, 7);
         Path plan = dir.resolve("plan.safetensors");
         NativeFoldPlan.write(plan, SMALL, recipe, 9, synthetic(), folds, "cv-2");
-        List<NativeFoldPlan.FoldPredictions> nat = NativeFoldPlan.run(plan, 1, "cpu");
+        List<NativeFoldPlan.FoldPredictions> nat = NativeFoldPlan.run(plan, 1, "cpu", false);
         for (int f = 0; f < folds.size(); f++) {
             List<EvaluationReport.EpochPoint> curve = java.folds().get(f).curve();
             assertThat(nat.get(f).lastEpochLoss()).isEqualTo(curve.get(curve.size() - 1).loss());
@@ -95,6 +95,9 @@ class NativeFoldLoopTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("workers = -1");
         assertThatThrownBy(() -> new EvaluationRunner(SMALL, one, 1).withNativeFolds(1, "cpu").withHeldOutCurve(true)
                 .crossValidate(synthetic(), 2, 1)).hasMessageContaining("no held-out curve");
+        assertThatThrownBy(() -> new EvaluationRunner(SMALL, one, 1).withNativeFolds(2, "cpu", true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("CUDA graphs of the training step need the native fold loop on a GPU");
         assertThatThrownBy(() -> new EvaluationRunner(SMALL, one, 1).withNativeFolds(1, "tpu")
                 .crossValidate(synthetic(), 2, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown device 'tpu'");
