@@ -43,9 +43,15 @@ all_steps="tests kernels ncu train sweep loso sanitizer"
 steps=" ${MERBA_GPU_STEPS:-$all_steps} "
 graphs="${MERBA_GPU_CUDA_GRAPHS:-on}"
 for name in $steps; do
-  [[ " $all_steps " == *" $name "* ]] || { echo "gpu-check: unknown step '$name' in MERBA_GPU_STEPS ($all_steps)" >&2; exit 2; }
+  if [[ " $all_steps " != *" $name "* ]]; then
+    echo "gpu-check: unknown step '$name' in MERBA_GPU_STEPS ($all_steps)" >&2
+    exit 2
+  fi
 done
-[[ "$graphs" == on || "$graphs" == off ]] || { echo "gpu-check: MERBA_GPU_CUDA_GRAPHS is on or off, not '$graphs'" >&2; exit 2; }
+if [[ "$graphs" != on && "$graphs" != off ]]; then
+  echo "gpu-check: MERBA_GPU_CUDA_GRAPHS is on or off, not '$graphs'" >&2
+  exit 2
+fi
 scratch="$build/gpu-check-scratch"  # raw outputs that need not come back (the lease returns 8 files at most)
 failed=()
 exec > >(tee "$out/gpu-check.log") 2>&1
@@ -158,13 +164,15 @@ if wanted tests; then
   step "CPU operator tests (the reference side of the parity tests)"
   check "selective_scan_test" ctest --test-dir "$build" -R '^selective_scan_test$' --output-on-failure
 
-  step "GPU tests: both kernel families vs the CPU operator, float64 gradcheck, the whole model, the training step (eager and graphed)"
+  step "GPU tests: both kernel families vs the CPU operator, float64 gradcheck, the whole model, the training" \
+    "step (eager and graphed)"
   check "cuda_test" ctest --test-dir "$build" -L cuda --output-on-failure --timeout 180
 fi
 
 if wanted kernels; then
   step "timing: chunked and short kernels vs the plain-ops reference; bandwidth vs a device-to-device copy"
-  check "cuda_scan_bench" timeout 300 "$build/bench/cuda_scan_bench" --min-seconds 0.2 --json "$out/cuda_scan_bench.json"
+  check "cuda_scan_bench" timeout 300 "$build/bench/cuda_scan_bench" --min-seconds 0.2 \
+    --json "$out/cuda_scan_bench.json"
 fi
 
 ncu_bin="$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu /usr/local/cuda/bin/ncu 2>/dev/null | head -n 1)"
@@ -174,8 +182,9 @@ if ! wanted ncu; then
 elif [[ -n "$ncu_bin" ]]; then
   check "ncu" bash -o pipefail -c "timeout 150 '$ncu_bin' --clock-control none --set detailed -k regex:scan_ \
     '$build/bench/cuda_scan_bench' --profile > '$out/ncu.txt' 2>&1"
-  grep -E 'scan_[a-z_]*kernel<|Duration|Registers Per Thread|Theoretical Occupancy|Achieved Occupancy|DRAM Throughput|Issue Slots Busy|Executed Ipc A' \
-    "$out/ncu.txt" | head -n 120
+  fields='scan_[a-z_]*kernel<|Duration|Registers Per Thread|Theoretical Occupancy|Achieved Occupancy'
+  fields+='|DRAM Throughput|Issue Slots Busy|Executed Ipc A'
+  grep -E "$fields" "$out/ncu.txt" | head -n 120
 else
   echo "gpu-check: no ncu found; the profile is skipped"
 fi
@@ -187,7 +196,10 @@ if wanted train; then
     for batch in 32 256; do
       for graph in off on; do
         limit=$(allowed 60)
-        (( limit == 0 )) && { echo "gpu-check: budget spent, train_bench $kernels $batch graph $graph skipped"; continue; }
+        if (( limit == 0 )); then
+          echo "gpu-check: budget spent, train_bench $kernels $batch graph $graph skipped"
+          continue
+        fi
         check "train_bench $kernels $batch graph $graph" bash -o pipefail -c \
           "timeout $limit '$build/bench/train_bench' --device cuda --batch $batch --seconds 5 --scan-kernels $kernels \
            --cuda-graphs $graph | tee -a '$out/train_bench.txt'"
@@ -204,12 +216,13 @@ if wanted sweep && [[ -f "$sweep_plan" && -z "$workers" ]]; then
   for w in 1 4 8 16; do
     limit=$(allowed 150)
     (( limit == 0 )) && { echo "gpu-check: budget spent, sweep stops before $w"; break; }
-    check "merba_folds sweep $w" timeout "$limit" "$build/tools/merba_folds" "$sweep_plan" --device cuda --workers "$w" \
-      --threads 1 --cuda-graphs "$graphs" --json "$scratch/workers-$w.json"
+    check "merba_folds sweep $w" timeout "$limit" "$build/tools/merba_folds" "$sweep_plan" --device cuda \
+      --workers "$w" --threads 1 --cuda-graphs "$graphs" --json "$scratch/workers-$w.json"
   done
   workers="$(python3 - "$scratch" <<'PY'
 import json, pathlib, sys
-runs = {int(p.stem.split("-")[1]): json.loads(p.read_text())["wall_seconds"] for p in pathlib.Path(sys.argv[1]).glob("workers-*.json")}
+runs = {int(p.stem.split("-")[1]): json.loads(p.read_text())["wall_seconds"]
+        for p in pathlib.Path(sys.argv[1]).glob("workers-*.json")}
 print(min(runs, key=runs.get) if runs else 4)
 PY
 )"
@@ -225,7 +238,8 @@ elif [[ ! -f "$plan" ]]; then
 elif (( limit == 0 )); then
   step "the timed LOSO is skipped: the budget of $budget s is spent"
 else
-  step "LOSO from $plan in the native fold loop on the GPU ($workers folds at once, CUDA graphs $graphs, at most $limit s)"
+  step "LOSO from $plan in the native fold loop on the GPU ($workers folds at once, CUDA graphs $graphs," \
+    "at most $limit s)"
   check "merba_folds" timeout "$limit" "$build/tools/merba_folds" "$plan" --device cuda \
     --workers "$workers" --threads 1 --cuda-graphs "$graphs" --json "$out/loso.json"
 fi

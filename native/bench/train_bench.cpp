@@ -49,7 +49,8 @@ int run(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--device")) device = argv[i + 1];
     else if (!std::strcmp(argv[i], "--scan-kernels")) kernels = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--cuda-graphs") && (!std::strcmp(argv[i + 1], "on") || !std::strcmp(argv[i + 1], "off")))
+    else if (!std::strcmp(argv[i], "--cuda-graphs") &&
+             (!std::strcmp(argv[i + 1], "on") || !std::strcmp(argv[i + 1], "off")))
       graphs = argv[i + 1];
     else {
       std::fprintf(stderr, "usage: %s [--batch B] [--threads N] [--seconds S] [--device cpu|cuda] "

@@ -54,7 +54,9 @@ class Event {
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
   void record(const c10::cuda::CUDAStream& stream) { C10_CUDA_CHECK(cudaEventRecord(event_, stream.stream())); }
-  void block(const c10::cuda::CUDAStream& stream) const { C10_CUDA_CHECK(cudaStreamWaitEvent(stream.stream(), event_, 0)); }
+  void block(const c10::cuda::CUDAStream& stream) const {
+    C10_CUDA_CHECK(cudaStreamWaitEvent(stream.stream(), event_, 0));
+  }
   void synchronize() const { C10_CUDA_CHECK(cudaEventSynchronize(event_)); }
 
  private:
@@ -88,7 +90,8 @@ class OwnedStream {
 // graph's when the scope ends.
 class StreamScope {
  public:
-  StreamScope(c10::cuda::CUDAStream caller, c10::cuda::CUDAStream graph) : caller_(caller), graph_(graph), guard_(graph) {
+  StreamScope(c10::cuda::CUDAStream caller, c10::cuda::CUDAStream graph)
+      : caller_(caller), graph_(graph), guard_(graph) {
     Event entered;
     entered.record(caller_);
     entered.block(graph_);
@@ -250,7 +253,8 @@ class CudaStepGraph final : public train::StepGraph {
     // The previous replay's copies must have read the pinned masks before they are drawn again. Each step
     // reads its results back, so it has finished already and this does not wait.
     if (replayed_) replayed_->synchronize();
-    for (MaskSlot& slot : slots_) slot.host.bernoulli_(slot.keep, masks).div_(slot.keep);  // draw_bernoulli_mask's draws
+    // draw_bernoulli_mask's draws, in its order.
+    for (MaskSlot& slot : slots_) slot.host.bernoulli_(slot.keep, masks).div_(slot.keep);
     refill(static_inputs_.inputs, in.inputs, "inputs");
     refill(static_inputs_.targets.coarse, in.targets.coarse, "coarse targets");
     refill(static_inputs_.targets.fine, in.targets.fine, "fine targets");

@@ -40,7 +40,8 @@ int run(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--device")) options.device = c10::Device(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--json")) json_path = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--cuda-graphs") && (!std::strcmp(argv[i + 1], "on") || !std::strcmp(argv[i + 1], "off")))
+    else if (!std::strcmp(argv[i], "--cuda-graphs") &&
+             (!std::strcmp(argv[i + 1], "on") || !std::strcmp(argv[i + 1], "off")))
       options.cuda_graphs = !std::strcmp(argv[i + 1], "on");
     else {
       std::fprintf(stderr, "merba_folds: unknown option %s\n", argv[i]);

@@ -23,8 +23,8 @@ bool step_graphs_available() { return factory_slot().load() != nullptr; }
 
 std::unique_ptr<StepGraph> make_step_graph(std::vector<at::Tensor> parameters, std::vector<at::Tensor> buffers) {
   const StepGraphFactory factory = factory_slot().load();
-  TORCH_CHECK(factory != nullptr,
-              "CUDA graphs of the training step need the CUDA build of the native library (built without CUDA support)");
+  TORCH_CHECK(factory != nullptr, "CUDA graphs of the training step need the CUDA build of the native library "
+              "(built without CUDA support)");
   return factory(std::move(parameters), std::move(buffers));
 }
 

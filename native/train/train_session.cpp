@@ -173,10 +173,10 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
                                 /*update_batch_norm_statistics=*/s == 0);
     const model::DgcmTargets shard_targets = soft.narrow(lo, n);
     // The shard's share of the batch mean (or of the weighted mean).
-    const double scale =
-        whole_batch ? 1.0
-                    : (shard_targets.weight.defined() ? shard_targets.weight.sum().item<double>() : static_cast<double>(n)) /
-                          total_weight;
+    const double shard_weight = whole_batch                     ? 1.0
+                                : shard_targets.weight.defined() ? shard_targets.weight.sum().item<double>()
+                                                                 : static_cast<double>(n);
+    const double scale = whole_batch ? 1.0 : shard_weight / total_weight;
     const PassOutputs out = forward_backward(x.narrow(0, lo, n), shard_targets, counted.narrow(0, lo, n), scale);
     losses[s] = out.loss;
     correct[s] = out.correct;
@@ -264,8 +264,8 @@ void TrainSession::use_cuda_graphs(bool on) {
     graph_.reset();
     return;
   }
-  TORCH_CHECK_VALUE(parameters_.front().is_cuda(), "CUDA graphs of the training step need the network on a GPU; it is on ",
-                    parameters_.front().device());
+  TORCH_CHECK_VALUE(parameters_.front().is_cuda(), "CUDA graphs of the training step need the network on a GPU; ",
+                    "it is on ", parameters_.front().device());
   if (!graph_) graph_ = make_step_graph(parameters_, net_->buffers());
 }
 

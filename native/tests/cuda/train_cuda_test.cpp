@@ -144,7 +144,8 @@ TEST(cuda_graph_steps_equal_eager_steps) {
   }
   auto step_both = [&](size_t i, const std::string& what) {
     const train::StepResult e = eager.step(inputs[i], targets[i]), g = graphed.step(inputs[i], targets[i]);
-    std::printf("         %s (batch %lld): loss eager %.7f graph %.7f, correct %lld / %lld, gradient norm %.7f / %.7f\n",
+    std::printf("         %s (batch %lld): loss eager %.7f graph %.7f, correct %lld / %lld, "
+                "gradient norm %.7f / %.7f\n",
                 what.c_str(), static_cast<long long>(sizes[i]), e.loss, g.loss, static_cast<long long>(e.correct),
                 static_cast<long long>(g.correct), e.grad_norm, g.grad_norm);
     EXPECT_TRUE(std::abs(e.loss - g.loss) <= 1e-5 * std::max(1.0, std::abs(e.loss)));
@@ -156,7 +157,8 @@ TEST(cuda_graph_steps_equal_eager_steps) {
   for (size_t i = 0; i < sizes.size(); ++i) {
     step_both(i, "step " + std::to_string(i + 1));
     if (i == 5) {
-      for (const auto& [name, tensor] : eager.state()) saved.emplace_back(name, tensor.clone());  // not the live tensors
+      // Copies: state() hands out the live tensors, which the next steps change.
+      for (const auto& [name, tensor] : eager.state()) saved.emplace_back(name, tensor.clone());
     }
   }
   const train::StepGraph* graph = graphed.step_graph();
@@ -169,7 +171,9 @@ TEST(cuda_graph_steps_equal_eager_steps) {
   expect_same_weights(graph_net, eager_net, 8, "after 8 steps");
   const auto graph_buffers = graph_net->named_buffers();
   for (const auto& b : eager_net->named_buffers()) {
-    if (b.value().is_floating_point()) EXPECT_CLOSE(graph_buffers[b.key()].cpu(), b.value().cpu(), 1e-5, "buffer " + b.key());
+    if (b.value().is_floating_point()) {
+      EXPECT_CLOSE(graph_buffers[b.key()].cpu(), b.value().cpu(), 1e-5, "buffer " + b.key());
+    }
   }
 
   eager.restore_state(saved);

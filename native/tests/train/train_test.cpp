@@ -681,7 +681,8 @@ TEST(cuda_graphs_of_the_step_need_a_network_on_a_gpu) {
   session.use_cuda_graphs(false);  // off is always fine
   EXPECT_TRUE(session.step_graph() == nullptr);
   if (!train::step_graphs_available()) {
-    EXPECT_THROWS_WITH(train::make_step_graph(net->parameters(), net->buffers()), c10::Error, "built without CUDA support");
+    EXPECT_THROWS_WITH(train::make_step_graph(net->parameters(), net->buffers()), c10::Error,
+                       "built without CUDA support");
   }
 }
 
