@@ -156,15 +156,16 @@ int profile_once() {
     const Problem p = make_problem(s, at::kFloat, true);
     const at::Tensor upstream = at::randn_like(p.u);
     for (ScanKernelChoice choice : {ScanKernelChoice::Chunked, ScanKernelChoice::Short}) {
-      merba::cuda::set_scan_kernel_choice(choice);
-      {
-        at::NoGradGuard no_grad;
-        (void)merba::ops::selective_scan(p.u, p.delta, p.A, p.B, p.C, p.options());
-      }
-      (merba::ops::selective_scan(p.u, p.delta, p.A, p.B, p.C, p.options()).out * upstream).sum().backward();
+      with_kernels(choice, [&] {
+        {
+          at::NoGradGuard no_grad;
+          (void)merba::ops::selective_scan(p.u, p.delta, p.A, p.B, p.C, p.options());
+        }
+        (merba::ops::selective_scan(p.u, p.delta, p.A, p.B, p.C, p.options()).out * upstream).sum().backward();
+        return 0.0;  // nothing timed
+      });
     }
   }
-  merba::cuda::set_scan_kernel_choice(ScanKernelChoice::Auto);
   check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
   std::printf("cuda_scan_bench --profile: ran each kernel family at (2048, 32, 49, 8) fp32, both B/C layouts\n");
   return 0;

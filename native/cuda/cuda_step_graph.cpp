@@ -130,11 +130,12 @@ class CudaStepGraph final : public train::StepGraph {
 
   PassOutputs run(const PassInputs& in, const at::Generator& masks, const Pass& pass) override {
     const int64_t batch = in.inputs.size(0);
-    require_on_device();
     if (graph_ && !storage_in_place()) {  // a weight or buffer was replaced: capture again after new warm-ups
       graph_.reset();
       warmups_ = 0;
     }
+    // Storage still where the graph was captured is on its device: only without a graph is there anything to check.
+    if (!graph_) require_on_device();
     if (graph_ && batch == batch_) return replay(in, masks);
     if (!graph_ && batch == batch_ && warmups_ >= kWarmupSteps) {
       capture(in, pass);
@@ -180,7 +181,16 @@ class CudaStepGraph final : public train::StepGraph {
     }
     return pointers;
   }
-  bool storage_in_place() const { return storage() == data_; }
+  // Checked every step: compares in place rather than building storage() again.
+  bool storage_in_place() const {
+    size_t k = 0;
+    for (const std::vector<at::Tensor>* tensors : {&parameters_, &buffers_}) {
+      for (const at::Tensor& t : *tensors) {
+        if (k >= data_.size() || t.const_data_ptr() != data_[k++]) return false;
+      }
+    }
+    return k == data_.size();
+  }
 
   PassOutputs eager(const PassInputs& in, const at::Generator& masks, const Pass& pass) {
     const int64_t batch = in.inputs.size(0);

@@ -98,9 +98,11 @@ class MerbaCliTest {
     void shortLosoRunPrintsMetricsAndWritesTheReport(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("report.json");
         CliRun r = run("loso", "--manifest", SYNTHETIC.toString(), "--epochs", "1", "--warmup-epochs", "0",
-                "--erase-size", "4", "--input-centring", "ZERO_LEVEL_SCALED", "--report", report.toString(), "--seed", "3");
+                "--erase-size", "4", "--input-centring", "ZERO_LEVEL_SCALED", "--report", report.toString(),
+                "--seed", "3");
         assertEquals(0, r.exitCode(), r.err());
-        assertThat(r.out()).contains("recipe composite-28-tta-sqrt").contains("fold 8/8").contains("UF1").contains("UAR");
+        assertThat(r.out()).contains("recipe composite-28-tta-sqrt").contains("fold 8/8").contains("UF1")
+                .contains("UAR");
         JsonNode json = new ObjectMapper().readTree(Files.readString(report));
         assertEquals(96, json.get("samples").asInt());
         // Without --training-config the cross-validated recipe is used, with the flags overriding its fields.

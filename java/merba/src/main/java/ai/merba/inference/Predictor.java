@@ -41,8 +41,8 @@ import org.bytedeco.pytorch.Tensor;
  * <p>Inputs: flow files ({@link #predict(Path)}) and decoded flows ({@link #predict(DecodedFlow)}) are turned
  * into the network's input as the model was trained ({@link MerbaModel#inputCentring()}: as stored, centred
  * on their zero-motion level, or centred and scaled); float arrays and tensors are the network's input itself,
- * (C_in, S, S) float32 samples as {@code DecodedFlow.input(predictor.inputCentring())} gives them. Samples holding NaN or ±Inf are
- * refused unless {@link #withNonFiniteInputs} allows them.
+ * (C_in, S, S) float32 samples as {@code DecodedFlow.input(predictor.inputCentring())} gives them. Samples
+ * holding NaN or ±Inf are refused unless {@link #withNonFiniteInputs} allows them.
  */
 public final class Predictor implements AutoCloseable {
     // Read under the read lock by every call; replaced under the write lock by reload and close.

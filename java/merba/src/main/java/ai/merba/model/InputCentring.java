@@ -5,9 +5,10 @@ import java.util.Locale;
 /**
  * What the network is given for a decoded flow (spec §5): the values as stored, or the flow centred on its
  * zero-motion level (and optionally scaled per channel), so that the network's zero padding, the augmentation's
- * fills and mirrors all mean "no motion" and min-max images whose zero sits at different levels look alike. A model remembers the centring it
- * was trained with ({@link MerbaModel#inputCentring()}, checkpoint metadata {@code input_centring}), and the
- * {@link ai.merba.inference.Predictor} applies it to files ({@code DecodedFlow.input}).
+ * fills and mirrors all mean "no motion" and min-max images whose zero sits at different levels look alike. A
+ * model remembers the centring it was trained with ({@link MerbaModel#inputCentring()}, checkpoint metadata
+ * {@code input_centring}), and the {@link ai.merba.inference.Predictor} applies it to files
+ * ({@code DecodedFlow.input}).
  */
 public enum InputCentring {
     /** The values as stored (min-max images in [0, 1]; signed flows as they are). */

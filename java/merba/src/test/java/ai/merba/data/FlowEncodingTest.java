@@ -140,7 +140,8 @@ class FlowEncodingTest {
         for (int i = 0; i < S * S; i++) {  // channel u
             largest = Math.max(largest, Math.abs(sa[i]));
         }
-        // The patch (9 pixels of S²) moves at 2 in u, one more pixel at −1: mean |u| = 19/S², the patch at 2·S²/19.
+        // The patch (9 pixels of S²) moves at 2 in u, one more pixel at −1: mean |u| = 19/S², so the patch
+        // scales to 2·S²/19.
         assertThat(largest).as("the moving patch").isCloseTo(2f * S * S / 19, within(1e-3f));
     }
 
