@@ -21,6 +21,7 @@
 #include "train/gradient_clipping.h"
 #include "train/mixup.h"
 #include "train/parameter_groups.h"
+#include "train/sharpness_aware.h"
 
 namespace merba::train {
 namespace {
@@ -167,38 +168,34 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
   // Per shard, on the network's device; read once, at the end of the step.
   std::vector<at::Tensor> losses(shards), correct(shards);
   optimizer_->zero_grad();
-  auto run_shard = [&](int64_t s) {
-    const int64_t lo = B * s / shards, n = B * (s + 1) / shards - lo;
-    model::ShardContext context(at::make_generator<at::CPUGeneratorImpl>(shard_seeds[s].item<int64_t>()),
-                                /*update_batch_norm_statistics=*/s == 0);
-    const model::DgcmTargets shard_targets = soft.narrow(lo, n);
-    // The shard's share of the batch mean (or of the weighted mean).
-    const double shard_weight = whole_batch                     ? 1.0
-                                : shard_targets.weight.defined() ? shard_targets.weight.sum().item<double>()
-                                                                 : static_cast<double>(n);
-    const double scale = whole_batch ? 1.0 : shard_weight / total_weight;
-    const PassOutputs out = forward_backward(x.narrow(0, lo, n), shard_targets, counted.narrow(0, lo, n), scale);
-    losses[s] = out.loss;
-    correct[s] = out.correct;
-  };
-  if (graph_) {
-    // One shard, the whole batch: what a GPU step always is. The graph draws the masks from the shard's generator,
-    // in the order an eager pass would.
-    const at::Generator masks = at::make_generator<at::CPUGeneratorImpl>(shard_seeds[0].item<int64_t>());
-    const PassOutputs out = graph_->run(PassInputs{x, soft, counted}, masks,
-                                        [&](const PassInputs& in, const model::MaskSource& source) {
-                                          model::ShardContext context(masks, /*update_batch_norm_statistics=*/true,
-                                                                      source);
-                                          return forward_backward(in.inputs, in.targets, in.counted, 1.0);
-                                        });
-    losses[0] = out.loss;
-    correct[0] = out.correct;
-  } else if (shards == 1) {
-    run_shard(0);
-  } else {
+  // Forward and backward of every shard, the gradients summed into .grad. `first` is the step's pass at the
+  // weights themselves: it reports the loss and correct count and updates BatchNorm's running statistics. A
+  // sharpness-aware step's second pass, at perturbed weights, does neither: it only leaves its gradients.
+  auto run_pass = [&](bool first) {
+    auto run_shard = [&](int64_t s) {
+      const int64_t lo = B * s / shards, n = B * (s + 1) / shards - lo;
+      // The same seed in both passes of a step: the second pass drops the same paths as the first.
+      model::ShardContext context(at::make_generator<at::CPUGeneratorImpl>(shard_seeds[s].item<int64_t>()),
+                                  /*update_batch_norm_statistics=*/first && s == 0);
+      const model::DgcmTargets shard_targets = soft.narrow(lo, n);
+      // The shard's share of the batch mean (or of the weighted mean).
+      const double shard_weight = whole_batch                     ? 1.0
+                                  : shard_targets.weight.defined() ? shard_targets.weight.sum().item<double>()
+                                                                   : static_cast<double>(n);
+      const double scale = whole_batch ? 1.0 : shard_weight / total_weight;
+      const PassOutputs out = forward_backward(x.narrow(0, lo, n), shard_targets, counted.narrow(0, lo, n), scale);
+      if (first) {
+        losses[s] = out.loss;
+        correct[s] = out.correct;
+      }
+    };
+    if (shards == 1) {
+      run_shard(0);
+      return;
+    }
     // oneDNN's convolution backward sizes its own OpenMP team from the global thread count and spins on a
     // barrier for threads that a nested region never starts: inside the shards it deadlocks. LibTorch's
-    // native convolution is used there instead, for the duration of the step.
+    // native convolution is used there instead, for the duration of the pass.
     // NNPACK, the next choice, runs its own thread pool against the shards' threads: off as well.
     struct NativeConvolutions {
       bool mkldnn = at::globalContext().userEnabledMkldnn(), nnpack = at::globalContext().userEnabledNNPACK();
@@ -214,6 +211,21 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
     at::parallel_for(0, shards, 1, [&](int64_t begin, int64_t end) {
       for (int64_t s = begin; s < end; ++s) run_shard(s);
     });
+  };
+  if (graph_) {
+    // One shard, the whole batch: what a GPU step always is. The graph draws the masks from the shard's generator,
+    // in the order an eager pass would.
+    const at::Generator masks = at::make_generator<at::CPUGeneratorImpl>(shard_seeds[0].item<int64_t>());
+    const PassOutputs out = graph_->run(PassInputs{x, soft, counted}, masks,
+                                        [&](const PassInputs& in, const model::MaskSource& source) {
+                                          model::ShardContext context(masks, /*update_batch_norm_statistics=*/true,
+                                                                      source);
+                                          return forward_backward(in.inputs, in.targets, in.counted, 1.0);
+                                        });
+    losses[0] = out.loss;
+    correct[0] = out.correct;
+  } else {
+    run_pass(/*first=*/true);
   }
   if (device.is_cpu()) {
     // In shard order, as doubles: what the data-parallel reduction and the reports add up.
@@ -223,6 +235,18 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
     }
   }
   if (distributed()) reduce_over_ranks(r, local_weight);
+  if (options_.sam_rho > 0) {
+    // The gradient the update uses is the one at w + ρ·g/‖g‖ (train/sharpness_aware.h). The step reports the loss
+    // and accuracy at w, and the norm of the gradient it clips and applies.
+    SharpnessPerturbation perturbation(parameters_, options_.sam_rho);
+    optimizer_->zero_grad();
+    run_pass(/*first=*/false);
+    if (distributed()) {
+      StepResult second;  // only the gradients' reduction matters; the totals are the first pass's
+      reduce_over_ranks(second, local_weight);
+    }
+    perturbation.restore();
+  }
   const at::Tensor grad_norm = clip_gradient_norm_(
       parameters_, options_.grad_clip > 0 ? options_.grad_clip : std::numeric_limits<double>::infinity());
   if (device.is_cpu()) {
@@ -266,6 +290,10 @@ void TrainSession::use_cuda_graphs(bool on) {
   }
   TORCH_CHECK_VALUE(parameters_.front().is_cuda(), "CUDA graphs of the training step need the network on a GPU; ",
                     "it is on ", parameters_.front().device());
+  // A sharpness-aware step runs two passes at different weights, one of them without BatchNorm's updates: not the
+  // one pass the graph holds.
+  TORCH_CHECK_VALUE(options_.sam_rho == 0, "CUDA graphs of the training step do not support sharpness-aware steps ",
+                    "(sam_rho = ", options_.sam_rho, "); set sam_rho to 0 or train without graphs");
   if (!graph_) graph_ = make_step_graph(parameters_, net_->buffers());
 }
 

@@ -29,7 +29,7 @@ TrainingOptions TrainingOptions::from_json(const std::string& text) {
   static const std::set<std::string> known{
       "learning_rate", "min_learning_rate", "weight_decay", "beta1", "beta2", "eps", "warmup_steps",
       "total_steps", "grad_clip", "flip_probability", "max_translation", "erase_size", "sibling_weight", "class_weights",
-      "label_smoothing", "mixup_alpha", "ema_decay"};
+      "label_smoothing", "mixup_alpha", "ema_decay", "sam_rho"};
   util::reject_unknown_keys(doc, known, "training options");
   TrainingOptions o;
   util::read_optional(doc, "learning_rate", o.learning_rate);
@@ -49,6 +49,7 @@ TrainingOptions TrainingOptions::from_json(const std::string& text) {
   util::read_optional(doc, "label_smoothing", o.label_smoothing);
   util::read_optional(doc, "mixup_alpha", o.mixup_alpha);
   util::read_optional(doc, "ema_decay", o.ema_decay);
+  util::read_optional(doc, "sam_rho", o.sam_rho);
   o.validate();
   return o;
 }
@@ -86,6 +87,7 @@ void TrainingOptions::validate() const {
     invalid("mixup_alpha must be finite and >= 0 (0 disables mixup)", mixup_alpha);
   }
   if (!(ema_decay >= 0 && ema_decay < 1)) invalid("ema_decay must be in [0, 1) (0 disables the average)", ema_decay);
+  if (!(sam_rho >= 0 && sam_rho <= 1)) invalid("sam_rho must be in [0, 1] (0 disables sharpness-aware steps)", sam_rho);
 }
 
 double learning_rate_at(const TrainingOptions& o, int64_t step) {

@@ -24,6 +24,7 @@ struct TrainingOptions {
   double label_smoothing = 0;  // ε: targets (1 − ε)·one-hot + ε spread evenly (model/dgcm_loss.h)
   double mixup_alpha = 0;      // mixup with λ ~ Beta(α, α) per batch; 0 = off (train/mixup.h)
   double ema_decay = 0;        // exponential moving average of the weights; 0 = off (train/weight_ema.h)
+  double sam_rho = 0;          // radius ρ of sharpness-aware minimisation; 0 = off (train/sharpness_aware.h)
 
   static TrainingOptions from_json(const std::string& json);
   void validate() const;

@@ -25,6 +25,7 @@
 #include "train/augmentation.h"
 #include "train/mixup.h"
 #include "train/parameter_groups.h"
+#include "train/sharpness_aware.h"
 #include "train/step_graph.h"
 #include "train/train_session.h"
 #include "train/weight_ema.h"
@@ -256,10 +257,10 @@ TEST(every_invalid_training_case_in_the_native_keys_is_refused_naming_its_field)
   const std::set<std::string> native_keys{
       "learning_rate", "min_learning_rate", "weight_decay", "beta1", "beta2", "eps", "warmup_steps", "total_steps",
       "grad_clip", "flip_probability", "max_translation", "erase_size", "sibling_weight", "class_weights",
-      "label_smoothing", "mixup_alpha", "ema_decay"};
+      "label_smoothing", "mixup_alpha", "ema_decay", "sam_rho"};
   const int ran = merba::test::expect_all_refused(cases, native_keys,
                                                   [](const std::string& json) { TrainingOptions::from_json(json); });
-  EXPECT_EQ(ran, 17);
+  EXPECT_EQ(ran, 19);
   // The unknown key is refused by name as well.
   EXPECT_THROWS_WITH(TrainingOptions::from_json(R"({"learning_rat": 1e-3})"), std::invalid_argument, "learning_rat");
   // Messages give the value as well as the field, and the index of a bad list entry.
@@ -610,6 +611,125 @@ TEST(a_bad_batch_or_training_state_is_named_before_anything_changes) {
   EXPECT_THROWS_WITH(session.restore_state(state), c10::ValueError,
                      "ema.updates = -3 differs from session.step = 1");
   EXPECT_CLOSE(net->named_parameters()["stem.conv1.weight"].detach(), before, 0.0, "weights untouched");
+}
+
+TEST(a_sharpness_perturbation_moves_along_the_normalised_gradient_and_restores_exactly) {
+  // Gradients (3, 4) and (0): global norm 5, so e = ρ·(0.6, 0.8) and 0; a parameter without a gradient stays put.
+  at::Tensor a = at::tensor({1.0f, 2.0f}).requires_grad_(true), b = at::tensor({7.0f}).requires_grad_(true);
+  const at::Tensor untouched = at::tensor({5.0f}).requires_grad_(true);
+  a.mutable_grad() = at::tensor({3.0f, 4.0f});
+  b.mutable_grad() = at::tensor({0.0f});
+  {
+    train::SharpnessPerturbation perturbation({a, b, untouched}, 0.5);
+    EXPECT_CLOSE(a.detach(), at::tensor({1.3f, 2.4f}), 1e-7, "a moved by 0.5·(3, 4)/5");
+    EXPECT_CLOSE(b.detach(), at::tensor({7.0f}), 0.0, "b, whose gradient is 0, not moved");
+    EXPECT_CLOSE(untouched.detach(), at::tensor({5.0f}), 0.0, "a parameter without a gradient not moved");
+    EXPECT_CLOSE(perturbation.gradient_norm(), at::scalar_tensor(5.0f), 0.0, "the global norm");
+    perturbation.restore();
+    EXPECT_TRUE(at::equal(a.detach(), at::tensor({1.0f, 2.0f})));  // bit for bit, not 1.3 − 0.3
+    perturbation.restore();  // a second restore changes nothing
+    EXPECT_TRUE(at::equal(a.detach(), at::tensor({1.0f, 2.0f})));
+  }
+  // Left without restore() (an exception in the second pass), the destructor puts the weights back.
+  {
+    train::SharpnessPerturbation perturbation({a, b}, 0.5);
+    EXPECT_TRUE(!at::equal(a.detach(), at::tensor({1.0f, 2.0f})));
+  }
+  EXPECT_TRUE(at::equal(a.detach(), at::tensor({1.0f, 2.0f})));
+  EXPECT_THROWS_WITH(train::SharpnessPerturbation({untouched}, 0.5), c10::ValueError, "no parameter has a gradient");
+}
+
+// SAM's step against a hand-written one: the gradient g at w, the weights moved by ρ·g/‖g‖, the gradient there,
+// the weights put back and AdamW (LibTorch's, same parameter groups) applied with that second gradient; BatchNorm's
+// running statistics updated by the first pass only. No randomness: no drop path, flips, shifts or mixup.
+TEST(a_sharpness_aware_step_applies_the_gradient_at_the_perturbed_weights) {
+  const int threads = at::get_num_threads();
+  at::set_num_threads(1);  // bitwise repeatable forwards on the CPU (see the mask test below)
+  model::ModelConfig c = model::composite_28();
+  c.drop_path = 0;
+  auto make_net = [&] {
+    model::MerbaNet net(c);
+    model::initialize(*net, 5);
+    net->train();
+    return net;
+  };
+  TrainingOptions o;
+  o.learning_rate = 1e-3;
+  o.total_steps = 10;
+  o.flip_probability = 0;
+  o.max_translation = 0;
+  o.grad_clip = 0;
+  o.eps = 1e-2;  // AdamW's first update, lr·g/(|g| + eps), then depends smoothly on g even where g is near 0
+  o.sam_rho = 0.05;
+  at::manual_seed(6);
+  const at::Tensor x = at::rand({6, 3, 28, 28});
+  const at::Tensor y = at::tensor(std::vector<int64_t>{0, 1, 2, 0, 1, 2});
+
+  model::MerbaNet net = make_net();
+  train::TrainSession session(net, o, 11);
+  const train::StepResult r = session.step(x, y);
+
+  model::MerbaNet ref = make_net();
+  const model::DgcmTargets targets = model::dgcm_targets(y, c, 0.0, {});
+  auto loss_at_current_weights = [&] {
+    const model::HeadOutput out = ref->forward(x);
+    at::Tensor loss = model::dgcm_loss(out, targets, c, o.sibling_weight);
+    loss.backward();
+    return loss.item<double>();
+  };
+  std::vector<at::Tensor> params = ref->parameters();
+  const double loss_at_w = loss_at_current_weights();
+  std::vector<at::Tensor> statistics_after_one_pass;
+  for (const auto& b : ref->buffers()) statistics_after_one_pass.push_back(b.detach().clone());
+  double squares = 0;
+  for (const auto& p : params) squares += p.grad().to(at::kDouble).pow(2).sum().item<double>();
+  std::vector<at::Tensor> moves, saved;
+  {
+    at::NoGradGuard no_grad;
+    for (auto& p : params) {
+      saved.push_back(p.detach().clone());
+      moves.push_back((p.grad().to(at::kDouble) * (o.sam_rho / std::sqrt(squares))).to(at::kFloat));
+      p.add_(moves.back());
+      p.mutable_grad() = at::Tensor();
+    }
+  }
+  loss_at_current_weights();
+  {
+    at::NoGradGuard no_grad;
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(saved[i]);
+  }
+  train::ParameterGroups groups = train::parameter_groups(*ref);
+  std::vector<torch::optim::OptimizerParamGroup> param_groups;
+  param_groups.emplace_back(groups.decay, std::make_unique<torch::optim::AdamWOptions>(
+                                              torch::optim::AdamWOptions(o.learning_rate).eps(o.eps).weight_decay(o.weight_decay)));
+  param_groups.emplace_back(groups.no_decay,
+                            std::make_unique<torch::optim::AdamWOptions>(
+                                                 torch::optim::AdamWOptions(o.learning_rate).eps(o.eps).weight_decay(0.0)));
+  torch::optim::AdamW adamw(param_groups, torch::optim::AdamWOptions(o.learning_rate));
+  adamw.step();
+
+  EXPECT_TRUE(std::abs(r.loss - loss_at_w) < 1e-6);  // the step reports the loss at w
+  const std::vector<at::Tensor> trained = net->parameters();
+  for (size_t i = 0; i < params.size(); ++i) {
+    EXPECT_CLOSE(trained[i].detach(), params[i].detach(), 1e-6, "parameter after the sharpness-aware step");
+  }
+  const std::vector<at::Tensor> buffers = net->buffers();
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    EXPECT_CLOSE(buffers[i], statistics_after_one_pass[i], 0.0, "BatchNorm statistics of the first pass only");
+  }
+  // And it is not the plain step: the gradient at w alone moves the weights elsewhere.
+  model::MerbaNet plain_net = make_net();
+  TrainingOptions plain = o;
+  plain.sam_rho = 0;
+  train::TrainSession plain_session(plain_net, plain, 11);
+  plain_session.step(x, y);
+  double largest = 0;
+  const std::vector<at::Tensor> plain_trained = plain_net->parameters();
+  for (size_t i = 0; i < params.size(); ++i) {
+    largest = std::max(largest, (plain_trained[i] - trained[i]).abs().max().item<double>());
+  }
+  EXPECT_TRUE(largest > 1e-4);
+  at::set_num_threads(threads);
 }
 
 // What a replayed CUDA step graph relies on (cuda/cuda_step_graph.cpp), checked on the CPU: a pass whose masks

@@ -63,6 +63,12 @@ final class TrainingOptions {
     @Option(names = "--ema-decay", description = "Decay of the weights' moving average; 0 = off (overrides the training config).")
     Double emaDecay;
 
+    @Option(names = "--sam-rho",
+            description = "Sharpness-aware minimisation's radius: each step's gradient is taken at the weights moved by"
+                    + " this far along their normalised gradient (two passes per step); 0 = off (overrides the training"
+                    + " config).")
+    Double samRho;
+
     @Option(names = "--test-time-flip", negatable = true,
             description = "Predict from each sample and its mirror image, averaging the logits (needs zero_level or"
                     + " zero_level_scaled centring; overrides the training config).")
@@ -98,6 +104,7 @@ final class TrainingOptions {
         if (labelSmoothing != null) b.optLabelSmoothing(labelSmoothing);
         if (mixupAlpha != null) b.optMixupAlpha(mixupAlpha);
         if (emaDecay != null) b.optEmaDecay(emaDecay);
+        if (samRho != null) b.optSamRho(samRho);
         if (testTimeFlip != null) b.optTestTimeFlip(testTimeFlip);
         if (ensembleSize != null) b.optEnsembleSize(ensembleSize);
         if (eraseSize != null) b.optEraseSize(eraseSize);

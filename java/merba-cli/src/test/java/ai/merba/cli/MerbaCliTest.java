@@ -98,7 +98,7 @@ class MerbaCliTest {
     void shortLosoRunPrintsMetricsAndWritesTheReport(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("report.json");
         CliRun r = run("loso", "--manifest", SYNTHETIC.toString(), "--epochs", "1", "--warmup-epochs", "0",
-                "--erase-size", "4", "--input-centring", "ZERO_LEVEL_SCALED", "--report", report.toString(),
+                "--erase-size", "4", "--sam-rho", "0.05", "--input-centring", "ZERO_LEVEL_SCALED", "--report", report.toString(),
                 "--seed", "3");
         assertEquals(0, r.exitCode(), r.err());
         assertThat(r.out()).contains("recipe composite-28-tta-sqrt").contains("fold 8/8").contains("UF1")
@@ -113,6 +113,7 @@ class MerbaCliTest {
         assertEquals(1, recipe.get("epochs").asInt());
         assertEquals(0, recipe.get("warmup_epochs").asInt());
         assertEquals(4, recipe.get("erase_size").asInt());
+        assertEquals(0.05, recipe.get("sam_rho").asDouble());
         assertEquals(3, json.get("seed").asLong());
         assertThat(json.get("model_config").get("dims").toString()).isEqualTo("[32,64,128]");
         assertThat(json.get("folds")).hasSize(8);

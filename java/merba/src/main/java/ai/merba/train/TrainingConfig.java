@@ -67,7 +67,7 @@ public final class TrainingConfig {
     /** The JSON keys, in the order toJson writes them. */
     static final List<String> KEYS = List.of("epochs", "batch_size", "learning_rate", "min_learning_rate",
             "weight_decay", "warmup_epochs", "grad_clip", "flip_probability", "max_translation", "erase_size", "sibling_weight",
-            "class_weighting", "input_centring", "label_smoothing", "mixup_alpha", "ema_decay", "test_time_flip",
+            "class_weighting", "input_centring", "label_smoothing", "mixup_alpha", "ema_decay", "sam_rho", "test_time_flip",
             "ensemble_size");
 
     private final int epochs;
@@ -86,6 +86,7 @@ public final class TrainingConfig {
     private final double labelSmoothing;
     private final double mixupAlpha;
     private final double emaDecay;
+    private final double samRho;
     private final boolean testTimeFlip;
     private final int ensembleSize;
 
@@ -116,6 +117,8 @@ public final class TrainingConfig {
                 "mixup_alpha = %s must be finite and >= 0 (0 disables mixup)", b.mixupAlpha);
         checkArgument(b.emaDecay >= 0 && b.emaDecay < 1, "ema_decay = %s must be in [0, 1) (0 disables the average)",
                 b.emaDecay);
+        checkArgument(b.samRho >= 0 && b.samRho <= 1,
+                "sam_rho = %s must be in [0, 1] (0 disables sharpness-aware steps)", b.samRho);
         this.epochs = b.epochs;
         this.batchSize = b.batchSize;
         this.learningRate = b.learningRate;
@@ -132,6 +135,7 @@ public final class TrainingConfig {
         this.labelSmoothing = b.labelSmoothing;
         this.mixupAlpha = b.mixupAlpha;
         this.emaDecay = b.emaDecay;
+        this.samRho = b.samRho;
         checkArgument(!b.testTimeFlip || inputCentring.centred(),
                 "test_time_flip needs input_centring zero_level or zero_level_scaled (the mirror image negates motion "
                         + "about a zero level of 0); set test_time_flip false (--no-test-time-flip), or use the recipe "
@@ -204,7 +208,7 @@ public final class TrainingConfig {
                 .optMinLearningRate(minLearningRate).optWeightDecay(weightDecay).optWarmupEpochs(warmupEpochs)
                 .optGradClip(gradClip).optFlipProbability(flipProbability).optMaxTranslation(maxTranslation).optEraseSize(eraseSize)
                 .optSiblingWeight(siblingWeight).optClassWeighting(classWeighting).optInputCentring(inputCentring)
-                .optLabelSmoothing(labelSmoothing).optMixupAlpha(mixupAlpha).optEmaDecay(emaDecay)
+                .optLabelSmoothing(labelSmoothing).optMixupAlpha(mixupAlpha).optEmaDecay(emaDecay).optSamRho(samRho)
                 .optTestTimeFlip(testTimeFlip).optEnsembleSize(ensembleSize);
     }
 
@@ -227,6 +231,11 @@ public final class TrainingConfig {
     public double mixupAlpha() { return mixupAlpha; }
     /** Decay of the weights' moving average, evaluated and saved instead of the raw weights; 0 = off. */
     public double emaDecay() { return emaDecay; }
+    /**
+     * Radius ρ of sharpness-aware minimisation: each step takes its gradient at the weights moved by ρ along their
+     * normalised gradient (two forward and backward passes per step); 0 = off.
+     */
+    public double samRho() { return samRho; }
     /** Whether the trained model predicts from each sample and its mirror image (averaged logits); it remembers it. */
     public boolean testTimeFlip() { return testTimeFlip; }
     /**
@@ -271,6 +280,7 @@ public final class TrainingConfig {
         o.put("label_smoothing", labelSmoothing);
         o.put("mixup_alpha", mixupAlpha);
         o.put("ema_decay", emaDecay);
+        o.put("sam_rho", samRho);
         o.put("test_time_flip", testTimeFlip);
         o.put("ensemble_size", ensembleSize);
         return o.toString();
@@ -300,6 +310,7 @@ public final class TrainingConfig {
         if (doc.has("label_smoothing")) b.optLabelSmoothing(number(doc, "label_smoothing"));
         if (doc.has("mixup_alpha")) b.optMixupAlpha(number(doc, "mixup_alpha"));
         if (doc.has("ema_decay")) b.optEmaDecay(number(doc, "ema_decay"));
+        if (doc.has("sam_rho")) b.optSamRho(number(doc, "sam_rho"));
         if (doc.has("test_time_flip")) b.optTestTimeFlip(JsonFields.booleanValue(doc.get("test_time_flip"), "test_time_flip"));
         if (doc.has("ensemble_size")) b.optEnsembleSize(JsonFields.intValue(doc.get("ensemble_size"), "ensemble_size"));
         try {
@@ -343,6 +354,9 @@ public final class TrainingConfig {
         o.put("label_smoothing", labelSmoothing);
         o.put("mixup_alpha", mixupAlpha);
         o.put("ema_decay", emaDecay);
+        if (samRho > 0) {  // absent: the native default, off
+            o.put("sam_rho", samRho);
+        }
         if (classWeights != null) {
             ArrayNode w = o.putArray("class_weights");
             for (double v : classWeights) {
@@ -408,6 +422,7 @@ public final class TrainingConfig {
         private double labelSmoothing = 0;
         private double mixupAlpha = 0;
         private double emaDecay = 0;
+        private double samRho = 0;
         private boolean testTimeFlip;
         private int ensembleSize = 1;
 
@@ -434,6 +449,8 @@ public final class TrainingConfig {
         public Builder optMixupAlpha(double v) { mixupAlpha = v; return this; }
         /** Decay of the weights' exponential moving average; 0 = none. */
         public Builder optEmaDecay(double v) { emaDecay = v; return this; }
+        /** Radius ρ of sharpness-aware minimisation (two passes per step); 0 = off. */
+        public Builder optSamRho(double v) { samRho = v; return this; }
         /** Predict from each sample and its mirror image, averaging the logits (needs centred inputs). */
         public Builder optTestTimeFlip(boolean v) { testTimeFlip = v; return this; }
         /** Models per fold in a subject-wise evaluation, their distributions averaged; 1 = one model. */

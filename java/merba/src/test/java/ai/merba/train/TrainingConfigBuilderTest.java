@@ -73,4 +73,15 @@ class TrainingConfigBuilderTest {
         // Off, the native options are what they were before the switch existed.
         assertThat(TrainingConfig.builder().build().toNativeJson(10, null)).doesNotContain("erase_size");
     }
+
+    @Test
+    void samRhoReachesTheNativeStepOnlyWhenOn() {
+        TrainingConfig sam = TrainingConfig.builder().optSamRho(0.05).build();
+        assertThat(TrainingConfig.fromJson(sam.toJson()).samRho()).isEqualTo(0.05);
+        assertThat(sam.toBuilder().build()).isEqualTo(sam);
+        assertThat(sam.toNativeJson(10, null)).contains("\"sam_rho\":0.05");
+        // Off, the native options are what they were before the switch existed.
+        assertThat(TrainingConfig.builder().build().toNativeJson(10, null)).doesNotContain("sam_rho");
+        assertThatThrownBy(() -> TrainingConfig.builder().optSamRho(-0.1).build()).hasMessageContaining("sam_rho = -0.1");
+    }
 }

@@ -24,7 +24,7 @@ class TrainingConfigCasesTest {
             assertThatThrownBy(() -> TrainingConfig.fromJson(c.config().toString())).as(c.name())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(c.field());
         }
-        assertThat(ran).isEqualTo(23);
+        assertThat(ran).isEqualTo(25);
     }
 
     @Test
