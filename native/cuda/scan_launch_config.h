@@ -59,7 +59,7 @@ inline ScanKernel scan_kernel_for(const ScanParams& p, ScanKernelChoice choice) 
 // its own row at the same step, hit distinct banks.
 struct ShortScanLayout {
   int tile, len, dstate, pitch, segment;
-  int u, delta, z, grad, B, C, dB, dC, partial, partial_pitch, total;
+  int u, delta, z, grad, B, C, dB, dC, grad_bc_pitch, partial, partial_pitch, total;
 
   // The backward's segment: steps whose states a thread recomputes into registers at once (S × N values).
   __host__ __device__ static constexpr int segment_for(int dstate) { return 64 / dstate; }
@@ -76,8 +76,11 @@ struct ShortScanLayout {
     grad = backward ? at : -1, at += backward ? tile_elems : 0;
     B = at, at += bc;
     C = at, at += bc;
-    dB = backward ? at : -1, at += backward ? bc : 0;
-    dC = backward ? at : -1, at += backward ? bc : 0;
+    // dB and dC as [l][n] with a row of N + 1: written out along l, consecutive threads then read different banks.
+    grad_bc_pitch = dstate + 1;
+    const int grad_bc = len * grad_bc_pitch;
+    dB = backward ? at : -1, at += backward ? grad_bc : 0;
+    dC = backward ? at : -1, at += backward ? grad_bc : 0;
     // Per thread and segment step: its channel's contributions to dB (N values) then dC (N values).
     partial_pitch = segment * 2 * dstate + 1;
     partial = backward ? at : -1, at += backward ? tile * partial_pitch : 0;

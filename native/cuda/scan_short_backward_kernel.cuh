@@ -40,19 +40,19 @@ __global__ void __launch_bounds__(kShortBackwardTile)
   Acc* z_s = layout.z < 0 ? nullptr : shared + layout.z;  // no tile without a gate
   const Acc *B_s = shared + layout.B, *C_s = shared + layout.C;
   Acc *dB_s = shared + layout.dB, *dC_s = shared + layout.dC, *partial = shared + layout.partial;
-  const int pitch = layout.pitch, partial_pitch = layout.partial_pitch;
+  const int pitch = layout.pitch, partial_pitch = layout.partial_pitch, bc_pitch = layout.grad_bc_pitch;
   const int segments = (len + kSeg - 1) / kSeg;
 
   const std::int64_t b = blockIdx.x;
   load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
-  for (int i = t; i < len * kN; i += tile) dB_s[i] = dC_s[i] = Acc(0);
+  for (int i = t; i < len * bc_pitch; i += tile) dB_s[i] = dC_s[i] = Acc(0);
 
   for (int d0 = 0; d0 < dim; d0 += tile) {
     const int rows = dim - d0 < tile ? dim - d0 : tile;
     const std::int64_t row0 = (b * dim + d0) * len;  // (b, d0, 0) in the (B, D, L) gradients
     __syncthreads();  // the previous tile's gradients have been written out of the tiles
     load_channel_inputs<T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
-    load_tile(static_cast<const T*>(g.grad_out) + row0, rows, len, len, 1, pitched_put(grad_s, pitch));
+    load_rows(static_cast<const T*>(g.grad_out) + row0, rows, len, len, grad_s, pitch);
     __syncthreads();
 
     // Threads past the last channel only meet the barriers.
@@ -161,8 +161,8 @@ __global__ void __launch_bounds__(kShortBackwardTile)
         if (l < len) {
           Acc sum = Acc(0);
           for (int r = 0; r < rows; ++r) sum += partial[r * partial_pitch + o];
-          if (j < kN) dB_s[l * kN + j] += sum;
-          else dC_s[l * kN + j - kN] += sum;
+          if (j < kN) dB_s[l * bc_pitch + j] += sum;
+          else dC_s[l * bc_pitch + j - kN] += sum;
         }
       }
       __syncthreads();  // the partials are rewritten by the next segment
@@ -176,15 +176,27 @@ __global__ void __launch_bounds__(kShortBackwardTile)
 #pragma unroll
       for (int n = 0; n < kN; ++n) dA_row[n] = dA[n];
     }
-    store_tile(static_cast<T*>(g.du) + row0, rows, len, len, pitched_get(u_s, pitch));
-    store_tile(static_cast<T*>(g.ddelta) + row0, rows, len, len, pitched_get(delta_s, pitch));
-    if (g.dz) store_tile(static_cast<T*>(g.dz) + row0, rows, len, len, pitched_get(z_s, pitch));
+    store_rows(static_cast<T*>(g.du) + row0, rows, len, u_s, pitch);
+    store_rows(static_cast<T*>(g.ddelta) + row0, rows, len, delta_s, pitch);
+    if (g.dz) store_rows(static_cast<T*>(g.dz) + row0, rows, len, z_s, pitch);
   }
 
   __syncthreads();
   const std::int64_t bc = b * kN * len;  // (b, 0, 0) in the (B, N, L) dB and dC
-  store_tile(static_cast<T*>(g.dB) + bc, kN, len, len, [&](int n, int l) { return dB_s[l * kN + n]; });
-  store_tile(static_cast<T*>(g.dC) + bc, kN, len, len, [&](int n, int l) { return dC_s[l * kN + n]; });
+  // (N, L) from the [l][n] tiles one element per thread, consecutive threads along l: coalesced in global memory,
+  // and in shared memory a row of N + 1 puts them in different banks (16-byte packs along l would not).
+  MERBA_SHARED_PHASE();
+  for (int flat = t; flat < kN * len; flat += tile) {
+    const int n = flat / len, l = flat % len;
+    MERBA_SHARED_ACCESS(dB_s + l * bc_pitch + n, sizeof(Acc));
+    static_cast<T*>(g.dB)[bc + flat] = from_compute<T>(dB_s[l * bc_pitch + n]);
+  }
+  MERBA_SHARED_PHASE();
+  for (int flat = t; flat < kN * len; flat += tile) {
+    const int n = flat / len, l = flat % len;
+    MERBA_SHARED_ACCESS(dC_s + l * bc_pitch + n, sizeof(Acc));
+    static_cast<T*>(g.dC)[bc + flat] = from_compute<T>(dC_s[l * bc_pitch + n]);
+  }
 }
 
 }  // namespace merba::cuda

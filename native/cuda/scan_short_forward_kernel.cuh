@@ -80,7 +80,7 @@ __global__ void __launch_bounds__(kShortForwardTile)
     }
   }
   __syncthreads();
-  store_tile(static_cast<T*>(buf.out) + (b * p.dim + d0) * len, rows, len, len, pitched_get(delta_s, pitch));
+  store_rows(static_cast<T*>(buf.out) + (b * p.dim + d0) * len, rows, len, delta_s, pitch);
 }
 
 }  // namespace merba::cuda

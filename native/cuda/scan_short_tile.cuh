@@ -4,12 +4,27 @@
 // (col_stride 1, row_stride == cols) — u, delta, z and the gradients in their usual layout — the block moves
 // it 16 bytes per load or store, consecutive threads on consecutive vectors; otherwise one element at a
 // time, consecutive threads on consecutive columns (coalesced whenever col_stride is 1).
+//
+// Shared memory has 32 banks of 4 bytes, and a warp's access costs one wavefront per distinct word in the
+// busiest bank (per quarter-warp for 16-byte accesses). A thread that loads 16 bytes from global memory and then
+// stores its elements one by one into a tile makes every store instruction of the warp stride 16 bytes: a 4-way
+// conflict in fp32 (8-way for half precision widened to float), which Nsight Compute measured on the H200 as 39 %
+// excess shared wavefronts in the short forward (docs/gpu.md). Rows of u, delta, z, the output and the gradients
+// go through load_rows/store_rows instead: where the tile is unpadded (pitch = L, which holds for MERba's odd
+// L = 49) a thread moves its elements as whole 16-byte shared accesses, conflict-free.
 #pragma once
 
 #include <cstdint>
 
 #include "cuda/scan_device.cuh"
 #include "cuda/scan_params.h"
+
+// Marks where the threads of a warp move to a new sequence of shared-memory accesses, and records one access:
+// the SIMT emulator counts bank conflicts from them (tests/cuda_emulation). Nothing on a GPU.
+#ifndef MERBA_SIMT_EMULATOR
+#define MERBA_SHARED_PHASE() ((void)0)
+#define MERBA_SHARED_ACCESS(address, bytes) ((void)0)
+#endif
 
 namespace merba::cuda {
 
@@ -39,6 +54,7 @@ template <typename T, typename Put>
 __device__ __forceinline__ void load_tile(const T* src, int rows, int cols, int row_stride, int col_stride, Put put) {
   const int count = rows * cols;
   int scalar_from = 0;
+  MERBA_SHARED_PHASE();
   if (col_stride == 1 && row_stride == cols && aligned16(src)) {
     constexpr int kW = Pack16<T>::kSize;
     const int packs = count / kW;
@@ -53,6 +69,7 @@ __device__ __forceinline__ void load_tile(const T* src, int rows, int cols, int 
     }
     scalar_from = packs * kW;
   }
+  MERBA_SHARED_PHASE();
   for (int flat = scalar_from + threadIdx.x; flat < count; flat += blockDim.x) {
     const int r = flat / cols, c = flat % cols;
     put(r, c, to_compute(src[r * row_stride + c * col_stride]));
@@ -65,6 +82,7 @@ template <typename T, typename Get>
 __device__ __forceinline__ void store_tile(T* dst, int rows, int cols, int row_stride, Get get) {
   const int count = rows * cols;
   int scalar_from = 0;
+  MERBA_SHARED_PHASE();
   if (row_stride == cols && aligned16(dst)) {
     constexpr int kW = Pack16<T>::kSize;
     const int packs = count / kW;
@@ -80,10 +98,127 @@ __device__ __forceinline__ void store_tile(T* dst, int rows, int cols, int row_s
     }
     scalar_from = packs * kW;
   }
+  MERBA_SHARED_PHASE();
   for (int flat = scalar_from + threadIdx.x; flat < count; flat += blockDim.x) {
     const int r = flat / cols, c = flat % cols;
     dst[r * row_stride + c] = from_compute<T>(get(r, c));
   }
+}
+
+// A shared tile whose rows are `pitch` elements apart, as load_tile's put and store_tile's get.
+template <typename Acc>
+__device__ __forceinline__ auto pitched_put(Acc* tile, int pitch) {
+  return [tile, pitch](int r, int l, Acc v) {
+    MERBA_SHARED_ACCESS(tile + r * pitch + l, sizeof(Acc));
+    tile[r * pitch + l] = v;
+  };
+}
+template <typename Acc>
+__device__ __forceinline__ auto pitched_get(const Acc* tile, int pitch) {
+  return [tile, pitch](int r, int l) {
+    MERBA_SHARED_ACCESS(tile + r * pitch + l, sizeof(Acc));
+    return tile[r * pitch + l];
+  };
+}
+
+// One 16-byte global pack of T in the compute type: kPieces 16-byte shared-memory pieces (2 for half precision
+// widened to float, else 1).
+template <typename T>
+struct SharedPieces {
+  using Acc = compute_t<T>;
+  static constexpr int kW = Pack16<T>::kSize, kPerPiece = Pack16<Acc>::kSize, kPieces = kW / kPerPiece;
+  Pack16<Acc> piece[kPieces];
+};
+
+// Which of its two pieces a thread moves first. Lane i's pieces start at byte 32·i: in a quarter-warp (the unit
+// of a 16-byte access) lanes i and i + 4 would hit the same banks, so lanes 4–7 of every 8 go the other way round.
+__device__ __forceinline__ int first_piece() { return (threadIdx.x >> 2) & 1; }
+
+// The `count` elements at src into the unpadded shared tile dst, both contiguous: 16 bytes per global load and per
+// shared store, consecutive threads on consecutive packs. False (nothing done) unless both are 16-byte aligned.
+template <typename T, typename Acc>
+__device__ __forceinline__ bool load_contiguous_tile(const T* src, int count, Acc* dst) {
+  using Pieces = SharedPieces<T>;
+  if (!aligned16(src) || !aligned16(dst)) return false;
+  const int packs = count / Pieces::kW;
+  const Pack16<T>* in = reinterpret_cast<const Pack16<T>*>(src);
+  Pack16<Acc>* out = reinterpret_cast<Pack16<Acc>*>(dst);
+  MERBA_SHARED_PHASE();
+  for (int i = threadIdx.x; i < packs; i += blockDim.x) {
+    const Pack16<T> pack = in[i];
+    Pieces p;
+#pragma unroll
+    for (int j = 0; j < Pieces::kW; ++j) p.piece[j / Pieces::kPerPiece].v[j % Pieces::kPerPiece] = to_compute(pack.v[j]);
+    if constexpr (Pieces::kPieces == 1) {
+      MERBA_SHARED_ACCESS(out + i, 16);
+      out[i] = p.piece[0];
+    } else {
+      const int first = first_piece();
+      MERBA_SHARED_ACCESS(out + 2 * i + first, 16);
+      out[2 * i + first] = first ? p.piece[1] : p.piece[0];
+      MERBA_SHARED_ACCESS(out + 2 * i + 1 - first, 16);
+      out[2 * i + 1 - first] = first ? p.piece[0] : p.piece[1];
+    }
+  }
+  MERBA_SHARED_PHASE();
+  for (int flat = packs * Pieces::kW + threadIdx.x; flat < count; flat += blockDim.x) {
+    MERBA_SHARED_ACCESS(dst + flat, sizeof(Acc));
+    dst[flat] = to_compute(src[flat]);
+  }
+  return true;
+}
+
+// The reverse of load_contiguous_tile: the unpadded shared tile src, rounded to T, into `count` elements at dst.
+template <typename T, typename Acc>
+__device__ __forceinline__ bool store_contiguous_tile(T* dst, int count, const Acc* src) {
+  using Pieces = SharedPieces<T>;
+  if (!aligned16(src) || !aligned16(dst)) return false;
+  const int packs = count / Pieces::kW;
+  const Pack16<Acc>* in = reinterpret_cast<const Pack16<Acc>*>(src);
+  Pack16<T>* out = reinterpret_cast<Pack16<T>*>(dst);
+  MERBA_SHARED_PHASE();
+  for (int i = threadIdx.x; i < packs; i += blockDim.x) {
+    Pieces p;
+    if constexpr (Pieces::kPieces == 1) {
+      MERBA_SHARED_ACCESS(in + i, 16);
+      p.piece[0] = in[i];
+    } else {
+      const int first = first_piece();
+      MERBA_SHARED_ACCESS(in + 2 * i + first, 16);
+      const Pack16<Acc> a = in[2 * i + first];
+      MERBA_SHARED_ACCESS(in + 2 * i + 1 - first, 16);
+      const Pack16<Acc> b = in[2 * i + 1 - first];
+      p.piece[0] = first ? b : a;
+      p.piece[1] = first ? a : b;
+    }
+    Pack16<T> pack;
+#pragma unroll
+    for (int j = 0; j < Pieces::kW; ++j) {
+      pack.v[j] = from_compute<T>(p.piece[j / Pieces::kPerPiece].v[j % Pieces::kPerPiece]);
+    }
+    out[i] = pack;
+  }
+  MERBA_SHARED_PHASE();
+  for (int flat = packs * Pieces::kW + threadIdx.x; flat < count; flat += blockDim.x) {
+    MERBA_SHARED_ACCESS(src + flat, sizeof(Acc));
+    dst[flat] = from_compute<T>(src[flat]);
+  }
+  return true;
+}
+
+// `rows` rows of `len` elements at src (rows `row_stride` apart, unit column stride) into a shared tile whose
+// rows are `pitch` apart: whole 16-byte pieces when nothing is padded, else element by element (load_tile).
+template <typename T, typename Acc>
+__device__ __forceinline__ void load_rows(const T* src, int rows, int len, int row_stride, Acc* tile, int pitch) {
+  if (row_stride == len && pitch == len && load_contiguous_tile(src, rows * len, tile)) return;
+  load_tile(src, rows, len, row_stride, 1, pitched_put(tile, pitch));
+}
+
+// The tile's `rows` rows of `len` elements (`pitch` apart) into contiguous rows at dst.
+template <typename T, typename Acc>
+__device__ __forceinline__ void store_rows(T* dst, int rows, int len, const Acc* tile, int pitch) {
+  if (pitch == len && store_contiguous_tile(dst, rows * len, tile)) return;
+  store_tile(dst, rows, len, len, pitched_get(tile, pitch));
 }
 
 // B or C of one batch row, (N, L) with any strides, into shared memory as [l][n] (a thread at step l reads
@@ -92,21 +227,20 @@ __device__ __forceinline__ void store_tile(T* dst, int rows, int cols, int row_s
 template <typename T, typename Acc>
 __device__ __forceinline__ void load_state_projection(const T* src, int dstate, int len, int stride_n, int stride_l,
                                                       Acc* dst) {
-  if (stride_n == 1 && stride_l != 1) {
-    load_tile(src, len, dstate, stride_l, 1, [&](int l, int n, Acc v) { dst[l * dstate + n] = v; });
-  } else {
-    load_tile(src, dstate, len, stride_n, stride_l, [&](int n, int l, Acc v) { dst[l * dstate + n] = v; });
+  if (stride_n == 1 && stride_l == dstate && load_contiguous_tile(src, len * dstate, dst)) {
+    return;  // already [l][n], unpadded: whole 16-byte pieces
   }
-}
-
-// A shared tile whose rows are `pitch` elements apart, as load_tile's put and store_tile's get.
-template <typename Acc>
-__device__ __forceinline__ auto pitched_put(Acc* tile, int pitch) {
-  return [tile, pitch](int r, int l, Acc v) { tile[r * pitch + l] = v; };
-}
-template <typename Acc>
-__device__ __forceinline__ auto pitched_get(const Acc* tile, int pitch) {
-  return [tile, pitch](int r, int l) { return tile[r * pitch + l]; };
+  if (stride_n == 1 && stride_l != 1) {
+    load_tile(src, len, dstate, stride_l, 1, [&](int l, int n, Acc v) {
+      MERBA_SHARED_ACCESS(dst + l * dstate + n, sizeof(Acc));
+      dst[l * dstate + n] = v;
+    });
+  } else {
+    load_tile(src, dstate, len, stride_n, stride_l, [&](int n, int l, Acc v) {
+      MERBA_SHARED_ACCESS(dst + l * dstate + n, sizeof(Acc));
+      dst[l * dstate + n] = v;
+    });
+  }
 }
 
 // Channels [d0, d0 + rows) of batch row b of u, delta and (when given) z into pitched shared tiles.
@@ -115,13 +249,12 @@ __device__ __forceinline__ void load_channel_inputs(const ScanParams& p, std::in
                                                     Acc* u_tile, Acc* delta_tile, Acc* z_tile) {
   const int len = static_cast<int>(p.len);
   const int u_sd = static_cast<int>(p.u_stride_d), delta_sd = static_cast<int>(p.delta_stride_d);
-  load_tile(static_cast<const T*>(p.u) + b * p.u_stride_b + d0 * u_sd, rows, len, u_sd, 1, pitched_put(u_tile, pitch));
-  load_tile(static_cast<const T*>(p.delta) + b * p.delta_stride_b + d0 * delta_sd, rows, len, delta_sd, 1,
-            pitched_put(delta_tile, pitch));
+  load_rows(static_cast<const T*>(p.u) + b * p.u_stride_b + d0 * u_sd, rows, len, u_sd, u_tile, pitch);
+  load_rows(static_cast<const T*>(p.delta) + b * p.delta_stride_b + d0 * delta_sd, rows, len, delta_sd, delta_tile,
+            pitch);
   if (p.z) {
     const int z_sd = static_cast<int>(p.z_stride_d);
-    load_tile(static_cast<const T*>(p.z) + b * p.z_stride_b + d0 * z_sd, rows, len, z_sd, 1,
-              pitched_put(z_tile, pitch));
+    load_rows(static_cast<const T*>(p.z) + b * p.z_stride_b + d0 * z_sd, rows, len, z_sd, z_tile, pitch);
   }
 }
 

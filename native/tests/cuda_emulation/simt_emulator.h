@@ -12,6 +12,15 @@
 // It relies on the kernels calling those primitives in block-uniform control flow, which they must do on
 // a GPU too (a warp that leaves early leaves for good: its threads drop out of the rendezvous).
 //
+// Bank conflicts, which the emulator can count where a GPU would need a profiler: kernels mark their shared-memory
+// tile accesses (MERBA_SHARED_ACCESS, and MERBA_SHARED_PHASE where a warp's threads start a new sequence of them),
+// and while a SharedAccessLog records, the k-th access of each thread after its latest phase mark is taken to be
+// the same instruction for the whole warp (the kernels' tile loops are warp-uniform apart from their tails, where
+// the lanes that drop out simply make fewer accesses). bank_wavefronts() then counts wavefronts as the hardware
+// serves them: 32 banks of 4 bytes; one request per warp for 4-byte accesses, per half-warp for 8-byte and per
+// quarter-warp for 16-byte ones; as many wavefronts as distinct words in the busiest bank (one word read by
+// several lanes is a broadcast).
+//
 // Include this before any kernel header, compiled by the host compiler with the CUDA toolkit's include
 // folder (cuda_fp16.h and cuda_bf16.h have host implementations).
 #pragma once
@@ -23,8 +32,14 @@
 #include <cuda_fp16.h>
 #include <vector_types.h>
 
+#include <algorithm>
+#include <atomic>
 #include <barrier>
 #include <cmath>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <tuple>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -55,6 +70,93 @@ inline dim3 current_block_dim;
 inline std::mutex atomic_mutex;
 inline unsigned char* current_dynamic_shared = nullptr;
 
+// One recorded shared-memory access: the instruction it belongs to (block, warp, phase, position in the phase),
+// the lane, its byte offset in the block's dynamic shared memory and its width.
+struct SharedAccess {
+  unsigned launch, block, warp, phase, position, lane;
+  std::ptrdiff_t offset;
+  unsigned bytes;
+};
+
+inline std::atomic<bool> recording_shared{false};
+inline unsigned launches_recorded = 0;  // launches since the log began: which one an access was made in
+inline std::mutex shared_log_mutex;
+inline std::vector<SharedAccess> shared_log;
+inline thread_local unsigned phase_launch = ~0u, phase_block = ~0u, phase = 0, phase_position = 0;
+
+inline unsigned linear_block() { return current_block_index.y * 65536u + current_block_index.x; }
+
+// A thread's phases count from 0 in every block of every launch.
+inline void enter_block_phases() {
+  if (phase_launch == launches_recorded && phase_block == linear_block()) return;
+  phase_launch = launches_recorded, phase_block = linear_block(), phase = 0, phase_position = 0;
+}
+
+inline void shared_phase() {
+  if (!recording_shared) return;
+  enter_block_phases();
+  ++phase;
+  phase_position = 0;
+}
+
+inline void record_shared(const void* address, unsigned bytes) {
+  if (!recording_shared) return;
+  enter_block_phases();
+  const std::ptrdiff_t offset = static_cast<const unsigned char*>(address) - current_dynamic_shared;
+  std::lock_guard<std::mutex> lock(shared_log_mutex);
+  shared_log.push_back({launches_recorded - 1, linear_block(), current_thread.x / 32, phase, phase_position++, current_thread.x % 32, offset,
+                        bytes});
+}
+
+// Records the marked shared-memory accesses of the launches made during its lifetime.
+class SharedAccessLog {
+ public:
+  SharedAccessLog() {
+    shared_log.clear();
+    launches_recorded = 0;
+    recording_shared = true;
+  }
+  ~SharedAccessLog() { recording_shared = false; }
+  SharedAccessLog(const SharedAccessLog&) = delete;
+  SharedAccessLog& operator=(const SharedAccessLog&) = delete;
+  // Those of the n-th launch (0-based) since the log began.
+  std::vector<SharedAccess> of_launch(unsigned n) const {
+    std::vector<SharedAccess> out;
+    for (const SharedAccess& a : shared_log) {
+      if (a.launch == n) out.push_back(a);
+    }
+    return out;
+  }
+};
+
+// Wavefronts the recorded accesses take, and the fewest that requests of their widths could take (one per
+// request that any lane makes).
+struct Wavefronts {
+  long taken = 0, fewest = 0;
+  double excess() const { return fewest == 0 ? 0.0 : static_cast<double>(taken - fewest) / static_cast<double>(fewest); }
+};
+
+inline Wavefronts bank_wavefronts(const std::vector<SharedAccess>& accesses) {
+  // (instruction, request within it) → bank → distinct words.
+  std::map<std::tuple<unsigned, unsigned, unsigned, unsigned, unsigned, unsigned>, std::map<long, std::set<long>>>
+      requests;
+  for (const SharedAccess& a : accesses) {
+    const unsigned lanes_per_request = a.bytes >= 16 ? 8 : a.bytes == 8 ? 16 : 32;
+    auto& banks = requests[{a.launch, a.block, a.warp, a.phase, a.position, a.lane / lanes_per_request}];
+    for (long word = a.offset / 4; word < (a.offset + static_cast<long>(a.bytes) + 3) / 4; ++word) {
+      banks[word % 32].insert(word);
+    }
+  }
+  Wavefronts w;
+  for (const auto& [request, banks] : requests) {
+    std::size_t busiest = 0;
+    for (const auto& [bank, words] : banks) busiest = std::max(busiest, words.size());
+    w.taken += static_cast<long>(busiest);
+    ++w.fewest;
+  }
+  return w;
+}
+
 // Every live thread of the block posts `value`, then reads the slot of thread `source(own index)`.
 template <typename T, typename Source>
 T exchange(T value, Source source) {
@@ -73,6 +175,7 @@ T exchange(T value, Source source) {
 template <typename Kernel, typename... Args>
 void launch(dim3 grid, dim3 block, std::size_t shared_bytes, Kernel kernel, const Args&... args) {
   current_block_dim = block;
+  if (recording_shared) ++launches_recorded;
   std::vector<std::unique_ptr<BlockState>> blocks;  // fresh rendezvous counts for every block
   for (unsigned i = 0; i < grid.x * grid.y; ++i) blocks.push_back(std::make_unique<BlockState>(block.x));
   std::vector<double> shared((shared_bytes + sizeof(double) - 1) / sizeof(double));  // 8-byte aligned
@@ -107,6 +210,9 @@ Acc* dynamic_shared() {
   return reinterpret_cast<Acc*>(::merba::simt::current_dynamic_shared);
 }
 }  // namespace merba::cuda
+
+#define MERBA_SHARED_PHASE() ::merba::simt::shared_phase()
+#define MERBA_SHARED_ACCESS(address, bytes) ::merba::simt::record_shared((address), static_cast<unsigned>(bytes))
 
 #define threadIdx (::merba::simt::current_thread)
 #define blockIdx (::merba::simt::current_block_index)
