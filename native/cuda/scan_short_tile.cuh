@@ -148,7 +148,9 @@ __device__ __forceinline__ bool load_contiguous_tile(const T* src, int count, Ac
     const Pack16<T> pack = in[i];
     Pieces p;
 #pragma unroll
-    for (int j = 0; j < Pieces::kW; ++j) p.piece[j / Pieces::kPerPiece].v[j % Pieces::kPerPiece] = to_compute(pack.v[j]);
+    for (int j = 0; j < Pieces::kW; ++j) {
+      p.piece[j / Pieces::kPerPiece].v[j % Pieces::kPerPiece] = to_compute(pack.v[j]);
+    }
     if constexpr (Pieces::kPieces == 1) {
       MERBA_SHARED_ACCESS(out + i, 16);
       out[i] = p.piece[0];

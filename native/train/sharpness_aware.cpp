@@ -21,8 +21,14 @@ SharpnessPerturbation::SharpnessPerturbation(std::vector<at::Tensor> parameters,
   const at::Tensor scale = rho / (norm_ + 1e-12);
   saved_.reserve(parameters_.size());
   for (const auto& p : parameters_) saved_.push_back(p.detach().clone());
-  // The weights are leaves that require gradients: moved in place outside autograd.
-  for (size_t i = 0; i < parameters_.size(); ++i) parameters_[i].add_(grads[i] * scale);
+  // The weights are leaves that require gradients: moved in place outside autograd. A constructor that throws runs
+  // no destructor, so a failure part-way (out of memory on a GPU) puts back what it had moved itself.
+  try {
+    for (size_t i = 0; i < parameters_.size(); ++i) parameters_[i].add_(grads[i] * scale);
+  } catch (...) {
+    restore();
+    throw;
+  }
 }
 
 void SharpnessPerturbation::restore() {

@@ -13,8 +13,8 @@
 
 namespace merba::train {
 
-// Adds e = ρ·g/(‖g‖ + 1e-12) to every parameter with a gradient (‖g‖ the global L2 norm over all of them, kept on
-// the parameters' device: no host read) and puts the original weights back on restore() or, at the latest, on
+// Adds e = ρ·g/(‖g‖ + 1e-12) to every parameter with a gradient (‖g‖ the global L2 norm over all of them,
+// kept on the parameters' device: no host read) and puts the original weights back on restore() or, at the latest, on
 // destruction, so that an exception thrown by the second pass leaves the weights as they were. Restoring copies
 // the saved weights rather than subtracting e: the weights come back bit for bit.
 class SharpnessPerturbation {

@@ -24,9 +24,9 @@ class ProcessGroup;
 namespace merba::train {
 
 // One training run of one network: AdamW with spec §5's parameter groups, the warm-up + cosine schedule,
-// gradient-norm clipping, seeded augmentation and mixup, label smoothing, class weights and, when
-// ema_decay > 0, an average of the weights. step() is the whole update for one batch, so Java crosses JNI
-// once per batch.
+// gradient-norm clipping, seeded augmentation and mixup, label smoothing, class weights, when ema_decay > 0 an
+// average of the weights and, when sam_rho > 0, sharpness-aware steps (train/sharpness_aware.h). step() is the
+// whole update for one batch, so Java crosses JNI once per batch.
 //
 // Data-parallel across processes when given a process group of more than one rank: each rank steps on its
 // share of the global batch, the gradients are summed over the ranks (bucketed) before clipping and AdamW, the

@@ -235,7 +235,8 @@ TEST(emulated_half_precision_kernels_match_the_cpu_operator) {
 namespace {
 
 // Inputs laid out as MERba's mixer passes them: u and delta contiguous (B, D, L), B and C column views of x_proj's
-// (B, L, R + 2N) output, no gate.
+// (B, L, R + 2N) output, no gate. Converted to half precision, B and C come out as contiguous (L, N) rows instead
+// (.to() of a view that is not dense), the other layout of the 16-byte B/C path.
 Inputs mixer_layout(int64_t batch, int64_t dim, int64_t len, int64_t dstate, at::ScalarType dtype, uint64_t seed) {
   const Optionals o{.D = true, .delta_bias = true, .softplus = true};
   Inputs in = Inputs::random(batch, dim, len, dstate, at::kFloat, o, seed);
@@ -283,13 +284,17 @@ TEST(bank_wavefronts_count_conflicts_as_the_hardware_serves_them) {
 }
 
 TEST(short_kernels_move_their_row_tiles_without_bank_conflicts) {
-  // MERba's shape per window batch (D = 64: one forward block of 64 channels, two backward tiles of 32), float and
-  // half precision. Every marked shared-memory access of the forward (the u, delta and output tiles; B and C) takes
+  // MERba's shape per window batch (D = 64: one forward block of 64 channels, two backward tiles of 32), float
+  // (B, C as x_proj views) and half precision (B, C as contiguous (L, N) rows), the results checked against the CPU
+  // operator too. Every marked shared-memory access of the forward (the u, delta and output tiles; B and C) takes
   // the fewest wavefronts; so do the backward's row tiles, and its write-out of dB and dC conflicts only where a
   // warp wraps from one n to the next (under 5 % in all). Before scan_short_tile.cuh's 16-byte pieces, every tile
   // store was a 4-way (fp32) or 8-way (half) conflict.
   for (at::ScalarType dtype : {at::kFloat, at::kHalf}) {
     const Inputs in = mixer_layout(2, 64, 49, 8, dtype, 41);
+    const Optionals used{.D = true, .delta_bias = true, .softplus = true};
+    if (dtype == at::kFloat) expect_emulated_matches_cpu<float>(in, used, 1e-5, "mixer layout");
+    else expect_emulated_matches_cpu<__half>(in, used, 2e-3, "mixer layout, fp16");
     const auto [forward, backward] = dtype == at::kFloat ? short_kernel_wavefronts<float>(in)
                                                          : short_kernel_wavefronts<__half>(in);
     std::printf("         %s: forward %ld wavefronts (fewest %ld, excess %.1f %%), backward %ld (fewest %ld, excess "

@@ -66,7 +66,7 @@ struct BlockState {
 inline thread_local BlockState* current_block = nullptr;
 inline thread_local uint3 current_thread{};
 inline thread_local uint3 current_block_index{};
-inline dim3 current_block_dim;
+inline dim3 current_block_dim, current_grid_dim;
 inline std::mutex atomic_mutex;
 inline unsigned char* current_dynamic_shared = nullptr;
 
@@ -84,7 +84,7 @@ inline std::mutex shared_log_mutex;
 inline std::vector<SharedAccess> shared_log;
 inline thread_local unsigned phase_launch = ~0u, phase_block = ~0u, phase = 0, phase_position = 0;
 
-inline unsigned linear_block() { return current_block_index.y * 65536u + current_block_index.x; }
+inline unsigned linear_block() { return current_block_index.y * current_grid_dim.x + current_block_index.x; }
 
 // A thread's phases count from 0 in every block of every launch.
 inline void enter_block_phases() {
@@ -104,8 +104,8 @@ inline void record_shared(const void* address, unsigned bytes) {
   enter_block_phases();
   const std::ptrdiff_t offset = static_cast<const unsigned char*>(address) - current_dynamic_shared;
   std::lock_guard<std::mutex> lock(shared_log_mutex);
-  shared_log.push_back({launches_recorded - 1, linear_block(), current_thread.x / 32, phase, phase_position++, current_thread.x % 32, offset,
-                        bytes});
+  shared_log.push_back({launches_recorded - 1, linear_block(), current_thread.x / 32, phase, phase_position++,
+                        current_thread.x % 32, offset, bytes});
 }
 
 // Records the marked shared-memory accesses of the launches made during its lifetime.
@@ -133,7 +133,9 @@ class SharedAccessLog {
 // request that any lane makes).
 struct Wavefronts {
   long taken = 0, fewest = 0;
-  double excess() const { return fewest == 0 ? 0.0 : static_cast<double>(taken - fewest) / static_cast<double>(fewest); }
+  double excess() const {
+    return fewest == 0 ? 0.0 : static_cast<double>(taken - fewest) / static_cast<double>(fewest);
+  }
 };
 
 inline Wavefronts bank_wavefronts(const std::vector<SharedAccess>& accesses) {
@@ -175,11 +177,17 @@ T exchange(T value, Source source) {
 template <typename Kernel, typename... Args>
 void launch(dim3 grid, dim3 block, std::size_t shared_bytes, Kernel kernel, const Args&... args) {
   current_block_dim = block;
+  current_grid_dim = grid;
   if (recording_shared) ++launches_recorded;
   std::vector<std::unique_ptr<BlockState>> blocks;  // fresh rendezvous counts for every block
   for (unsigned i = 0; i < grid.x * grid.y; ++i) blocks.push_back(std::make_unique<BlockState>(block.x));
-  std::vector<double> shared((shared_bytes + sizeof(double) - 1) / sizeof(double));  // 8-byte aligned
-  auto poison = [&]() noexcept { std::memset(shared.data(), 0xFF, shared.size() * sizeof(double)); };
+  // 16-byte aligned, as a GPU's dynamic shared memory: the kernels' 16-byte paths check it and would otherwise fall
+  // back to element-wise copies unnoticed.
+  struct alignas(16) Block16 {
+    unsigned char bytes[16];
+  };
+  std::vector<Block16> shared((shared_bytes + 15) / 16);
+  auto poison = [&]() noexcept { std::memset(shared.data(), 0xFF, shared.size() * sizeof(Block16)); };
   poison();
   current_dynamic_shared = reinterpret_cast<unsigned char*>(shared.data());
   std::barrier between_blocks(block.x, poison);

@@ -19,6 +19,7 @@ namespace merba::test::data_parallel {
 
 constexpr int64_t kGlobalBatch = 16;
 constexpr int64_t kSteps = 6;
+constexpr double kSamRho = 0.05;  // the radius of the workers' "sam" mode
 
 inline model::MerbaNet network() {
   model::ModelConfig c = model::composite_28();
@@ -28,8 +29,10 @@ inline model::MerbaNet network() {
   return net;
 }
 
-inline train::TrainingOptions options() {
+// With sam_rho > 0, sharpness-aware steps: the ranks move their weights by the reduced gradient.
+inline train::TrainingOptions options(double sam_rho = 0) {
   train::TrainingOptions o;
+  o.sam_rho = sam_rho;
   o.learning_rate = 1e-3;
   o.total_steps = kSteps;
   o.warmup_steps = 2;

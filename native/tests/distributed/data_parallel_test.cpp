@@ -109,7 +109,11 @@ std::string read_text(const std::string& path) {
 
 }  // namespace
 
-TEST(two_ranks_take_the_steps_of_one_process_on_the_combined_batch) {
+namespace {
+
+// Two worker processes (`mode`: "" for plain steps, "sam" for sharpness-aware ones) against one process on the
+// combined batch with the same options.
+void expect_two_ranks_take_the_steps_of_one_process(const std::string& mode) {
   // The reference: one process, two threads, so that its step splits each batch into the same two halves (and
   // normalises BatchNorm over each) as the two ranks do. Its generator then also advances as the ranks' shared one
   // does (two shard seeds there, two rank seeds here), so the next batches' flips and shifts stay the same.
@@ -118,7 +122,7 @@ TEST(two_ranks_take_the_steps_of_one_process_on_the_combined_batch) {
   std::vector<double> expected;
   std::vector<std::pair<size_t, std::string>> names;  // where each tensor starts, for the report
   {
-    train::TrainSession session(dp::network(), dp::options(), 3);
+    train::TrainSession session(dp::network(), dp::options(mode == "sam" ? dp::kSamRho : 0.0), 3);
     for (int64_t step = 0; step < dp::kSteps; ++step) {
       const auto [x, y] = dp::global_batch(step);
       const train::StepResult r = session.step(x, y);
@@ -130,7 +134,8 @@ TEST(two_ranks_take_the_steps_of_one_process_on_the_combined_batch) {
   at::set_num_threads(threads);
 
   const int port = free_port();
-  const Worker w0 = start_worker(0, 2, port, "pair"), w1 = start_worker(1, 2, port, "pair");
+  const Worker w0 = start_worker(0, 2, port, "pair" + mode, -1, mode),
+               w1 = start_worker(1, 2, port, "pair" + mode, -1, mode);
   const int s0 = wait_for(w0, std::chrono::seconds(120)), s1 = wait_for(w1, std::chrono::seconds(120));
   EXPECT_TRUE_MSG(s0 == 0 && s1 == 0, "workers exited with " + std::to_string(s0) + " / " + std::to_string(s1) +
                                           ": " + read_text(w0.err) + read_text(w1.err));
@@ -166,6 +171,15 @@ TEST(two_ranks_take_the_steps_of_one_process_on_the_combined_batch) {
                       std::to_string(weight_error));
   std::remove(w0.out.c_str()), std::remove(w1.out.c_str()), std::remove(w0.err.c_str()), std::remove(w1.err.c_str());
 }
+
+}  // namespace
+
+TEST(two_ranks_take_the_steps_of_one_process_on_the_combined_batch) {
+  expect_two_ranks_take_the_steps_of_one_process("");
+}
+
+// The perturbation follows the gradient reduced over the ranks, and the second pass's gradients are reduced too.
+TEST(two_ranks_take_the_sharpness_aware_steps_of_one_process) { expect_two_ranks_take_the_steps_of_one_process("sam"); }
 
 TEST(a_rank_that_dies_makes_the_other_fail_with_a_clear_error) {
   const int port = free_port();

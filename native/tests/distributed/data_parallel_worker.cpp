@@ -23,7 +23,7 @@ namespace dp = merba::test::data_parallel;
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::fprintf(stderr, "usage: %s RANK WORLD PORT OUT [DIE_AFTER]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s RANK WORLD PORT OUT [DIE_AFTER | resume-apart | resume-same | sam]\n", argv[0]);
     return 64;
   }
   try {
@@ -35,9 +35,10 @@ int main(int argc, char** argv) {
     r.timeout_ms = 30000;
     const std::string mode = argc > 5 ? argv[5] : "";
     const bool resume_apart = mode == "resume-apart", resume = resume_apart || mode == "resume-same";
-    const int64_t die_after = argc > 5 && !resume ? std::stoll(argv[5]) : -1;
+    const bool sam = mode == "sam";  // sharpness-aware steps
+    const int64_t die_after = argc > 5 && !resume && !sam ? std::stoll(argv[5]) : -1;
     auto group = std::make_shared<distributed::ProcessGroup>(r);
-    train::TrainSession session(dp::network(), dp::options(), 3, group);
+    train::TrainSession session(dp::network(), dp::options(sam ? dp::kSamRho : 0.0), 3, group);
     if (resume) {
       for (int64_t step = 0; step < 2; ++step) {  // moments, weight average and generator no longer initial
         dp::step_share(session, step, r.rank, r.world_size);

@@ -699,12 +699,13 @@ TEST(a_sharpness_aware_step_applies_the_gradient_at_the_perturbed_weights) {
     for (size_t i = 0; i < params.size(); ++i) params[i].copy_(saved[i]);
   }
   train::ParameterGroups groups = train::parameter_groups(*ref);
+  auto adamw_options = [&](double decay) {
+    return std::make_unique<torch::optim::AdamWOptions>(
+        torch::optim::AdamWOptions(o.learning_rate).eps(o.eps).weight_decay(decay));
+  };
   std::vector<torch::optim::OptimizerParamGroup> param_groups;
-  param_groups.emplace_back(groups.decay, std::make_unique<torch::optim::AdamWOptions>(
-                                              torch::optim::AdamWOptions(o.learning_rate).eps(o.eps).weight_decay(o.weight_decay)));
-  param_groups.emplace_back(groups.no_decay,
-                            std::make_unique<torch::optim::AdamWOptions>(
-                                                 torch::optim::AdamWOptions(o.learning_rate).eps(o.eps).weight_decay(0.0)));
+  param_groups.emplace_back(groups.decay, adamw_options(o.weight_decay));
+  param_groups.emplace_back(groups.no_decay, adamw_options(0.0));
   torch::optim::AdamW adamw(param_groups, torch::optim::AdamWOptions(o.learning_rate));
   adamw.step();
 
@@ -729,6 +730,48 @@ TEST(a_sharpness_aware_step_applies_the_gradient_at_the_perturbed_weights) {
     largest = std::max(largest, (plain_trained[i] - trained[i]).abs().max().item<double>());
   }
   EXPECT_TRUE(largest > 1e-4);
+  at::set_num_threads(threads);
+}
+
+// The second pass of a sharpness-aware step on what the first saw: with drop path, two shards on two threads (each
+// its share of the batch mean) and clipping that bites, a radius too small to move the weights must give the plain
+// step. Other masks, another shard weighting or an unclipped gradient in the second pass would not.
+TEST(a_sharpness_aware_step_of_radius_near_zero_is_the_plain_step_with_shards_and_drop_path) {
+  const int threads = at::get_num_threads();
+  at::set_num_threads(2);
+  model::ModelConfig c = model::composite_28();
+  c.drop_path = 0.3;
+  c.dropout = 0.2;
+  TrainingOptions o;
+  o.learning_rate = 1e-3;
+  o.total_steps = 10;
+  o.grad_clip = 0.05;  // far below a fresh network's gradient norm: every step is clipped
+  o.eps = 1e-2;        // see a_sharpness_aware_step_applies_the_gradient_at_the_perturbed_weights
+  o.mixup_alpha = 0.4;
+  at::manual_seed(12);
+  const at::Tensor x = at::rand({16, 3, 28, 28});
+  const at::Tensor y = at::randint(0, 3, {16}, at::TensorOptions().dtype(at::kLong));
+  auto trained = [&](double rho) {
+    model::MerbaNet net(c);
+    model::initialize(*net, 8);
+    TrainingOptions with = o;
+    with.sam_rho = rho;
+    train::TrainSession session(net, with, 21);
+    train::StepResult r;
+    for (int i = 0; i < 2; ++i) r = session.step(x, y);
+    EXPECT_TRUE(r.grad_norm > 10 * o.grad_clip);
+    std::vector<at::Tensor> out;
+    for (const auto& p : net->parameters()) out.push_back(p.detach().clone());
+    return out;
+  };
+  const auto plain = trained(0), near_zero = trained(1e-9), moved = trained(0.05);
+  double largest_near = 0, largest_moved = 0;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    largest_near = std::max(largest_near, (near_zero[i] - plain[i]).abs().max().item<double>());
+    largest_moved = std::max(largest_moved, (moved[i] - plain[i]).abs().max().item<double>());
+  }
+  EXPECT_TRUE_MSG(largest_near < 1e-6, "radius 1e-9 against the plain step: " + std::to_string(largest_near));
+  EXPECT_TRUE_MSG(largest_moved > 1e-5, "radius 0.05 against the plain step: " + std::to_string(largest_moved));
   at::set_num_threads(threads);
 }
 

@@ -98,7 +98,8 @@ class MerbaCliTest {
     void shortLosoRunPrintsMetricsAndWritesTheReport(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("report.json");
         CliRun r = run("loso", "--manifest", SYNTHETIC.toString(), "--epochs", "1", "--warmup-epochs", "0",
-                "--erase-size", "4", "--sam-rho", "0.05", "--input-centring", "ZERO_LEVEL_SCALED", "--report", report.toString(),
+                "--erase-size", "4", "--sam-rho", "0.05", "--input-centring", "ZERO_LEVEL_SCALED",
+                "--report", report.toString(),
                 "--seed", "3");
         assertEquals(0, r.exitCode(), r.err());
         assertThat(r.out()).contains("recipe composite-28-tta-sqrt").contains("fold 8/8").contains("UF1")

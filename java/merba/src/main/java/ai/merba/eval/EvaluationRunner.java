@@ -135,7 +135,8 @@ public final class EvaluationRunner {
      * when {@code cudaGraphs}: on a GPU, the same draws and, up to rounding, the same results as eager steps, without
      * a launch per operation (docs/gpu.md; not yet run on a GPU). A capture that fails stops the run with its cause.
      *
-     * @throws IllegalArgumentException for a negative worker count, or CUDA graphs on the CPU
+     * @throws IllegalArgumentException for a negative worker count, CUDA graphs on the CPU, or CUDA graphs with
+     *     sharpness-aware steps (a graph holds one pass; such a step runs two)
      */
     public EvaluationRunner withNativeFolds(int workers, String device, boolean cudaGraphs) {
         checkArgument(workers >= 0, "workers = %s must be >= 0", workers);
@@ -143,6 +144,10 @@ public final class EvaluationRunner {
                 "device '%s' trains in the native fold loop: give workers >= 1", device);
         checkArgument(!cudaGraphs || (workers > 0 && !"cpu".equals(device)),
                 "CUDA graphs of the training step need the native fold loop on a GPU, not device '%s'", device);
+        // Refused here, before any fold runs, rather than by the first native worker.
+        checkArgument(!cudaGraphs || trainingConfig.samRho() == 0,
+                "CUDA graphs of the training step do not support sharpness-aware steps (sam_rho = %s); set sam_rho to 0"
+                        + " or train without graphs", trainingConfig.samRho());
         this.nativeWorkers = workers;
         this.nativeDevice = Objects.requireNonNull(device, "device");
         this.cudaGraphs = cudaGraphs;

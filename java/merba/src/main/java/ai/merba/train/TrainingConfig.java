@@ -67,8 +67,8 @@ public final class TrainingConfig {
     /** The JSON keys, in the order toJson writes them. */
     static final List<String> KEYS = List.of("epochs", "batch_size", "learning_rate", "min_learning_rate",
             "weight_decay", "warmup_epochs", "grad_clip", "flip_probability", "max_translation", "erase_size", "sibling_weight",
-            "class_weighting", "input_centring", "label_smoothing", "mixup_alpha", "ema_decay", "sam_rho", "test_time_flip",
-            "ensemble_size");
+            "class_weighting", "input_centring", "label_smoothing", "mixup_alpha", "ema_decay", "sam_rho",
+            "test_time_flip", "ensemble_size");
 
     private final int epochs;
     private final int batchSize;

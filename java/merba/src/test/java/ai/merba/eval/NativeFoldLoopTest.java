@@ -98,6 +98,10 @@ class NativeFoldLoopTest {
         assertThatThrownBy(() -> new EvaluationRunner(SMALL, one, 1).withNativeFolds(2, "cpu", true))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("CUDA graphs of the training step need the native fold loop on a GPU");
+        TrainingConfig sam = one.toBuilder().optSamRho(0.05).build();
+        assertThatThrownBy(() -> new EvaluationRunner(SMALL, sam, 1).withNativeFolds(2, "cuda", true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("do not support sharpness-aware steps (sam_rho = 0.05)");
         assertThatThrownBy(() -> new EvaluationRunner(SMALL, one, 1).withNativeFolds(1, "tpu")
                 .crossValidate(synthetic(), 2, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown device 'tpu'");

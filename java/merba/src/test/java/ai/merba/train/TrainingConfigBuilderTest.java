@@ -82,6 +82,7 @@ class TrainingConfigBuilderTest {
         assertThat(sam.toNativeJson(10, null)).contains("\"sam_rho\":0.05");
         // Off, the native options are what they were before the switch existed.
         assertThat(TrainingConfig.builder().build().toNativeJson(10, null)).doesNotContain("sam_rho");
-        assertThatThrownBy(() -> TrainingConfig.builder().optSamRho(-0.1).build()).hasMessageContaining("sam_rho = -0.1");
+        assertThatThrownBy(() -> TrainingConfig.builder().optSamRho(-0.1).build())
+                .hasMessageContaining("sam_rho = -0.1");
     }
 }
