@@ -234,17 +234,14 @@ StepResult TrainSession::step(const at::Tensor& inputs, const at::Tensor& fine_t
       r.correct += correct[s].item<int64_t>();
     }
   }
-  if (distributed()) reduce_over_ranks(r, local_weight);
+  const double global_weight = distributed() ? reduce_over_ranks(r, local_weight) : 1.0;
   if (options_.sam_rho > 0) {
     // The gradient the update uses is the one at w + ρ·g/‖g‖ (train/sharpness_aware.h). The step reports the loss
     // and accuracy at w, and the norm of the gradient it clips and applies.
     SharpnessPerturbation perturbation(parameters_, options_.sam_rho);
     optimizer_->zero_grad();
     run_pass(/*first=*/false);
-    if (distributed()) {
-      StepResult second;  // only the gradients' reduction matters; the totals are the first pass's
-      reduce_over_ranks(second, local_weight);
-    }
+    if (distributed()) reduce_gradients_over_ranks(global_weight);
     perturbation.restore();
   }
   const at::Tensor grad_norm = clip_gradient_norm_(
@@ -297,15 +294,25 @@ void TrainSession::use_cuda_graphs(bool on) {
   if (!graph_) graph_ = make_step_graph(parameters_, net_->buffers());
 }
 
-void TrainSession::reduce_over_ranks(StepResult& r, double local_weight) {
-  at::NoGradGuard no_grad;
-  std::vector<at::Tensor> tensors;
+std::vector<at::Tensor> TrainSession::gradients_for_reduction() {
+  std::vector<at::Tensor> grads;
   for (auto& p : parameters_) {
-    // A parameter the loss did not reach on this rank (none does today) still takes part, so that every rank
-    // sends the same buckets.
     if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
-    tensors.push_back(p.grad());
+    grads.push_back(p.grad());
   }
+  return grads;
+}
+
+void TrainSession::reduce_gradients_over_ranks(double global_weight) {
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> grads = gradients_for_reduction();
+  group_->all_reduce_sum(grads);
+  for (auto& g : grads) g.div_(global_weight);
+}
+
+double TrainSession::reduce_over_ranks(StepResult& r, double local_weight) {
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> tensors = gradients_for_reduction();
   const at::Tensor totals = at::tensor({local_weight, r.loss, static_cast<double>(r.correct),
                                         static_cast<double>(r.samples)}, at::kDouble);
   tensors.push_back(totals);  // a bucket of its own (another dtype): one call
@@ -318,6 +325,7 @@ void TrainSession::reduce_over_ranks(StepResult& r, double local_weight) {
   r.samples = static_cast<int64_t>(t[3]);
   // BatchNorm's running statistics as rank 0 updated them (its first shard's, as in one process).
   group_->broadcast(buffers_by_dtype(), 0);
+  return global_weight;
 }
 
 namespace {

@@ -91,8 +91,14 @@ class TrainSession {
   bool distributed() const;
   std::vector<at::Tensor> buffers_by_dtype() const;
   void require_same_state_on_every_rank();
-  // Sums the gradients and the step's totals over the ranks and takes rank 0's buffers (see the class comment).
-  void reduce_over_ranks(StepResult& r, double local_weight);
+  // Sums the gradients and the step's totals over the ranks and takes rank 0's buffers (see the class comment);
+  // returns the global batch weight the gradients were divided by.
+  double reduce_over_ranks(StepResult& r, double local_weight);
+  // Sums a sharpness-aware step's second gradients over the ranks and divides them by the first pass's global weight.
+  void reduce_gradients_over_ranks(double global_weight);
+  // Every parameter's gradient, a zero one where the loss did not reach it (none does today), so that every rank
+  // sends the same buckets.
+  std::vector<at::Tensor> gradients_for_reduction();
   void require_raw_weights(const char* what) const;
   // Forward, DGCM loss (times `scale`, a shard's share of the batch mean, unless 1) and backward of one batch
   // or shard, inside the caller's ShardContext: the loss and the correct count, as device scalars.
