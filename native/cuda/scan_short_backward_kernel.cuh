@@ -58,13 +58,12 @@ __global__ void __launch_bounds__(kShortBackwardTile)
     // Threads past the last channel only meet the barriers.
     const bool active = t < rows;
     const int d = active ? d0 + t : d0;
-    const Acc* A = static_cast<const Acc*>(p.A) + d * kN;
     const Acc D = p.D ? static_cast<const Acc*>(p.D)[d] : Acc(0);
     const Acc bias = p.delta_bias ? static_cast<const Acc*>(p.delta_bias)[d] : Acc(0);
     Acc a[kN], rate[kN], dA[kN], G[kN];
+    load_thread_row(static_cast<const Acc*>(p.A) + d * kN, a);
 #pragma unroll
     for (int n = 0; n < kN; ++n) {
-      a[n] = A[n];
       rate[n] = DecayRate::scale(a[n]);
       dA[n] = G[n] = Acc(0);
     }
@@ -172,9 +171,7 @@ __global__ void __launch_bounds__(kShortBackwardTile)
       const std::int64_t bd = b * dim + d;
       if (g.dD) static_cast<Acc*>(g.dD)[bd] = dD;
       if (g.ddelta_bias) static_cast<Acc*>(g.ddelta_bias)[bd] = dbias;
-      Acc* dA_row = static_cast<Acc*>(g.dA) + bd * kN;
-#pragma unroll
-      for (int n = 0; n < kN; ++n) dA_row[n] = dA[n];
+      store_thread_row(dA, static_cast<Acc*>(g.dA) + bd * kN);
     }
     store_rows(static_cast<T*>(g.du) + row0, rows, len, u_s, pitch);
     store_rows(static_cast<T*>(g.ddelta) + row0, rows, len, delta_s, pitch);

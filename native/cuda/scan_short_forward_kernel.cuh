@@ -43,13 +43,13 @@ __global__ void __launch_bounds__(kShortForwardTile)
 
   if (t < rows) {
     const int d = d0 + t;
-    const Acc* A = static_cast<const Acc*>(p.A) + d * kN;
     const Acc D = p.D ? static_cast<const Acc*>(p.D)[d] : Acc(0);
     const Acc bias = p.delta_bias ? static_cast<const Acc*>(p.delta_bias)[d] : Acc(0);
     Acc rate[kN], h[kN];
+    load_thread_row(static_cast<const Acc*>(p.A) + d * kN, rate);
 #pragma unroll
     for (int n = 0; n < kN; ++n) {
-      rate[n] = DecayRate::scale(A[n]);
+      rate[n] = DecayRate::scale(rate[n]);
       h[n] = Acc(0);
     }
     Acc* row_u = u_s + t * pitch;

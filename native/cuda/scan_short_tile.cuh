@@ -208,6 +208,41 @@ __device__ __forceinline__ bool store_contiguous_tile(T* dst, int count, const A
   return true;
 }
 
+// A thread's own row of kN values (A, dA: one channel's states), 16 bytes per access where the row is aligned:
+// consecutive lanes' rows are kN values apart, so one value per access would make every load or store of the warp
+// touch 32 sectors for 128 useful bytes.
+template <int kN, typename Acc>
+__device__ __forceinline__ void load_thread_row(const Acc* src, Acc (&dst)[kN]) {
+  constexpr int kW = Pack16<Acc>::kSize;
+  if (kN % kW == 0 && aligned16(src)) {
+#pragma unroll
+    for (int q = 0; q < kN / kW; ++q) {
+      const Pack16<Acc> v = reinterpret_cast<const Pack16<Acc>*>(src)[q];
+#pragma unroll
+      for (int j = 0; j < kW; ++j) dst[q * kW + j] = v.v[j];
+    }
+  } else {
+#pragma unroll
+    for (int n = 0; n < kN; ++n) dst[n] = src[n];
+  }
+}
+template <int kN, typename Acc>
+__device__ __forceinline__ void store_thread_row(const Acc (&src)[kN], Acc* dst) {
+  constexpr int kW = Pack16<Acc>::kSize;
+  if (kN % kW == 0 && aligned16(dst)) {
+#pragma unroll
+    for (int q = 0; q < kN / kW; ++q) {
+      Pack16<Acc> v;
+#pragma unroll
+      for (int j = 0; j < kW; ++j) v.v[j] = src[q * kW + j];
+      reinterpret_cast<Pack16<Acc>*>(dst)[q] = v;
+    }
+  } else {
+#pragma unroll
+    for (int n = 0; n < kN; ++n) dst[n] = src[n];
+  }
+}
+
 // `rows` rows of `len` elements at src (rows `row_stride` apart, unit column stride) into a shared tile whose
 // rows are `pitch` apart: whole 16-byte pieces when nothing is padded, else element by element (load_tile).
 template <typename T, typename Acc>
