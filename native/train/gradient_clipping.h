@@ -11,6 +11,10 @@
 
 namespace merba::train {
 
+// The L2 norm of all of `tensors` together (non-empty), a 0-dim tensor on their device: one `_foreach_norm` and,
+// for more than one tensor, the norm of the norms.
+at::Tensor global_norm(const std::vector<at::Tensor>& tensors);
+
 // Scales the gradients of `parameters` in place so that their global L2 norm is at most max_norm (infinity:
 // never) and returns that norm before clipping, a 0-dim tensor on the gradients' device (0, on the parameters'
 // device, when no parameter has a gradient).

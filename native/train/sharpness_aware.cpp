@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
+#include "train/gradient_clipping.h"
+
 namespace merba::train {
 
 SharpnessPerturbation::SharpnessPerturbation(std::vector<at::Tensor> parameters, double rho) {
@@ -16,8 +18,7 @@ SharpnessPerturbation::SharpnessPerturbation(std::vector<at::Tensor> parameters,
   }
   TORCH_CHECK_VALUE(!parameters_.empty(), "SharpnessPerturbation: no parameter has a gradient; run a backward pass "
                     "first");
-  const std::vector<at::Tensor> norms = at::_foreach_norm(grads, 2);
-  norm_ = norms.size() == 1 ? norms.front() : at::stack(norms).norm(2);
+  norm_ = global_norm(grads);
   const at::Tensor scale = rho / (norm_ + 1e-12);
   saved_.reserve(parameters_.size());
   for (const auto& p : parameters_) saved_.push_back(p.detach().clone());

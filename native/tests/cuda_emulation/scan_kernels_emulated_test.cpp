@@ -143,6 +143,17 @@ std::string shape_label(int64_t b, int64_t d, int64_t l, int64_t n) {
   return s.str();
 }
 
+// B and C, (B, N, L), replaced by the same values as the mixer takes them: column views of an x_proj-shaped
+// (B, L, R + 2N) tensor with R = 2, n contiguous and starting R elements in (not 16-byte aligned).
+void view_B_C_through_x_proj(Inputs& in) {
+  const int64_t batch = in.B.size(0), dstate = in.B.size(1), len = in.B.size(2), rank = 2;
+  const at::Tensor x_proj = at::randn({batch, len, rank + 2 * dstate});
+  x_proj.narrow(2, rank, dstate).copy_(in.B.transpose(1, 2));
+  x_proj.narrow(2, rank + dstate, dstate).copy_(in.C.transpose(1, 2));
+  in.B = x_proj.narrow(2, rank, dstate).transpose(1, 2);
+  in.C = x_proj.narrow(2, rank + dstate, dstate).transpose(1, 2);
+}
+
 const Optionals kEverything{.D = true, .z = true, .delta_bias = true, .softplus = true};
 
 }  // namespace
@@ -200,13 +211,9 @@ TEST(emulated_kernels_read_x_proj_views_and_unaligned_inputs) {
   // B and C as the mixer takes them: column views of x_proj's (B, L, R + 2N) output, n contiguous, starting
   // R elements in (not 16-byte aligned); u starting one element into its storage (the scalar staging path)
   // and delta with rows padded apart.
-  const int64_t batch = 2, dim = 5, len = 49, dstate = 8, rank = 2;
+  const int64_t batch = 2, dim = 5, len = 49, dstate = 8;
   Inputs in = Inputs::random(batch, dim, len, dstate, at::kFloat, kEverything, 31);
-  const at::Tensor x_proj = at::randn({batch, len, rank + 2 * dstate});
-  x_proj.narrow(2, rank, dstate).copy_(in.B.transpose(1, 2));
-  x_proj.narrow(2, rank + dstate, dstate).copy_(in.C.transpose(1, 2));
-  in.B = x_proj.narrow(2, rank, dstate).transpose(1, 2);
-  in.C = x_proj.narrow(2, rank + dstate, dstate).transpose(1, 2);
+  view_B_C_through_x_proj(in);
   const at::Tensor storage = at::empty({batch * dim * len + 1});
   in.u = storage.narrow(0, 1, batch * dim * len).view({batch, dim, len}).copy_(in.u);
   in.delta = at::cat({in.delta, at::zeros({batch, dim, 3})}, 2).narrow(2, 0, len);
@@ -240,12 +247,7 @@ namespace {
 Inputs mixer_layout(int64_t batch, int64_t dim, int64_t len, int64_t dstate, at::ScalarType dtype, uint64_t seed) {
   const Optionals o{.D = true, .delta_bias = true, .softplus = true};
   Inputs in = Inputs::random(batch, dim, len, dstate, at::kFloat, o, seed);
-  const int64_t rank = 2;
-  const at::Tensor x_proj = at::randn({batch, len, rank + 2 * dstate});
-  x_proj.narrow(2, rank, dstate).copy_(in.B.transpose(1, 2));
-  x_proj.narrow(2, rank + dstate, dstate).copy_(in.C.transpose(1, 2));
-  in.B = x_proj.narrow(2, rank, dstate).transpose(1, 2);
-  in.C = x_proj.narrow(2, rank + dstate, dstate).transpose(1, 2);
+  view_B_C_through_x_proj(in);
   for (at::Tensor* t : {&in.u, &in.delta, &in.B, &in.C}) *t = t->to(dtype);
   return in;
 }
