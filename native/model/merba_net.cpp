@@ -21,7 +21,7 @@ MerbaNetImpl::MerbaNetImpl(ModelConfig config) : config_(std::move(config)) {
   for (int64_t i = 0; i < config_.num_stages(); ++i) stages->push_back(Stage(stage_options(config_, i)));
   const int64_t last = config_.dims.back();
   norm = register_module("norm", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(last).eps(1e-5)));
-  head = register_module("head", DualGranularityHead(config_, last));
+  head = register_module("head", DualGranularityHead(config_, config_.head_features()));
 }
 
 void MerbaNetImpl::check_input(const at::Tensor& x) const {
@@ -40,7 +40,9 @@ at::Tensor MerbaNetImpl::features(const at::Tensor& x) {
   check_input(x);
   at::Tensor y = stem(x);
   for (const auto& stage : *stages) y = stage->as<StageImpl>()->forward(y);
-  return batch_norm(*norm, y, is_training()).mean({2, 3});
+  y = batch_norm(*norm, y, is_training());
+  if (config_.head_grid == 1) return y.mean({2, 3});
+  return at::adaptive_avg_pool2d(y, {config_.head_grid, config_.head_grid}).flatten(1);
 }
 
 HeadOutput MerbaNetImpl::forward(const at::Tensor& x) { return head(features(x)); }

@@ -9,12 +9,13 @@
 namespace merba::model {
 
 // MERba (spec §2): stem → stages (each with its downsample but the last) → norm (BatchNorm2d) → global
-// average pool → DGCM head. Input (B, C_in, S, S) float32 with S = config.input_size.
+// average pool (or, with head_grid g > 1, average pooling to g × g cells, flattened) → DGCM head.
+// Input (B, C_in, S, S) float32 with S = config.input_size.
 class MerbaNetImpl : public torch::nn::Module {
  public:
   explicit MerbaNetImpl(ModelConfig config);
   HeadOutput forward(const at::Tensor& x);
-  // Pooled features entering the head, (B, C_last).
+  // Pooled features entering the head, (B, C_last · head_grid²).
   at::Tensor features(const at::Tensor& x);
 
   const ModelConfig& config() const { return config_; }

@@ -63,7 +63,7 @@ ModelConfig ModelConfig::from_json(const std::string& text) {
   static const std::set<std::string> known{
       "in_channels", "input_size", "stem_strides", "dims", "depths", "window_sizes", "heads", "scans",
       "inter_window_attention", "dgcm", "mlp_ratio", "d_state", "d_conv", "dropout", "drop_path",
-      "num_coarse", "fine_to_coarse"};
+      "head_grid", "num_coarse", "fine_to_coarse"};
   util::reject_unknown_keys(doc, known, "model config");
   ModelConfig c;
   util::read_optional(doc, "in_channels", c.in_channels);
@@ -85,6 +85,7 @@ ModelConfig ModelConfig::from_json(const std::string& text) {
   util::read_optional(doc, "d_conv", c.d_conv);
   util::read_optional(doc, "dropout", c.dropout);
   util::read_optional(doc, "drop_path", c.drop_path);
+  util::read_optional(doc, "head_grid", c.head_grid);
   util::read_optional(doc, "num_coarse", c.num_coarse);
   util::read_optional(doc, "fine_to_coarse", c.fine_to_coarse);
   c.validate();
@@ -111,6 +112,8 @@ std::string ModelConfig::to_json() const {
                  {"drop_path", Json(drop_path)},
                  {"num_coarse", Json(num_coarse)},
                  {"fine_to_coarse", int_array(fine_to_coarse)}};
+  // Only when set: the spec's network is described as before, and readers older than the key accept it.
+  if (head_grid != 1) o.emplace("head_grid", Json(head_grid));
   return Json(std::move(o)).dump();
 }
 
@@ -156,6 +159,7 @@ void ModelConfig::validate() const {
   if (d_conv % 2 == 0) invalid("d_conv = " + std::to_string(d_conv) + " must be odd");
   if (!(dropout >= 0 && dropout < 1)) invalid("dropout must be in [0, 1)");
   if (!(drop_path >= 0 && drop_path < 1)) invalid("drop_path must be in [0, 1)");
+  in_range("head_grid", head_grid, 1, stage_resolution(num_stages() - 1));
   in_range("num_coarse", num_coarse, 1, kMaxClasses);
   if (fine_to_coarse.size() < 2) invalid("fine_to_coarse needs at least 2 classes");
   if (static_cast<int64_t>(fine_to_coarse.size()) > kMaxClasses) {
@@ -204,8 +208,8 @@ int64_t ModelConfig::parameter_count() const {
   }
   const int64_t last = dims.back();
   n += 2 * last;
-  if (has_coarse_head()) n += linear(last, num_coarse, true);
-  if (has_fine_head()) n += linear(last, num_fine(), true);
+  if (has_coarse_head()) n += linear(head_features(), num_coarse, true);
+  if (has_fine_head()) n += linear(head_features(), num_fine(), true);
   return n;
 }
 
@@ -236,6 +240,8 @@ int64_t ModelConfig::num_windows(int64_t stage) const {
   const int64_t per_side = ceil_div(stage_resolution(stage), window_sizes[stage]);
   return per_side * per_side;
 }
+
+int64_t ModelConfig::head_features() const { return dims.back() * head_grid * head_grid; }
 
 int64_t ModelConfig::mlp_hidden(int64_t channels) const { return model::mlp_hidden(channels, mlp_ratio); }
 

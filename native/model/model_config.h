@@ -30,6 +30,9 @@ struct ModelConfig {
   int64_t d_conv = 3;
   double dropout = 0.0;
   double drop_path = 0.1;
+  // The head reads the final feature map average-pooled to head_grid × head_grid cells, flattened channel-major
+  // (c·g² + i·g + j): 1 is spec §2's global average pooling; more keeps where on the face the motion is.
+  int64_t head_grid = 1;
   // From the label scheme: K_coarse and the coarse group of each fine class (K_fine = its size).
   int64_t num_coarse = 3;
   std::vector<int64_t> fine_to_coarse{0, 1, 2};
@@ -57,6 +60,8 @@ struct ModelConfig {
   int64_t stage_resolution(int64_t stage) const;
   int64_t num_windows(int64_t stage) const;
   int64_t mlp_hidden(int64_t channels) const;
+  // Width of the features the head reads: dims.back() · head_grid².
+  int64_t head_features() const;
   int64_t total_blocks() const;
 };
 

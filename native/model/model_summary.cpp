@@ -64,7 +64,7 @@ std::vector<ModuleCost> module_costs(MerbaNetImpl& net) {
     costs.push_back({"stages." + std::to_string(i), count(net.stages[i]->parameters()), stage_flops(c, i)});
   }
   costs.push_back({"norm", count(net.norm->parameters()), 0.0});
-  const int64_t C = c.dims.back();
+  const int64_t C = c.head_features();
   double head = 0;
   if (c.has_coarse_head()) head += linear_flops(1, C, c.num_coarse);
   if (c.has_fine_head()) head += linear_flops(1, C, c.num_fine());

@@ -399,6 +399,46 @@ TEST(config_json_round_trip_and_validation) {
   EXPECT_THROWS_WITH(ModelConfig::from_json("{\"dims\": [32, 64"), std::invalid_argument, "JSON");
 }
 
+TEST(head_grid_pools_the_final_map_to_cells_and_flattens_them_channel_major) {
+  // Independent of LibTorch's adaptive pooling: cell i of a side of n covers [floor(i·n/g), ceil((i+1)·n/g)).
+  auto cells = [](const at::Tensor& map, int64_t g) {
+    const int64_t B = map.size(0), C = map.size(1), n = map.size(2);
+    at::Tensor out = at::empty({B, C, g, g});
+    for (int64_t i = 0; i < g; ++i) {
+      const int64_t r0 = i * n / g, r1 = ((i + 1) * n + g - 1) / g;
+      for (int64_t j = 0; j < g; ++j) {
+        const int64_t c0 = j * n / g, c1 = ((j + 1) * n + g - 1) / g;
+        out.select(2, i).select(2, j).copy_(map.slice(2, r0, r1).slice(3, c0, c1).mean({2, 3}));
+      }
+    }
+    return out.flatten(1);
+  };
+  at::NoGradGuard no_grad;
+  for (int64_t g : {1, 3, 7}) {
+    ModelConfig c = composite_28();
+    c.head_grid = g;
+    MerbaNet net = make(c);
+    net->eval();
+    const at::Tensor x = sample_input(c, 2);
+    at::Tensor map = net->stem->forward(x);
+    for (const auto& stage : *net->stages) map = stage->as<StageImpl>()->forward(map);
+    map = net->norm->forward(map);
+    EXPECT_SHAPE(map, {2, 128, 7, 7});
+    const at::Tensor features = net->features(x);
+    EXPECT_SHAPE(features, {2, 128 * g * g});
+    EXPECT_CLOSE(features, cells(map, g), 1e-6, "g = " + std::to_string(g));
+    EXPECT_SHAPE(net->head->coarse->weight, {3, 128 * g * g});
+  }
+  // The spec's network is described as before; a grid is written, read back, and bounded by the final map.
+  EXPECT_TRUE(composite_28().to_json().find("head_grid") == std::string::npos);
+  ModelConfig c = composite_28();
+  c.head_grid = 7;
+  EXPECT_EQ(ModelConfig::from_json(c.to_json()).head_grid, int64_t(7));
+  EXPECT_THROWS_WITH(ModelConfig::from_json(R"({"head_grid": 8})"), std::invalid_argument, "head_grid = 8 must be in 1..7");
+  EXPECT_THROWS_WITH(ModelConfig::from_json(R"({"head_grid": 5, "input_size": 14})"), std::invalid_argument,
+                     "head_grid = 5 must be in 1..4");
+}
+
 TEST(every_invalid_config_case_is_refused_naming_its_field) {
   const auto cases = merba::test::invalid_cases(MERBA_TEST_DATA_DIR "/model-config/invalid");
   const int ran = merba::test::expect_all_refused(cases, {}, [](const std::string& json) { ModelConfig::from_json(json); });
@@ -423,6 +463,9 @@ TEST(the_closed_form_parameter_count_is_the_built_networks) {
   flat.dgcm = DgcmMode::FLAT;
   flat.window_sizes = {14, 7, 7};
   configs.push_back(flat);
+  ModelConfig grid = casme2_5(composite_28());
+  grid.head_grid = 3;
+  configs.push_back(grid);
   for (const ModelConfig& c : configs) {
     MerbaNet net(c);
     int64_t built = 0;

@@ -38,10 +38,11 @@ public final class ModelConfig {
     static final String D_CONV = "d_conv";
     static final String DROPOUT = "dropout";
     static final String DROP_PATH = "drop_path";
+    static final String HEAD_GRID = "head_grid";
 
     /** The JSON keys in the order the doc and {@link #toJson()} write them. */
     static final List<String> KEYS = List.of(IN_CHANNELS, INPUT_SIZE, STEM_STRIDES, DIMS, DEPTHS, WINDOW_SIZES,
-            HEADS, SCANS, INTER_WINDOW_ATTENTION, DGCM, MLP_RATIO, D_STATE, D_CONV, DROPOUT, DROP_PATH);
+            HEADS, SCANS, INTER_WINDOW_ATTENTION, DGCM, MLP_RATIO, D_STATE, D_CONV, DROPOUT, DROP_PATH, HEAD_GRID);
 
     /** The keys that the native side reads besides the config's: the label scheme reduced to the network. */
     static final String NUM_COARSE = "num_coarse";
@@ -67,6 +68,7 @@ public final class ModelConfig {
     private final int dConv;
     private final double dropout;
     private final double dropPath;
+    private final int headGrid;
 
     private ModelConfig(Builder b) {
         validate(b);
@@ -86,6 +88,7 @@ public final class ModelConfig {
         this.dConv = b.dConv;
         this.dropout = b.dropout + 0.0;
         this.dropPath = b.dropPath + 0.0;
+        this.headGrid = b.headGrid;
     }
 
     /** A builder holding the {@code composite-28} defaults. */
@@ -111,6 +114,7 @@ public final class ModelConfig {
         b.dConv = dConv;
         b.dropout = dropout;
         b.dropPath = dropPath;
+        b.headGrid = headGrid;
         return b;
     }
 
@@ -218,6 +222,20 @@ public final class ModelConfig {
         return dropPath;
     }
 
+    /**
+     * The side g of the grid the head reads: the final feature map is average-pooled to g × g cells and
+     * flattened channel-major, so the head sees C_last · g² features. 1 (the default) is spec §2's global
+     * average pooling; larger keeps where on the face the motion is (docs/model-config.md).
+     */
+    public int headGrid() {
+        return headGrid;
+    }
+
+    /** The number of features the head reads: C_last · {@link #headGrid()}². */
+    public int headFeatures() {
+        return dims.get(dims.size() - 1) * headGrid * headGrid;
+    }
+
     /** The number of stages S. */
     public int numStages() {
         return dims.size();
@@ -231,6 +249,10 @@ public final class ModelConfig {
      */
     public int stageResolution(int stage) {
         Objects.checkIndex(stage, numStages());
+        return stageResolution(inputSize, stemStrides, stage);
+    }
+
+    private static int stageResolution(int inputSize, List<Integer> stemStrides, int stage) {
         int h = ceilDiv(ceilDiv(inputSize, stemStrides.get(0)), stemStrides.get(1));
         for (int i = 0; i < stage; i++) {
             h = ceilDiv(h, 2);
@@ -319,6 +341,9 @@ public final class ModelConfig {
         if ((n = object.get(DROP_PATH)) != null) {
             b.optDropPath(JsonFields.doubleValue(n, DROP_PATH));
         }
+        if ((n = object.get(HEAD_GRID)) != null) {
+            b.optHeadGrid(JsonFields.intValue(n, HEAD_GRID));
+        }
         return b.build();
     }
 
@@ -332,7 +357,10 @@ public final class ModelConfig {
         return JsonFields.readFile(path, ModelConfig::fromJson);
     }
 
-    /** This config as compact JSON, every key present, in the doc's order. */
+    /**
+     * This config as compact JSON, in the doc's order, every key present but {@code head_grid} at its default 1:
+     * the spec's network is described as before, so readers older than that key accept it.
+     */
     public String toJson() {
         return JsonFields.write(toObjectNode());
     }
@@ -372,6 +400,9 @@ public final class ModelConfig {
         node.put(D_CONV, dConv);
         node.put(DROPOUT, dropout);
         node.put(DROP_PATH, dropPath);
+        if (headGrid != 1) {
+            node.put(HEAD_GRID, headGrid);
+        }
         return node;
     }
 
@@ -442,6 +473,7 @@ public final class ModelConfig {
         checkArgument(b.dConv % 2 == 1, "%s = %s must be odd (so the convolution keeps the length)", D_CONV, b.dConv);
         checkProbability(b.dropout, DROPOUT);
         checkProbability(b.dropPath, DROP_PATH);
+        checkInRange(b.headGrid, HEAD_GRID, 1, stageResolution(b.inputSize, b.stemStrides, stages - 1));
     }
 
     private static void checkInRange(int value, String field, int min, int max) {
@@ -490,13 +522,14 @@ public final class ModelConfig {
                 && dState == c.dState
                 && dConv == c.dConv
                 && Double.compare(dropout, c.dropout) == 0
-                && Double.compare(dropPath, c.dropPath) == 0;
+                && Double.compare(dropPath, c.dropPath) == 0
+                && headGrid == c.headGrid;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(inChannels, inputSize, stemStrides, dims, depths, windowSizes, heads, scans,
-                interWindowAttention, dgcm, mlpRatio, dState, dConv, dropout, dropPath);
+                interWindowAttention, dgcm, mlpRatio, dState, dConv, dropout, dropPath, headGrid);
     }
 
     /** The JSON form, which names every setting. */
@@ -526,6 +559,7 @@ public final class ModelConfig {
         private int dConv = 3;
         private double dropout = 0.0;
         private double dropPath = 0.1;
+        private int headGrid = 1;
 
         private Builder() {}
 
@@ -652,6 +686,15 @@ public final class ModelConfig {
         /** Stochastic depth rate of the last block, in [0, 1). Default 0.1. */
         public Builder optDropPath(double dropPath) {
             this.dropPath = dropPath;
+            return this;
+        }
+
+        /**
+         * The side of the grid the head reads, 1 up to the final feature map's side ({@link #headGrid()}).
+         * Default 1: global average pooling.
+         */
+        public Builder optHeadGrid(int headGrid) {
+            this.headGrid = headGrid;
             return this;
         }
 

@@ -41,6 +41,6 @@ class ModelConfigCasesTest {
         }
         // Only the two network-wide budgets (parameters, activations) are left to the native side.
         assertThat(natively).isEqualTo(2);
-        assertThat(inJava).isEqualTo(23);
+        assertThat(inJava).isEqualTo(25);
     }
 }

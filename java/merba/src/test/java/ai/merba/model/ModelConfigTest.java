@@ -26,7 +26,7 @@ class ModelConfigTest {
 
     private static final List<String> DOC_KEYS = List.of("in_channels", "input_size", "stem_strides", "dims",
             "depths", "window_sizes", "heads", "scans", "inter_window_attention", "dgcm", "mlp_ratio", "d_state",
-            "d_conv", "dropout", "drop_path");
+            "d_conv", "dropout", "drop_path", "head_grid");
 
     /** The doc's example, which is the composite-28 preset. */
     private static final String DOC_EXAMPLE = """
@@ -66,6 +66,7 @@ class ModelConfigTest {
                 .optDConv(5)
                 .optDropout(0.25)
                 .optDropPath(0.3)
+                .optHeadGrid(4)
                 .build();
     }
 
@@ -203,6 +204,28 @@ class ModelConfigTest {
         assertThat(node.get("inter_window_attention").isBoolean()).isTrue();
         assertThat(node.get("stem_strides").toString()).isEqualTo("[1,2]");
         assertThat(node.get("mlp_ratio").doubleValue()).isEqualTo(2.5);
+    }
+
+    @Test
+    void headGridDefaultsToGlobalPoolingLeftOutOfTheJsonAndIsBoundedByTheFinalMap() throws IOException {
+        ModelConfig preset = ModelConfig.preset("composite-28");
+        assertThat(preset.headGrid()).isEqualTo(1);
+        assertThat(preset.headFeatures()).isEqualTo(128);
+        assertThat(JSON.readTree(preset.toJson()).has("head_grid")).isFalse();
+
+        ModelConfig grid = preset.toBuilder().optHeadGrid(7).build();
+        assertThat(grid.headFeatures()).isEqualTo(128 * 49);
+        assertThat(JSON.readTree(grid.toJson()).get("head_grid").intValue()).isEqualTo(7);
+        assertThat(ModelConfig.fromJson(grid.toJson())).isEqualTo(grid).isNotEqualTo(preset);
+        assertThat(JSON.readTree(grid.toNativeJson(LabelScheme.builtIn("megc-3"))).get("head_grid").intValue())
+                .isEqualTo(7);
+
+        // The final map of composite-28 is 7 × 7; of a 14-pixel input, ceil(7 / 2) = 4.
+        assertThatThrownBy(() -> preset.toBuilder().optHeadGrid(8).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("head_grid = 8 must be in 1..7");
+        assertThatThrownBy(() -> preset.toBuilder().optInputSize(14).optHeadGrid(5).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("head_grid = 5 must be in 1..4");
+        assertThat(preset.toBuilder().optInputSize(14).optHeadGrid(4).build().headGrid()).isEqualTo(4);
     }
 
     @Test
@@ -396,6 +419,7 @@ class ModelConfigTest {
         List<String> keys = new ArrayList<>();
         node.fieldNames().forEachRemaining(keys::add);
         List<String> expected = new ArrayList<>(DOC_KEYS);
+        expected.remove("head_grid"); // the preset's default, left out
         expected.add("num_coarse");
         expected.add("fine_to_coarse");
         assertThat(keys).containsExactlyElementsOf(expected);

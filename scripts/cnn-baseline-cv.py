@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""The spec's baseline CNN on the folds of a `merba cv` report, and how its errors overlap MERba's.
+
+An STSTNet-style network (Liong et al. 2019; spec §5): three parallel 3×3 convolutions with 3, 5 and 8 channels
+over the raw 28×28 u-v-strain image, ReLU, 3×3 max pooling with stride 3, 2×2 average pooling, one linear layer
+(1,683 parameters). Trained per fold on the report's training subjects with Adam (lr 5e-4, batch 32, 200 epochs,
+unweighted cross-entropy, no augmentation), evaluated at the last epoch. Nothing is tuned: the point is not a
+better baseline but the same folds for both models, so that their per-sample errors can be compared.
+
+Prints the baseline's pooled Acc/UF1/UAR and, against the report's predictions: how many samples each model gets
+wrong, how many both do, and the accuracy of an oracle that takes whichever model is right.
+
+    python3 scripts/cnn-baseline-cv.py ../shared/data/megc-composite-dev/manifest.csv REPORT.json [--seed 42]
+
+Needs torch, numpy and pillow (a CPU build is enough: about a minute per fold on one core).
+"""
+import argparse
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+
+class StstNetStyle(nn.Module):
+    def __init__(self, classes: int) -> None:
+        super().__init__()
+        self.branches = nn.ModuleList(nn.Conv2d(3, c, 3, padding=1) for c in (3, 5, 8))
+        self.pool = nn.Sequential(nn.MaxPool2d(3, stride=3, padding=1), nn.AvgPool2d(2))
+        self.fc = nn.Linear(16 * 5 * 5, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([torch.relu(branch(x)) for branch in self.branches], dim=1)
+        return self.fc(self.pool(x).flatten(1))
+
+
+def uf1_uar(truth: np.ndarray, predicted: np.ndarray, classes: int) -> tuple[float, float]:
+    f1, recall = [], []
+    for k in range(classes):
+        tp = np.sum((truth == k) & (predicted == k))
+        fp = np.sum((truth != k) & (predicted == k))
+        fn = np.sum((truth == k) & (predicted != k))
+        f1.append(2 * tp / (2 * tp + fp + fn))
+        recall.append(tp / np.sum(truth == k))
+    return float(np.mean(f1)), float(np.mean(recall))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("manifest", type=Path)
+    parser.add_argument("report", type=Path, help="a `merba cv` or `merba loso` JSON report: its folds and predictions")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--epochs", type=int, default=200)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+
+    samples = {}  # by (subject, sample): CASME II reuses sample names across subjects
+    with args.manifest.open(newline="") as f:
+        for row in csv.DictReader(f):
+            image = np.asarray(Image.open(args.manifest.parent / row["file"]).convert("RGB"), dtype=np.float32)
+            samples[(row["subject"], row["sample"])] = (row["subject"], int(row["label"]), image.transpose(2, 0, 1) / 255)
+    report = json.loads(args.report.read_text())
+    classes = len(report["classes"])
+    merba = {(p["subject"], p["sample"]): p["predicted"] for p in report["predictions"]}
+
+    names = sorted(samples)
+    x_all = torch.from_numpy(np.stack([samples[n][2] for n in names]))
+    y_all = torch.tensor([samples[n][1] for n in names])
+    subject_of = [samples[n][0] for n in names]
+    cnn = {}
+    for fold in report["folds"]:
+        held_out = set(fold["subjects"])
+        test = [i for i, s in enumerate(subject_of) if s in held_out]
+        train = [i for i, s in enumerate(subject_of) if s not in held_out]
+        torch.manual_seed(args.seed + fold["fold"])
+        model = StstNetStyle(classes)
+        optimiser = torch.optim.Adam(model.parameters(), lr=5e-4)
+        x, y = x_all[train], y_all[train]
+        for _ in range(args.epochs):
+            model.train()
+            for batch in torch.randperm(len(train)).split(32):
+                optimiser.zero_grad()
+                nn.functional.cross_entropy(model(x[batch]), y[batch]).backward()
+                optimiser.step()
+        model.eval()
+        with torch.no_grad():
+            predicted = model(x_all[test]).argmax(1)
+        for i, p in zip(test, predicted.tolist()):
+            cnn[names[i]] = p
+        print(f"fold {fold['fold']}: {len(test)} samples, accuracy {np.mean(predicted.numpy() == y_all[test].numpy()):.3f}",
+              flush=True)
+
+    evaluated = [n for n in names if n in cnn]
+    if len(evaluated) != len(merba) or any(n not in merba for n in evaluated):
+        raise SystemExit("the report's predictions do not cover the same samples as its folds")
+    truth = np.array([samples[n][1] for n in evaluated])
+    cnn_predicted = np.array([cnn[n] for n in evaluated])
+    merba_predicted = np.array([merba[n] for n in evaluated])
+    cnn_wrong, merba_wrong = cnn_predicted != truth, merba_predicted != truth
+    for label, predicted in (("CNN", cnn_predicted), ("MERba (report)", merba_predicted)):
+        uf1, uar = uf1_uar(truth, predicted, classes)
+        print(f"{label:15s} Acc {np.mean(predicted == truth):.3f}  UF1 {uf1:.3f}  UAR {uar:.3f}")
+    both = int(np.sum(cnn_wrong & merba_wrong))
+    print(f"wrong: CNN {int(cnn_wrong.sum())}, MERba {int(merba_wrong.sum())}, both {both} "
+          f"(of which the same wrong class {int(np.sum(cnn_wrong & merba_wrong & (cnn_predicted == merba_predicted)))}); "
+          f"oracle (either right) accuracy {1 - both / len(truth):.3f}")
+    expected_both = cnn_wrong.mean() * merba_wrong.mean() * len(truth)
+    print(f"both wrong if errors were independent: {expected_both:.1f}")
+
+
+if __name__ == "__main__":
+    main()
