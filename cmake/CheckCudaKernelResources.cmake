@@ -1,0 +1,140 @@
+# What nvcc made of the short-sequence scan kernels, checked without a GPU (CTest cuda_kernel_resources):
+# the SIMT emulator runs the kernels' source, but only the compiler decides registers, local memory and the width
+# of each shared-memory access, which the kernels' design depends on. For each short kernel in float, half and
+# bfloat16 (double is for gradcheck only):
+#  * the forward uses no local memory (no stack frame, no spills): its state lives in registers;
+#  * the backward spills nothing, and its stack frame holds at most the state checkpoints (N² floats: one state
+#    of N every 64/N steps of L ≤ 64), which it indexes by segment at run time;
+#  * every tile is moved through shared memory in 16-byte pieces (scan_short_tile.cuh; the emulator test's bank
+#    counts assume so): one 16-byte shared store per piece of each tile loaded — forward u, delta, z, B, C;
+#    backward u, delta, z, the output gradient, B, C — and one 16-byte shared load per piece of each tile
+#    written out — forward the output; backward du, ddelta, dz. A piece is 16 bytes of float: one per pack in
+#    float, two in half precision (a 16-byte pack of 8 halves widens to 32 bytes).
+# Writes the table to ${WORK_DIR}/kernel-resources.txt and prints it.
+#
+#   cmake -DNVCC=/path/to/nvcc -DSOURCE_DIR=<native> -DARCH=90 -DWORK_DIR=<dir> -P CheckCudaKernelResources.cmake
+cmake_minimum_required(VERSION 3.20)
+foreach(var NVCC SOURCE_DIR ARCH WORK_DIR)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "CheckCudaKernelResources: -D${var}=… is required")
+  endif()
+endforeach()
+
+set(failures "")
+set(table "kernel | registers | stack frame | spill stores | spill loads | 16-byte shared ld/st | local ld/st\n")
+set(dtypes f 6__half 13__nv_bfloat16)
+
+foreach(unit scan_forward scan_backward)
+  set(keep "${WORK_DIR}/${unit}")
+  file(REMOVE_RECURSE "${keep}")
+  file(MAKE_DIRECTORY "${keep}")
+  execute_process(
+    COMMAND "${NVCC}" -O3 -DNDEBUG -std=c++17 -arch=sm_${ARCH} -cubin -Xptxas=-v --keep --keep-dir "${keep}"
+            -I "${SOURCE_DIR}" "${SOURCE_DIR}/cuda/${unit}.cu" -o "${keep}/${unit}.cubin"
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "nvcc failed on ${unit}.cu:\n${out}${err}")
+  endif()
+  file(GLOB ptx_files "${keep}/*.ptx")
+  list(LENGTH ptx_files count)
+  if(NOT count EQUAL 1)
+    message(FATAL_ERROR "expected one PTX file from ${unit}.cu, found ${count}: ${ptx_files}")
+  endif()
+  file(READ "${ptx_files}" ptx)
+  string(REPLACE ";" "," err "${err}")  # keep the log one CMake string
+  string(REPLACE "\n" ";" lines "${err}")
+
+  if(unit STREQUAL "scan_forward")
+    set(kernel scan_short_forward_kernel)
+  else()
+    set(kernel scan_short_backward_kernel)
+  endif()
+  foreach(dtype IN LISTS dtypes)
+    foreach(n 8 16)
+      string(LENGTH "${kernel}" name_length)
+      set(mangled "_ZN5merba4cuda${name_length}${kernel}I${dtype}Li${n}EEEvNS0_10ScanParams")
+      # ptxas: "Compiling entry function 'NAME'", then "N bytes stack frame, …", then "Used R registers".
+      set(state 0)
+      set(registers "")
+      foreach(line IN LISTS lines)
+        if(line MATCHES "Compiling entry function '${mangled}")
+          set(state 1)
+        elseif(state EQUAL 1 AND line MATCHES "([0-9]+) bytes stack frame, ([0-9]+) bytes spill stores, ([0-9]+) bytes spill loads")
+          set(stack ${CMAKE_MATCH_1})
+          set(spill_stores ${CMAKE_MATCH_2})
+          set(spill_loads ${CMAKE_MATCH_3})
+        elseif(state EQUAL 1 AND line MATCHES "Used ([0-9]+) registers")
+          set(registers ${CMAKE_MATCH_1})
+          break()
+        endif()
+      endforeach()
+      string(REGEX REPLACE "^[0-9]+__(nv_)?" "" type "${dtype}")
+      if(type STREQUAL "f")
+        set(type float)
+      endif()
+      set(label "${kernel}<${type}, ${n}>")
+      if(registers STREQUAL "")
+        list(APPEND failures "${label}: not in ptxas's report")
+        continue()
+      endif()
+
+      # The kernel's PTX: from its .entry to the next one.
+      string(FIND "${ptx}" ".entry ${mangled}" begin)
+      if(begin EQUAL -1)
+        list(APPEND failures "${label}: not in the PTX")
+        continue()
+      endif()
+      string(SUBSTRING "${ptx}" ${begin} -1 body)
+      string(SUBSTRING "${body}" 1 -1 rest)
+      string(FIND "${rest}" ".entry " end)
+      if(NOT end EQUAL -1)
+        string(SUBSTRING "${body}" 0 ${end} body)
+      endif()
+      string(REGEX MATCHALL "(ld|st)\\.local" local "${body}")
+      string(REGEX MATCHALL "st\\.shared\\.v4" wide_stores "${body}")
+      string(REGEX MATCHALL "ld\\.shared\\.v4" wide_loads "${body}")
+      list(LENGTH local local_count)
+      list(LENGTH wide_stores wide_store_count)
+      list(LENGTH wide_loads wide_load_count)
+      string(APPEND table "${label} | ${registers} | ${stack} | ${spill_stores} | ${spill_loads} | "
+                          "${wide_load_count}/${wide_store_count} | ${local_count}\n")
+
+      if(spill_stores GREATER 0 OR spill_loads GREATER 0)
+        list(APPEND failures "${label}: spills ${spill_stores} bytes, reloads ${spill_loads}")
+      endif()
+      if(kernel STREQUAL "scan_short_forward_kernel")
+        if(stack GREATER 0 OR local_count GREATER 0)
+          list(APPEND failures "${label}: ${stack}-byte stack frame, ${local_count} local accesses (expected none)")
+        endif()
+      else()
+        math(EXPR checkpoints "4 * ${n} * ${n}")
+        if(stack GREATER checkpoints)
+          list(APPEND failures "${label}: ${stack}-byte stack frame, more than the ${checkpoints} bytes of checkpoints")
+        endif()
+      endif()
+      if(dtype STREQUAL "f")
+        set(pieces 1)
+      else()
+        set(pieces 2)
+      endif()
+      if(kernel STREQUAL "scan_short_forward_kernel")
+        math(EXPR want_stores "5 * ${pieces}")
+        math(EXPR want_loads "1 * ${pieces}")
+      else()
+        math(EXPR want_stores "6 * ${pieces}")
+        math(EXPR want_loads "3 * ${pieces}")
+      endif()
+      if(NOT wide_store_count EQUAL want_stores OR NOT wide_load_count EQUAL want_loads)
+        list(APPEND failures "${label}: ${wide_store_count} 16-byte shared stores and ${wide_load_count} loads in its "
+                             "PTX, expected ${want_stores} and ${want_loads} (a tile went scalar, or the tiles changed)")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+
+file(WRITE "${WORK_DIR}/kernel-resources.txt" "${table}")
+message("${table}")
+if(failures)
+  string(REPLACE ";" "\n  " failures "${failures}")
+  message(FATAL_ERROR "short scan kernels, as nvcc built them for sm_${ARCH}:\n  ${failures}")
+endif()
