@@ -66,6 +66,23 @@ class MerbaModelTest {
     }
 
     @Test
+    void aHeadGridCrossesToTheNativeNetworkAndWidensOnlyTheHeads() {
+        ModelConfig grid = COMPOSITE.toBuilder().optHeadGrid(7).build();
+        try (PointerScope scope = new PointerScope();
+                MerbaModel model = MerbaModel.create(grid, CASME2, 1)) {
+            // composite-28 with megc-3's 3 outputs has 629,587; casme2-5's heads have 4 + 5 outputs (6 more of 128
+            // weights and a bias), and each output reads C_last · 7² = 6,272 features instead of 128.
+            assertEquals(629_587L + 6 * (128 + 1) + 9L * (6272 - 128), model.summary().totalParameters());
+            assertThat(model.parameters()).filteredOn(p -> p.name().equals("head.fine.weight"))
+                    .singleElement().satisfies(p -> assertThat(p.shape()).containsExactly(5L, 6272L));
+            try (ModelOutput out = model.forward(torch.rand(2, 3, 28, 28))) {
+                assertArrayEquals(new long[] {2, 4}, shape(out.coarseLogits().orElseThrow()));
+                assertArrayEquals(new long[] {2, 5}, shape(out.fineLogits().orElseThrow()));
+            }
+        }
+    }
+
+    @Test
     void paperPresetRunsForwardAndBackward() {
         try (PointerScope scope = new PointerScope();
                 MerbaModel model = MerbaModel.create(ModelConfig.preset("paper-224"), CASME2, 3)) {
