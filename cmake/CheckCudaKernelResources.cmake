@@ -13,6 +13,7 @@
 # Writes the table to ${WORK_DIR}/kernel-resources.txt and prints it.
 #
 #   cmake -DNVCC=/path/to/nvcc -DSOURCE_DIR=<native> -DARCH=90 -DWORK_DIR=<dir> -P CheckCudaKernelResources.cmake
+# (one architecture: ARCH=90 checks sm_90).
 cmake_minimum_required(VERSION 3.20)
 foreach(var NVCC SOURCE_DIR ARCH WORK_DIR)
   if(NOT DEFINED ${var})
@@ -41,8 +42,9 @@ foreach(unit scan_forward scan_backward)
     message(FATAL_ERROR "expected one PTX file from ${unit}.cu, found ${count}: ${ptx_files}")
   endif()
   file(READ "${ptx_files}" ptx)
-  string(REPLACE ";" "," err "${err}")  # keep the log one CMake string
-  string(REPLACE "\n" ";" lines "${err}")
+  set(log "${out}${err}")
+  string(REPLACE ";" "," log "${log}")  # keep the log one CMake string
+  string(REPLACE "\n" ";" lines "${log}")
 
   if(unit STREQUAL "scan_forward")
     set(kernel scan_short_forward_kernel)
@@ -55,7 +57,9 @@ foreach(unit scan_forward scan_backward)
       set(mangled "_ZN5merba4cuda${name_length}${kernel}I${dtype}Li${n}EEEvNS0_10ScanParams")
       # ptxas: "Compiling entry function 'NAME'", then "N bytes stack frame, …", then "Used R registers".
       set(state 0)
-      set(registers "")
+      foreach(var registers stack spill_stores spill_loads)
+        set(${var} "")
+      endforeach()
       foreach(line IN LISTS lines)
         if(line MATCHES "Compiling entry function '${mangled}")
           set(state 1)
@@ -73,8 +77,8 @@ foreach(unit scan_forward scan_backward)
         set(type float)
       endif()
       set(label "${kernel}<${type}, ${n}>")
-      if(registers STREQUAL "")
-        list(APPEND failures "${label}: not in ptxas's report")
+      if(registers STREQUAL "" OR stack STREQUAL "" OR spill_stores STREQUAL "" OR spill_loads STREQUAL "")
+        list(APPEND failures "${label}: its registers, stack frame or spills are not in ptxas's report (format changed?)")
         continue()
       endif()
 
@@ -125,8 +129,9 @@ foreach(unit scan_forward scan_backward)
         math(EXPR want_loads "3 * ${pieces}")
       endif()
       if(NOT wide_store_count EQUAL want_stores OR NOT wide_load_count EQUAL want_loads)
-        list(APPEND failures "${label}: ${wide_store_count} 16-byte shared stores and ${wide_load_count} loads in its "
-                             "PTX, expected ${want_stores} and ${want_loads} (a tile went scalar, or the tiles changed)")
+        string(CONCAT failure "${label}: ${wide_store_count} 16-byte shared stores and ${wide_load_count} loads in its "
+                              "PTX, expected ${want_stores} and ${want_loads} (a tile went scalar, or the tiles changed)")
+        list(APPEND failures "${failure}")
       endif()
     endforeach()
   endforeach()
@@ -135,6 +140,10 @@ endforeach()
 file(WRITE "${WORK_DIR}/kernel-resources.txt" "${table}")
 message("${table}")
 if(failures)
-  string(REPLACE ";" "\n  " failures "${failures}")
-  message(FATAL_ERROR "short scan kernels, as nvcc built them for sm_${ARCH}:\n  ${failures}")
+  # One unwrapped line per failure (FATAL_ERROR rewraps its text), which the mutant's test matches.
+  foreach(failure IN LISTS failures)
+    message("FAILED: ${failure}")
+  endforeach()
+  list(LENGTH failures count)
+  message(FATAL_ERROR "${count} checks of the short scan kernels failed, as nvcc built them for sm_${ARCH}")
 endif()

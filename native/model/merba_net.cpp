@@ -41,8 +41,14 @@ at::Tensor MerbaNetImpl::features(const at::Tensor& x) {
   at::Tensor y = stem(x);
   for (const auto& stage : *stages) y = stage->as<StageImpl>()->forward(y);
   y = batch_norm(*norm, y, is_training());
-  if (config_.head_grid == 1) return y.mean({2, 3});
-  return at::adaptive_avg_pool2d(y, {config_.head_grid, config_.head_grid}).flatten(1);
+  const int64_t g = config_.head_grid, side = y.size(2);
+  if (g == 1) return y.mean({2, 3});
+  if (side % g == 0) {
+    // Equal cells: a plain mean, whose CUDA backward is deterministic (adaptive pooling's uses atomics).
+    const int64_t cell = side / g;
+    return y.reshape({y.size(0), y.size(1), g, cell, g, cell}).mean({3, 5}).flatten(1);
+  }
+  return at::adaptive_avg_pool2d(y, {g, g}).flatten(1);
 }
 
 HeadOutput MerbaNetImpl::forward(const at::Tensor& x) { return head(features(x)); }

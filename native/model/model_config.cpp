@@ -181,7 +181,7 @@ void ModelConfig::validate() const {
   // With every field bounded, the closed forms below cannot overflow.
   if (parameter_count() > kMaxParameters) {
     invalid("the network would have " + std::to_string(parameter_count()) + " parameters, more than the " +
-            std::to_string(kMaxParameters) + " allowed (dims, depths, mlp_ratio)");
+            std::to_string(kMaxParameters) + " allowed (dims, depths, mlp_ratio, head_grid)");
   }
   if (activation_bytes_per_sample() > kMaxActivationBytes) {
     invalid("one sample's activations would take about " + std::to_string(activation_bytes_per_sample() >> 20) +

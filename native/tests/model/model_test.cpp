@@ -414,8 +414,10 @@ TEST(head_grid_pools_the_final_map_to_cells_and_flattens_them_channel_major) {
     return out.flatten(1);
   };
   at::NoGradGuard no_grad;
-  for (int64_t g : {1, 3, 7}) {
+  // Unequal cells (3 of a 7-wide map: adaptive pooling) and equal ones (7 of 7, 4 of 8: a plain mean).
+  for (const auto& [size, g] : {std::pair<int64_t, int64_t>{28, 1}, {28, 3}, {28, 7}, {32, 4}}) {
     ModelConfig c = composite_28();
+    c.input_size = size;
     c.head_grid = g;
     MerbaNet net = make(c);
     net->eval();
@@ -423,7 +425,7 @@ TEST(head_grid_pools_the_final_map_to_cells_and_flattens_them_channel_major) {
     at::Tensor map = net->stem->forward(x);
     for (const auto& stage : *net->stages) map = stage->as<StageImpl>()->forward(map);
     map = net->norm->forward(map);
-    EXPECT_SHAPE(map, {2, 128, 7, 7});
+    EXPECT_SHAPE(map, {2, 128, size / 4, size / 4});
     const at::Tensor features = net->features(x);
     EXPECT_SHAPE(features, {2, 128 * g * g});
     EXPECT_CLOSE(features, cells(map, g), 1e-6, "g = " + std::to_string(g));

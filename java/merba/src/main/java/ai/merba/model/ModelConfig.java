@@ -232,8 +232,8 @@ public final class ModelConfig {
     }
 
     /** The number of features the head reads: C_last · {@link #headGrid()}². */
-    public int headFeatures() {
-        return dims.get(dims.size() - 1) * headGrid * headGrid;
+    public long headFeatures() {
+        return (long) dims.get(dims.size() - 1) * headGrid * headGrid;
     }
 
     /** The number of stages S. */

@@ -82,6 +82,33 @@ class CheckpointTest {
         assertEquals("unit test", metadata.training().orElseThrow().get("data").asText());
     }
 
+    @Test
+    void aHeadGridTravelsWithTheCheckpoint(@TempDir Path dir) throws Exception {
+        ModelConfig grid = SMALL.toBuilder().optHeadGrid(7).build();
+        float[] x = randomSamples(3, 2);
+        Path path = dir.resolve("grid.safetensors");
+        List<Prediction> expected;
+        try (MerbaModel model = MerbaModel.create(grid, MEGC3, 4)) {
+            model.eval();
+            expected = model.predict(x, 3);
+            Checkpoint.save(model, path);
+        }
+        assertEquals(7, Checkpoint.readMetadata(path).config().headGrid());
+        try (MerbaModel loaded = Checkpoint.load(path)) {
+            assertEquals(grid, loaded.config());
+            List<Prediction> actual = loaded.predict(x, 3);
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(expected.get(i).fineDistribution(), actual.get(i).fineDistribution(), 0.0);
+            }
+        }
+        // The same network with the spec's pooled head cannot take these weights.
+        try (MerbaModel pooled = MerbaModel.create(SMALL, MEGC3, 4)) {
+            IncompatibleCheckpointException e = assertThrows(IncompatibleCheckpointException.class,
+                    () -> Checkpoint.loadWeights(pooled, path));
+            assertEquals(Reason.CONFIG_MISMATCH, e.reason());
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = ai.merba.model.InputCentring.class, names = {"ZERO_LEVEL", "ZERO_LEVEL_SCALED"})
     void centringAndTestTimeFlippingTravelWithTheCheckpoint(ai.merba.model.InputCentring centring, @TempDir Path dir)
