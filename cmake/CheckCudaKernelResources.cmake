@@ -13,7 +13,8 @@
 # Writes the table to ${WORK_DIR}/kernel-resources.txt and prints it.
 #
 #   cmake -DNVCC=/path/to/nvcc -DSOURCE_DIR=<native> -DARCH=90 -DWORK_DIR=<dir> -P CheckCudaKernelResources.cmake
-# (one architecture: ARCH=90 checks sm_90).
+# (one architecture: ARCH=90 checks sm_90). -DINCLUDE_FIRST=<dir> puts a directory before SOURCE_DIR on the include
+# path: how a mutated copy of a kernel header (cuda/<header> under it) replaces the original.
 cmake_minimum_required(VERSION 3.20)
 foreach(var NVCC SOURCE_DIR ARCH WORK_DIR)
   if(NOT DEFINED ${var})
@@ -29,9 +30,13 @@ foreach(unit scan_forward scan_backward)
   set(keep "${WORK_DIR}/${unit}")
   file(REMOVE_RECURSE "${keep}")
   file(MAKE_DIRECTORY "${keep}")
+  set(include_first "")
+  if(INCLUDE_FIRST)
+    set(include_first -I "${INCLUDE_FIRST}")
+  endif()
   execute_process(
     COMMAND "${NVCC}" -O3 -DNDEBUG -std=c++17 -arch=sm_${ARCH} -cubin -Xptxas=-v --keep --keep-dir "${keep}"
-            -I "${SOURCE_DIR}" "${SOURCE_DIR}/cuda/${unit}.cu" -o "${keep}/${unit}.cubin"
+            ${include_first} -I "${SOURCE_DIR}" "${SOURCE_DIR}/cuda/${unit}.cu" -o "${keep}/${unit}.cubin"
     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "nvcc failed on ${unit}.cu:\n${out}${err}")
