@@ -28,6 +28,8 @@ import torch
 from PIL import Image
 from torch import nn
 
+from pooled_metrics import uf1_uar
+
 
 class StstNetStyle(nn.Module):
     def __init__(self, classes: int, mean_readout: bool = False) -> None:
@@ -67,19 +69,6 @@ def augment(x: torch.Tensor, args: argparse.Namespace) -> torch.Tensor:
             shifted_batch.append(shifted)
         x = torch.stack(shifted_batch)
     return x
-
-
-def uf1_uar(truth: np.ndarray, predicted: np.ndarray, classes: int) -> tuple[float, float]:
-    f1, recall = [], []
-    for k in range(classes):
-        if not np.any(truth == k):
-            raise SystemExit(f"class {k} is absent from the pooled predictions (spec §5: an error, never skipped)")
-        tp = np.sum((truth == k) & (predicted == k))
-        fp = np.sum((truth != k) & (predicted == k))
-        fn = np.sum((truth == k) & (predicted != k))
-        f1.append(2 * tp / (2 * tp + fp + fn))
-        recall.append(tp / np.sum(truth == k))
-    return float(np.mean(f1)), float(np.mean(recall))
 
 
 def main() -> None:

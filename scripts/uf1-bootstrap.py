@@ -13,15 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from pooled_metrics import uf1_uar
+
 
 def uf1(truth: np.ndarray, predicted: np.ndarray, classes: int) -> float:
-    f1 = []
-    for k in range(classes):
-        tp = np.sum((truth == k) & (predicted == k))
-        fp = np.sum((truth != k) & (predicted == k))
-        fn = np.sum((truth == k) & (predicted != k))
-        f1.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
-    return float(np.mean(f1))
+    return uf1_uar(truth, predicted, classes)[0]
 
 
 def main(path: Path, sample_draws: int = 5000, subject_draws: int = 3000) -> None:
