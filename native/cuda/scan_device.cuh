@@ -111,6 +111,40 @@ __device__ __forceinline__ Acc group_sum(Acc x) {
   return x;
 }
 
+// One round of warp_transpose_sum: a lane holding 2·kHalf partial sums keeps the half its `kOffset` bit selects,
+// adds its partner's copy of that half, and continues with kHalf. Recursive in the template so that every index into
+// v is a constant (a loop over the rounds left the inner loop's bound unknown when nvcc unrolled it, and v in local
+// memory).
+template <int kHalf, int kOffset, int kV, typename Acc>
+__device__ __forceinline__ void transpose_sum_round(Acc (&v)[kV], int lane) {
+  const bool upper = (lane & kOffset) != 0;
+#pragma unroll
+  for (int j = 0; j < kHalf; ++j) {
+    // Both read, then chosen: a choice between the elements themselves is a choice between their addresses.
+    const Acc lower_value = v[j], upper_value = v[j + kHalf];
+    const Acc send = upper ? lower_value : upper_value;
+    const Acc keep = upper ? upper_value : lower_value;
+    v[j] = keep + __shfl_xor_sync(kFullMask, send, kOffset);
+  }
+  if constexpr (kHalf > 1) transpose_sum_round<kHalf / 2, kOffset / 2>(v, lane);
+}
+
+// Sums over a whole warp of kV values per lane (kV a power of two, 2 ≤ kV ≤ 32), kV − 1 + log2(32 / kV) shuffles in
+// all instead of 5·kV for kV separate group sums. Each round halves what a lane holds: the lane keeps one half (the
+// upper if its offset bit is set), sends the other to its partner and adds the partner's copy of the kept half.
+// After log2(kV) rounds (offsets 16, 8, …) lane i holds the sum of value i / (32 / kV) over the lanes that agree
+// with it in the bits below those offsets; the remaining rounds add across them. The order of the additions is
+// fixed: the same inputs give the same bits on every run. Returns lane i's sum; `v` is spent.
+template <int kV, typename Acc>
+__device__ __forceinline__ Acc warp_transpose_sum(Acc (&v)[kV], int lane) {
+  static_assert(kV >= 2 && kV <= 32 && (kV & (kV - 1)) == 0, "kV: a power of two from 2 to 32");
+  transpose_sum_round<kV / 2, 16>(v, lane);
+  Acc sum = v[0];
+#pragma unroll
+  for (int offset = 16 / kV; offset > 0; offset /= 2) sum += __shfl_xor_sync(kFullMask, sum, offset);
+  return sum;
+}
+
 // The span of one chunk's steps that a lane owns: `count` consecutive steps from `first` (chunk-relative).
 // Spans tile [0, chunk_len) in lane order; trailing lanes may own none (their maps are the identity).
 struct LaneSpan {

@@ -22,8 +22,9 @@ enum class ScanKernel { Chunked, Short };
 enum class ScanKernelChoice { Auto, Chunked, Short };
 
 constexpr std::int64_t kShortMaxLen = 64;
-// Channels per block of the short kernels: the forward stages three (tile × L) inputs, the backward four,
-// plus per-segment partials, so the backward's tile is narrower. Double (gradcheck only) halves both.
+// Channels per block of the short kernels: the forward stages two or three (tile × L) inputs, the backward three or
+// four, so the backward's tile is narrower. The backward's tile is one warp, whatever the dtype: it sums dB and dC
+// over its lanes with warp shuffles. Double (gradcheck only) halves the forward's.
 constexpr int kShortForwardTile = 64;
 constexpr int kShortBackwardTile = 32;
 // Without opting in, a block may use 48 KiB of shared memory; the launchers opt in above that.
@@ -59,7 +60,7 @@ inline ScanKernel scan_kernel_for(const ScanParams& p, ScanKernelChoice choice) 
 // its own row at the same step, hit distinct banks.
 struct ShortScanLayout {
   int tile, len, dstate, pitch, segment;
-  int u, delta, z, grad, B, C, dB, dC, grad_bc_pitch, partial, partial_pitch, total;
+  int u, delta, z, grad, B, C, grad_bc, grad_bc_pitch, total;
 
   // The backward's segment: steps whose states a thread recomputes into registers at once (S × N values).
   __host__ __device__ static constexpr int segment_for(int dstate) { return 64 / dstate; }
@@ -76,14 +77,10 @@ struct ShortScanLayout {
     grad = backward ? at : -1, at += backward ? tile_elems : 0;
     B = at, at += bc;
     C = at, at += bc;
-    // dB and dC as [l][n] with a row of N + 1: written out along l, consecutive threads then read different banks.
-    grad_bc_pitch = dstate + 1;
-    const int grad_bc = len * grad_bc_pitch;
-    dB = backward ? at : -1, at += backward ? grad_bc : 0;
-    dC = backward ? at : -1, at += backward ? grad_bc : 0;
-    // Per thread and segment step: its channel's contributions to dB (N values) then dC (N values).
-    partial_pitch = segment * 2 * dstate + 1;
-    partial = backward ? at : -1, at += backward ? tile * partial_pitch : 0;
+    // dB and dC side by side as [l][dB n | dC n], a row of 2N + 1: a step's 2N sums land in one row (consecutive
+    // words), and written out along l, consecutive threads read rows an odd number of words apart (distinct banks).
+    grad_bc_pitch = 2 * dstate + 1;
+    grad_bc = backward ? at : -1, at += backward ? len * grad_bc_pitch : 0;
     total = at;
   }
 };
@@ -95,7 +92,8 @@ struct LaunchShape {
 };
 
 inline int short_tile(const ScanParams& p, bool backward) {
-  const int widest = (backward ? kShortBackwardTile : kShortForwardTile) / (p.dtype == ScanDtype::Float64 ? 2 : 1);
+  if (backward) return kShortBackwardTile;
+  const int widest = kShortForwardTile / (p.dtype == ScanDtype::Float64 ? 2 : 1);
   const int needed = static_cast<int>((p.dim + 31) / 32 * 32);  // whole warps
   return needed < widest ? needed : widest;
 }

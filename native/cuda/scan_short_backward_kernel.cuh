@@ -11,8 +11,11 @@
 //     output gradient's slot) and dz (in z's slot);
 //  3. right to left, segment by segment: recompute the segment's S states from its checkpoint into
 //     registers, then run the state gradient dh_l = gy_l·C_l + exp(Δ_{l+1}·A)·dh_{l+1} back through them,
-//     accumulating dA, du, dΔ in registers and writing each step's dB, dC contributions to a per-thread
-//     row of shared partials, which the block then sums over its channels into the row's dB, dC;
+//     accumulating dA, du, dΔ in registers; each step's 2N contributions to dB and dC are summed over the
+//     tile's channels (the block is one warp, a channel per lane) by warp_transpose_sum, and the lanes holding
+//     the sums add them to the row's dB, dC in shared memory, tile after tile — a fixed order, and no shared
+//     partials (they were 16 KB of the block's 41, and shared memory per block is what limits the warps an SM
+//     holds: docs/gpu.md);
 //  4. write du (u's slot), dΔ (delta's slot) and dz out coalesced, and the per-row parts of dA, dD and
 //     d_delta_bias (summed over the batch by the caller).
 //
@@ -34,28 +37,30 @@ __global__ void __launch_bounds__(kShortBackwardTile)
   constexpr int kSeg = ShortScanLayout::segment_for(kN);
   constexpr int kMaxSegments = (kShortMaxLen + kSeg - 1) / kSeg;
   const int tile = blockDim.x, t = threadIdx.x, len = static_cast<int>(p.len), dim = static_cast<int>(p.dim);
+  constexpr int kSums = 2 * kN;                     // a step's dB and dC contributions
+  constexpr int kLanesPerSum = 32 / kSums;          // lanes that end up holding each sum
+  static_assert(kShortBackwardTile == 32, "the tile is one warp: dB and dC are summed with warp shuffles");
   const ShortScanLayout layout(tile, len, kN, /*backward=*/true, /*has_z=*/p.z != nullptr);
   Acc* shared = dynamic_shared<Acc>();
   Acc *u_s = shared + layout.u, *delta_s = shared + layout.delta, *grad_s = shared + layout.grad;
   Acc* z_s = layout.z < 0 ? nullptr : shared + layout.z;  // no tile without a gate
   const Acc *B_s = shared + layout.B, *C_s = shared + layout.C;
-  Acc *dB_s = shared + layout.dB, *dC_s = shared + layout.dC, *partial = shared + layout.partial;
-  const int pitch = layout.pitch, partial_pitch = layout.partial_pitch, bc_pitch = layout.grad_bc_pitch;
+  Acc* dBC_s = shared + layout.grad_bc;  // [l][dB n | dC n]
+  const int pitch = layout.pitch, bc_pitch = layout.grad_bc_pitch;
   const int segments = (len + kSeg - 1) / kSeg;
+  // Which sum this lane holds after warp_transpose_sum, and whether it adds it (one lane per sum).
+  const int own_sum = t / kLanesPerSum;
+  const bool adds_sum = t % kLanesPerSum == 0;
 
   const std::int64_t b = blockIdx.x;
   load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
-  for (int i = t; i < len * bc_pitch; i += tile) dB_s[i] = dC_s[i] = Acc(0);
+  for (int i = t; i < len * bc_pitch; i += tile) dBC_s[i] = Acc(0);
 
   for (int d0 = 0; d0 < dim; d0 += tile) {
     const int rows = dim - d0 < tile ? dim - d0 : tile;
     const std::int64_t row0 = (b * dim + d0) * len;  // (b, d0, 0) in the (B, D, L) gradients
-    __syncthreads();  // the previous tile's gradients have been written out of the tiles
-    load_channel_inputs<T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
-    load_rows(static_cast<const T*>(g.grad_out) + row0, rows, len, len, grad_s, pitch);
-    __syncthreads();
-
-    // Threads past the last channel only meet the barriers.
+    // The channel's own parameters first, so that their loads are in flight with the tiles'.
+    // Threads past the last channel only meet the barriers and the shuffles.
     const bool active = t < rows;
     const int d = active ? d0 + t : d0;
     const Acc D = p.D ? static_cast<const Acc*>(p.D)[d] : Acc(0);
@@ -67,6 +72,11 @@ __global__ void __launch_bounds__(kShortBackwardTile)
       rate[n] = DecayRate::scale(a[n]);
       dA[n] = G[n] = Acc(0);
     }
+    __syncthreads();  // the previous tile's gradients have been written out of the tiles
+    load_channel_inputs<T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
+    load_rows(static_cast<const T*>(g.grad_out) + row0, rows, len, len, grad_s, pitch);
+    __syncthreads();
+
     Acc dD = Acc(0), dbias = Acc(0);
     Acc *row_u = u_s + t * pitch, *row_delta = delta_s + t * pitch, *row_grad = grad_s + t * pitch;
     Acc* row_z = z_s ? z_s + t * pitch : nullptr;
@@ -106,66 +116,64 @@ __global__ void __launch_bounds__(kShortBackwardTile)
       }
     }
 
-    Acc* own_partial = partial + t * partial_pitch;
     for (int s = segments - 1; s >= 0; --s) {
       const int l0 = s * kSeg;
-      if (active) {
-        Acc hs[kSeg][kN];  // the states after each of the segment's steps
+      Acc hs[kSeg][kN];  // the states after each of the segment's steps
 #pragma unroll
-        for (int k = 0; k < kSeg; ++k) {
+      for (int k = 0; k < kSeg; ++k) {
 #pragma unroll
-          for (int n = 0; n < kN; ++n) hs[k][n] = Acc(0);
-          const int l = l0 + k;
-          if (l < len) {
-            const Acc dt = delta_at(l), dtu = dt * row_u[l];
-            const Acc* Bl = B_s + l * kN;
+        for (int n = 0; n < kN; ++n) hs[k][n] = Acc(0);
+        const int l = l0 + k;
+        if (active && l < len) {
+          const Acc dt = delta_at(l), dtu = dt * row_u[l];
+          const Acc* Bl = B_s + l * kN;
 #pragma unroll
-            for (int n = 0; n < kN; ++n) {
-              const Acc before = k > 0 ? hs[k - 1][n] : checkpoint[s][n];
-              hs[k][n] = DecayRate::decay(dt, rate[n]) * before + dtu * Bl[n];
-            }
-          }
-        }
-#pragma unroll
-        for (int k = kSeg - 1; k >= 0; --k) {
-          const int l = l0 + k;
-          if (l < len) {
-            const Acc u = row_u[l], x = row_delta[l] + bias;
-            const Acc dt = p.delta_softplus ? softplus(x) : x, dtu = dt * u, gy = row_grad[l];
-            const Acc *Bl = B_s + l * kN, *Cl = C_s + l * kN;
-            Acc ddt = Acc(0), du = gy * D;
-#pragma unroll
-            for (int n = 0; n < kN; ++n) {
-              const Acc decay = DecayRate::decay(dt, rate[n]);
-              const Acc h_prev = k > 0 ? hs[k - 1][n] : checkpoint[s][n];
-              const Acc dh = gy * Cl[n] + G[n];
-              ddt += dh * (a[n] * decay * h_prev + Bl[n] * u);
-              dA[n] += dh * dt * decay * h_prev;
-              du += dh * dt * Bl[n];
-              own_partial[k * 2 * kN + n] = dh * dtu;           // dB
-              own_partial[k * 2 * kN + kN + n] = gy * hs[k][n];  // dC
-              G[n] = decay * dh;
-            }
-            const Acc ddelta = ddt * (p.delta_softplus ? softplus_grad(x) : Acc(1));
-            dbias += ddelta;
-            row_u[l] = du;           // u is not read again: du takes its slot
-            row_delta[l] = ddelta;   // likewise delta
+          for (int n = 0; n < kN; ++n) {
+            const Acc before = k > 0 ? hs[k - 1][n] : checkpoint[s][n];
+            hs[k][n] = DecayRate::decay(dt, rate[n]) * before + dtu * Bl[n];
           }
         }
       }
-      __syncthreads();
-      // The segment's dB, dC contributions summed over the tile's channels, in channel order.
-      for (int o = t; o < kSeg * 2 * kN; o += tile) {
-        const int k = o / (2 * kN), j = o % (2 * kN), l = l0 + k;
-        if (l < len) {
-          Acc sum = Acc(0);
-          for (int r = 0; r < rows; ++r) sum += partial[r * partial_pitch + o];
-          if (j < kN) dB_s[l * bc_pitch + j] += sum;
-          else dC_s[l * bc_pitch + j - kN] += sum;
+#pragma unroll
+      for (int k = kSeg - 1; k >= 0; --k) {
+        const int l = l0 + k;
+        if (l >= len) continue;  // the same for the whole warp: every lane meets the shuffles below
+        Acc sums[kSums];         // this channel's contributions to dB[l][n] (n < N), then to dC[l][n]
+        if (active) {
+          const Acc u = row_u[l], x = row_delta[l] + bias;
+          const Acc dt = p.delta_softplus ? softplus(x) : x, dtu = dt * u, gy = row_grad[l];
+          const Acc *Bl = B_s + l * kN, *Cl = C_s + l * kN;
+          Acc ddt = Acc(0), du = gy * D;
+#pragma unroll
+          for (int n = 0; n < kN; ++n) {
+            const Acc decay = DecayRate::decay(dt, rate[n]);
+            const Acc h_prev = k > 0 ? hs[k - 1][n] : checkpoint[s][n];
+            const Acc dh = gy * Cl[n] + G[n];
+            ddt += dh * (a[n] * decay * h_prev + Bl[n] * u);
+            dA[n] += dh * dt * decay * h_prev;
+            du += dh * dt * Bl[n];
+            sums[n] = dh * dtu;
+            sums[kN + n] = gy * hs[k][n];
+            G[n] = decay * dh;
+          }
+          const Acc ddelta = ddt * (p.delta_softplus ? softplus_grad(x) : Acc(1));
+          dbias += ddelta;
+          row_u[l] = du;          // u is not read again: du takes its slot
+          row_delta[l] = ddelta;  // likewise delta
+        } else {
+#pragma unroll
+          for (int j = 0; j < kSums; ++j) sums[j] = Acc(0);
+        }
+        // Over the tile's channels; one lane per sum adds it, so no two lanes touch the same word.
+        const Acc sum = warp_transpose_sum(sums, t);
+        MERBA_SHARED_PHASE();
+        if (adds_sum) {
+          MERBA_SHARED_ACCESS(dBC_s + l * bc_pitch + own_sum, sizeof(Acc));
+          dBC_s[l * bc_pitch + own_sum] += sum;
         }
       }
-      __syncthreads();  // the partials are rewritten by the next segment
     }
+    __syncthreads();  // every lane's du and dΔ are in the tiles
 
     if (active) {
       const std::int64_t bd = b * dim + d;
@@ -180,19 +188,19 @@ __global__ void __launch_bounds__(kShortBackwardTile)
 
   __syncthreads();
   const std::int64_t bc = b * kN * len;  // (b, 0, 0) in the (B, N, L) dB and dC
-  // (N, L) from the [l][n] tiles one element per thread, consecutive threads along l: coalesced in global memory,
-  // and in shared memory a row of N + 1 puts them in different banks (16-byte packs along l would not).
+  // (N, L) from the [l][n] rows one element per thread, consecutive threads along l: coalesced in global memory,
+  // and in shared memory rows of 2N + 1 put them in different banks (16-byte packs along l would not).
   MERBA_SHARED_PHASE();
   for (int flat = t; flat < kN * len; flat += tile) {
     const int n = flat / len, l = flat % len;
-    MERBA_SHARED_ACCESS(dB_s + l * bc_pitch + n, sizeof(Acc));
-    static_cast<T*>(g.dB)[bc + flat] = from_compute<T>(dB_s[l * bc_pitch + n]);
+    MERBA_SHARED_ACCESS(dBC_s + l * bc_pitch + n, sizeof(Acc));
+    static_cast<T*>(g.dB)[bc + flat] = from_compute<T>(dBC_s[l * bc_pitch + n]);
   }
   MERBA_SHARED_PHASE();
   for (int flat = t; flat < kN * len; flat += tile) {
     const int n = flat / len, l = flat % len;
-    MERBA_SHARED_ACCESS(dC_s + l * bc_pitch + n, sizeof(Acc));
-    static_cast<T*>(g.dC)[bc + flat] = from_compute<T>(dC_s[l * bc_pitch + n]);
+    MERBA_SHARED_ACCESS(dBC_s + l * bc_pitch + kN + n, sizeof(Acc));
+    static_cast<T*>(g.dC)[bc + flat] = from_compute<T>(dBC_s[l * bc_pitch + kN + n]);
   }
 }
 

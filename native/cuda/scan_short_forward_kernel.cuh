@@ -37,16 +37,19 @@ __global__ void __launch_bounds__(kShortForwardTile)
   const std::int64_t b = blockIdx.x;
   const int d0 = static_cast<int>(blockIdx.y) * tile;
   const int rows = p.dim - d0 < tile ? static_cast<int>(p.dim - d0) : tile;
+  // The channel's own parameters first, so that their loads are in flight with the tiles'.
+  const bool active = t < rows;
+  const int d = active ? d0 + t : d0;
+  const Acc D = p.D ? static_cast<const Acc*>(p.D)[d] : Acc(0);
+  const Acc bias = p.delta_bias ? static_cast<const Acc*>(p.delta_bias)[d] : Acc(0);
+  Acc rate[kN];
+  load_thread_row(static_cast<const Acc*>(p.A) + d * kN, rate);
   load_channel_inputs<T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
   load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
   __syncthreads();
 
-  if (t < rows) {
-    const int d = d0 + t;
-    const Acc D = p.D ? static_cast<const Acc*>(p.D)[d] : Acc(0);
-    const Acc bias = p.delta_bias ? static_cast<const Acc*>(p.delta_bias)[d] : Acc(0);
-    Acc rate[kN], h[kN];
-    load_thread_row(static_cast<const Acc*>(p.A) + d * kN, rate);
+  if (active) {
+    Acc h[kN];
 #pragma unroll
     for (int n = 0; n < kN; ++n) {
       rate[n] = DecayRate::scale(rate[n]);

@@ -289,9 +289,10 @@ TEST(short_kernels_move_their_row_tiles_without_bank_conflicts) {
   // MERba's shape per window batch (D = 64: one forward block of 64 channels, two backward tiles of 32), float
   // (B, C as x_proj views) and half precision (B, C as contiguous (L, N) rows), the results checked against the CPU
   // operator too. Every marked shared-memory access of the forward (the u, delta and output tiles; B and C) takes
-  // the fewest wavefronts; so do the backward's row tiles, and its write-out of dB and dC conflicts only where a
-  // warp wraps from one n to the next (under 5 % in all). Before scan_short_tile.cuh's 16-byte pieces, every tile
-  // store was a 4-way (fp32) or 8-way (half) conflict.
+  // the fewest wavefronts; so do the backward's (row tiles, each step's dB and dC sums added into one row of 2N + 1,
+  // and their write-out along l, rows an odd number of words apart). Before scan_short_tile.cuh's 16-byte pieces,
+  // every tile store was a 4-way (fp32) or 8-way (half) conflict; before dB and dC shared one row, the write-out
+  // conflicted where a warp wrapped from one n to the next (2.6 %).
   for (at::ScalarType dtype : {at::kFloat, at::kHalf}) {
     const Inputs in = mixer_layout(2, 64, 49, 8, dtype, 41);
     const Optionals used{.D = true, .delta_bias = true, .softplus = true};
@@ -304,6 +305,6 @@ TEST(short_kernels_move_their_row_tiles_without_bank_conflicts) {
                 backward.taken, backward.fewest, 100 * backward.excess());
     EXPECT_TRUE(forward.fewest > 0 && backward.fewest > 0);
     EXPECT_EQ(forward.taken, forward.fewest);
-    EXPECT_TRUE(backward.excess() < 0.05);
+    EXPECT_EQ(backward.taken, backward.fewest);
   }
 }
