@@ -260,7 +260,36 @@ std::pair<merba::simt::Wavefronts, merba::simt::Wavefronts> short_kernel_wavefro
   return {merba::simt::bank_wavefronts(log.of_launch(0)), merba::simt::bank_wavefronts(log.of_launch(1))};
 }
 
+// One warp: lane i's value j is 1000·(i + 1) + j, and the lane writes what warp_transpose_sum returns it.
+template <int kV>
+void transpose_sum_kernel(float* out) {
+  const int lane = static_cast<int>(threadIdx.x);
+  float v[kV];
+  for (int j = 0; j < kV; ++j) v[j] = 1000.0f * static_cast<float>(lane + 1) + static_cast<float>(j);
+  out[lane] = cuda::warp_transpose_sum(v, lane);
+}
+
+template <int kV>
+void expect_transpose_sums() {
+  std::vector<float> out(32, NAN);
+  merba::simt::launch(dim3(1), dim3(32), 0, transpose_sum_kernel<kV>, out.data());
+  // Σ_i 1000·(i + 1) + j over 32 lanes = 528000 + 32·j, exact in float; lane i holds value i / (32 / kV).
+  for (int lane = 0; lane < 32; ++lane) {
+    const int j = lane / (32 / kV);
+    EXPECT_EQ(static_cast<double>(out[lane]), 528000.0 + 32.0 * j);
+  }
+}
+
 }  // namespace
+
+TEST(warp_transpose_sum_leaves_each_lane_its_sum_over_the_warp) {
+  // The short backward sums a step's 2N dB and dC contributions over its 32 channels this way (kV = 16, 32);
+  // the other widths check the rounds' bookkeeping.
+  expect_transpose_sums<2>();
+  expect_transpose_sums<8>();
+  expect_transpose_sums<16>();
+  expect_transpose_sums<32>();
+}
 
 TEST(bank_wavefronts_count_conflicts_as_the_hardware_serves_them) {
   using merba::simt::SharedAccess;
