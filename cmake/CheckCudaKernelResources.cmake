@@ -9,7 +9,9 @@
 #    counts assume so): one 16-byte shared store per piece of each tile loaded — forward u, delta, z, B, C;
 #    backward u, delta, z, the output gradient, B, C — and one 16-byte shared load per piece of each tile
 #    written out — forward the output; backward du, ddelta, dz. A piece is 16 bytes of float: one per pack in
-#    float, two in half precision (a 16-byte pack of 8 halves widens to 32 bytes).
+#    float, two in half precision (a 16-byte pack of 8 halves widens to 32 bytes). In float the stores are
+#    asynchronous copies (cp.async.cg, 16 bytes, no register in between) and no st.shared.v4 is left; half
+#    precision widens through registers (st.shared.v4) and has no cp.async.
 # Writes the table to ${WORK_DIR}/kernel-resources.txt and prints it.
 #
 #   cmake -DNVCC=/path/to/nvcc -DSOURCE_DIR=<native> -DARCH=90 -DWORK_DIR=<dir> -P CheckCudaKernelResources.cmake
@@ -23,7 +25,8 @@ foreach(var NVCC SOURCE_DIR ARCH WORK_DIR)
 endforeach()
 
 set(failures "")
-set(table "kernel | registers | stack frame | spill stores | spill loads | 16-byte shared ld/st | local ld/st\n")
+string(CONCAT table "kernel | registers | stack frame | spill stores | spill loads | "
+                   "16-byte shared ld/st (of which cp.async) | local ld/st\n")
 set(dtypes f 6__half 13__nv_bfloat16)
 
 foreach(unit scan_forward scan_backward)
@@ -101,12 +104,15 @@ foreach(unit scan_forward scan_backward)
       endif()
       string(REGEX MATCHALL "(ld|st)\\.local" local "${body}")
       string(REGEX MATCHALL "st\\.shared\\.v4" wide_stores "${body}")
+      string(REGEX MATCHALL "cp\\.async\\.cg\\.shared\\.global" async_stores "${body}")  # .cg: 16 bytes only
       string(REGEX MATCHALL "ld\\.shared\\.v4" wide_loads "${body}")
       list(LENGTH local local_count)
-      list(LENGTH wide_stores wide_store_count)
+      list(LENGTH wide_stores register_store_count)
+      list(LENGTH async_stores async_store_count)
+      math(EXPR wide_store_count "${register_store_count} + ${async_store_count}")
       list(LENGTH wide_loads wide_load_count)
       string(APPEND table "${label} | ${registers} | ${stack} | ${spill_stores} | ${spill_loads} | "
-                          "${wide_load_count}/${wide_store_count} | ${local_count}\n")
+                          "${wide_load_count}/${wide_store_count} (${async_store_count}) | ${local_count}\n")
 
       if(spill_stores GREATER 0 OR spill_loads GREATER 0)
         list(APPEND failures "${label}: spills ${spill_stores} bytes, reloads ${spill_loads}")
@@ -137,6 +143,12 @@ foreach(unit scan_forward scan_backward)
         string(CONCAT failure "${label}: ${wide_store_count} 16-byte shared stores and ${wide_load_count} loads in its "
                               "PTX, expected ${want_stores} and ${want_loads} (a tile went scalar, or the tiles changed)")
         list(APPEND failures "${failure}")
+      elseif(dtype STREQUAL "f" AND NOT async_store_count EQUAL want_stores)
+        string(CONCAT failure "${label}: ${async_store_count} of its ${wide_store_count} 16-byte shared stores are "
+                              "asynchronous copies, expected all (float tiles need no register in between)")
+        list(APPEND failures "${failure}")
+      elseif(NOT dtype STREQUAL "f" AND async_store_count GREATER 0)
+        list(APPEND failures "${label}: ${async_store_count} asynchronous copies, expected none (half precision widens)")
       endif()
     endforeach()
   endforeach()

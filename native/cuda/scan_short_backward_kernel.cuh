@@ -75,15 +75,12 @@ __global__ void __launch_bounds__(kShortBackwardTile)
     __syncthreads();  // the previous tile's gradients have been written out of the tiles
     load_channel_inputs<T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
     load_rows(static_cast<const T*>(g.grad_out) + row0, rows, len, len, grad_s, pitch);
+    wait_for_tile_copies();  // and, in the first tile, B and C
     __syncthreads();
 
     Acc dD = Acc(0), dbias = Acc(0);
     Acc *row_u = u_s + t * pitch, *row_delta = delta_s + t * pitch, *row_grad = grad_s + t * pitch;
     Acc* row_z = z_s ? z_s + t * pitch : nullptr;
-    auto delta_at = [&](int l) {
-      const Acc x = row_delta[l] + bias;
-      return p.delta_softplus ? softplus(x) : x;
-    };
 
     Acc checkpoint[kMaxSegments][kN];  // the state before each segment's first step
     if (active) {
@@ -95,7 +92,9 @@ __global__ void __launch_bounds__(kShortBackwardTile)
 #pragma unroll
           for (int n = 0; n < kN; ++n) checkpoint[l / kSeg][n] = h[n];
         }
-        const Acc u = row_u[l], dt = delta_at(l), dtu = dt * u;
+        const Acc x = row_delta[l] + bias, dt = p.delta_softplus ? softplus(x) : x;
+        row_delta[l] = dt;  // Δ once: the recompute and the reverse sweep read it back
+        const Acc u = row_u[l], dtu = dt * u;
         const Acc *Bl = B_s + l * kN, *Cl = C_s + l * kN;
         Acc y = Acc(0);
 #pragma unroll
@@ -125,7 +124,7 @@ __global__ void __launch_bounds__(kShortBackwardTile)
         for (int n = 0; n < kN; ++n) hs[k][n] = Acc(0);
         const int l = l0 + k;
         if (active && l < len) {
-          const Acc dt = delta_at(l), dtu = dt * row_u[l];
+          const Acc dt = row_delta[l], dtu = dt * row_u[l];
           const Acc* Bl = B_s + l * kN;
 #pragma unroll
           for (int n = 0; n < kN; ++n) {
@@ -140,8 +139,7 @@ __global__ void __launch_bounds__(kShortBackwardTile)
         if (l >= len) continue;  // the same for the whole warp: every lane meets the shuffles below
         Acc sums[kSums];         // this channel's contributions to dB[l][n] (n < N), then to dC[l][n]
         if (active) {
-          const Acc u = row_u[l], x = row_delta[l] + bias;
-          const Acc dt = p.delta_softplus ? softplus(x) : x, dtu = dt * u, gy = row_grad[l];
+          const Acc u = row_u[l], dt = row_delta[l], dtu = dt * u, gy = row_grad[l];
           const Acc *Bl = B_s + l * kN, *Cl = C_s + l * kN;
           Acc ddt = Acc(0), du = gy * D;
 #pragma unroll
@@ -156,7 +154,7 @@ __global__ void __launch_bounds__(kShortBackwardTile)
             sums[kN + n] = gy * hs[k][n];
             G[n] = decay * dh;
           }
-          const Acc ddelta = ddt * (p.delta_softplus ? softplus_grad(x) : Acc(1));
+          const Acc ddelta = ddt * (p.delta_softplus ? softplus_grad_from_value(dt) : Acc(1));
           dbias += ddelta;
           row_u[l] = du;          // u is not read again: du takes its slot
           row_delta[l] = ddelta;  // likewise delta

@@ -12,9 +12,18 @@
 // excess shared wavefronts in the short forward (docs/gpu.md). Rows of u, delta, z, the output and the gradients
 // go through load_rows/store_rows instead: where the tile is unpadded (pitch = L, which holds for MERba's odd
 // L = 49) a thread moves its elements as whole 16-byte shared accesses, conflict-free.
+//
+// Where no conversion is needed (T is the compute type: float, double) tiles go from global to shared memory by
+// cp.async, without passing through registers: a thread issues all of its copies back to back and waits once
+// (wait_for_tile_copies, before the block's barrier). The plain loop loads a value into a register and stores it
+// before loading the next, so each thread waits one memory latency per 16 bytes — about 30 waits in a row per
+// forward block at MERBa's shape before any arithmetic, with one warp per block and 13 blocks per SM to hide them.
+// Half precision widens through registers as before.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "cuda/scan_device.cuh"
 #include "cuda/scan_params.h"
@@ -37,6 +46,41 @@ __device__ __forceinline__ Acc* dynamic_shared() {
 }
 #endif
 
+// kBytes (4, 8 or 16, aligned to that) from global to shared memory, asynchronously on sm_80 and newer: visible to
+// the thread only after wait_for_tile_copies(), to the block after that and a barrier. Below sm_80 a plain copy.
+// The SIMT emulator holds the copy back until the thread waits, so that a kernel that reads a tile without waiting
+// reads the NaN the emulator fills shared memory with.
+template <int kBytes>
+__device__ __forceinline__ void copy_to_shared_async(void* shared_dst, const void* global_src) {
+  static_assert(kBytes == 4 || kBytes == 8 || kBytes == 16, "cp.async copies 4, 8 or 16 bytes");
+#if defined(MERBA_SIMT_EMULATOR)
+  ::merba::simt::copy_async(shared_dst, global_src, kBytes);
+#elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(shared_dst));
+  if constexpr (kBytes == 16) {
+    // .cg: cached in L2 only; a tile is read once per block.
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(global_src) : "memory");
+  } else {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], %2;\n" ::"r"(dst), "l"(global_src), "n"(kBytes) : "memory");
+  }
+#else
+  std::memcpy(shared_dst, global_src, kBytes);
+#endif
+}
+
+// Waits for this thread's copy_to_shared_async copies; a barrier after it makes every thread's visible to the block.
+__device__ __forceinline__ void wait_for_tile_copies() {
+#if defined(MERBA_SIMT_EMULATOR)
+  ::merba::simt::wait_async_copies();
+#elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.wait_all;\n" ::: "memory");
+#endif
+}
+
+// Whether tiles of T reach shared memory unconverted, by copy_to_shared_async.
+template <typename T>
+inline constexpr bool kCopiesAsync = std::is_same_v<T, compute_t<T>>;
+
 // 16 bytes of T.
 template <typename T>
 struct alignas(16) Pack16 {
@@ -49,12 +93,27 @@ __device__ __forceinline__ bool aligned16(const T* p) {
   return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0;
 }
 
-// put(row, col, value) for every element of the tile at `src`, value in the compute type.
-template <typename T, typename Put>
-__device__ __forceinline__ void load_tile(const T* src, int rows, int cols, int row_stride, int col_stride, Put put) {
+// Every element of the tile at `src`, in the compute type, into the shared-memory element at(row, col).
+template <typename T, typename At>
+__device__ __forceinline__ void load_tile(const T* src, int rows, int cols, int row_stride, int col_stride, At at) {
   const int count = rows * cols;
   int scalar_from = 0;
   MERBA_SHARED_PHASE();
+  if constexpr (kCopiesAsync<T>) {
+    // Element by element, consecutive threads on consecutive columns: coalesced where col_stride is 1.
+    for (int flat = threadIdx.x; flat < count; flat += blockDim.x) {
+      const int r = flat / cols, c = flat % cols;
+      T* dst = at(r, c);
+      MERBA_SHARED_ACCESS(dst, sizeof(T));
+      copy_to_shared_async<sizeof(T)>(dst, src + r * row_stride + c * col_stride);
+    }
+    return;
+  }
+  auto put = [&](int r, int c, compute_t<T> value) {
+    compute_t<T>* dst = at(r, c);
+    MERBA_SHARED_ACCESS(dst, sizeof(compute_t<T>));
+    *dst = value;
+  };
   if (col_stride == 1 && row_stride == cols && aligned16(src)) {
     constexpr int kW = Pack16<T>::kSize;
     const int packs = count / kW;
@@ -105,13 +164,10 @@ __device__ __forceinline__ void store_tile(T* dst, int rows, int cols, int row_s
   }
 }
 
-// A shared tile whose rows are `pitch` elements apart, as load_tile's put and store_tile's get.
+// A shared tile whose rows are `pitch` elements apart, as load_tile's at and store_tile's get.
 template <typename Acc>
-__device__ __forceinline__ auto pitched_put(Acc* tile, int pitch) {
-  return [tile, pitch](int r, int l, Acc v) {
-    MERBA_SHARED_ACCESS(tile + r * pitch + l, sizeof(Acc));
-    tile[r * pitch + l] = v;
-  };
+__device__ __forceinline__ auto pitched_at(Acc* tile, int pitch) {
+  return [tile, pitch](int r, int l) { return tile + r * pitch + l; };
 }
 template <typename Acc>
 __device__ __forceinline__ auto pitched_get(const Acc* tile, int pitch) {
@@ -143,6 +199,19 @@ __device__ __forceinline__ bool load_contiguous_tile(const T* src, int count, Ac
   const int packs = count / Pieces::kW;
   const Pack16<T>* in = reinterpret_cast<const Pack16<T>*>(src);
   Pack16<Acc>* out = reinterpret_cast<Pack16<Acc>*>(dst);
+  if constexpr (kCopiesAsync<T>) {
+    MERBA_SHARED_PHASE();
+    for (int i = threadIdx.x; i < packs; i += blockDim.x) {
+      MERBA_SHARED_ACCESS(out + i, 16);
+      copy_to_shared_async<16>(out + i, in + i);
+    }
+    MERBA_SHARED_PHASE();
+    for (int flat = packs * Pieces::kW + threadIdx.x; flat < count; flat += blockDim.x) {
+      MERBA_SHARED_ACCESS(dst + flat, sizeof(T));
+      copy_to_shared_async<sizeof(T)>(dst + flat, src + flat);
+    }
+    return true;
+  }
   MERBA_SHARED_PHASE();
   for (int i = threadIdx.x; i < packs; i += blockDim.x) {
     const Pack16<T> pack = in[i];
@@ -245,10 +314,11 @@ __device__ __forceinline__ void store_thread_row(const Acc (&src)[kN], Acc* dst)
 
 // `rows` rows of `len` elements at src (rows `row_stride` apart, unit column stride) into a shared tile whose
 // rows are `pitch` apart: whole 16-byte pieces when nothing is padded, else element by element (load_tile).
+// Like every load here, asynchronous where kCopiesAsync<T>: wait_for_tile_copies() and a barrier before reading.
 template <typename T, typename Acc>
 __device__ __forceinline__ void load_rows(const T* src, int rows, int len, int row_stride, Acc* tile, int pitch) {
   if (row_stride == len && pitch == len && load_contiguous_tile(src, rows * len, tile)) return;
-  load_tile(src, rows, len, row_stride, 1, pitched_put(tile, pitch));
+  load_tile(src, rows, len, row_stride, 1, pitched_at(tile, pitch));
 }
 
 // The tile's `rows` rows of `len` elements (`pitch` apart) into contiguous rows at dst.
@@ -268,15 +338,9 @@ __device__ __forceinline__ void load_state_projection(const T* src, int dstate, 
     return;  // already [l][n], unpadded: whole 16-byte pieces
   }
   if (stride_n == 1 && stride_l != 1) {
-    load_tile(src, len, dstate, stride_l, 1, [&](int l, int n, Acc v) {
-      MERBA_SHARED_ACCESS(dst + l * dstate + n, sizeof(Acc));
-      dst[l * dstate + n] = v;
-    });
+    load_tile(src, len, dstate, stride_l, 1, [&](int l, int n) { return dst + l * dstate + n; });
   } else {
-    load_tile(src, dstate, len, stride_n, stride_l, [&](int n, int l, Acc v) {
-      MERBA_SHARED_ACCESS(dst + l * dstate + n, sizeof(Acc));
-      dst[l * dstate + n] = v;
-    });
+    load_tile(src, dstate, len, stride_n, stride_l, [&](int n, int l) { return dst + l * dstate + n; });
   }
 }
 

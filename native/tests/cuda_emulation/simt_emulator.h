@@ -39,6 +39,8 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <cstring>
 #include <functional>
@@ -159,6 +161,24 @@ inline Wavefronts bank_wavefronts(const std::vector<SharedAccess>& accesses) {
   return w;
 }
 
+// cp.async as the kernels use it (copy_to_shared_async, wait_for_tile_copies in cuda/scan_short_tile.cuh): a
+// thread's copies are held back until it waits, the latest a GPU could complete them. A copy still pending when the
+// thread's block ends is an error the launch reports.
+struct PendingCopy {
+  void* dst;
+  const void* src;
+  unsigned bytes;
+};
+inline thread_local std::vector<PendingCopy> pending_copies;
+inline std::atomic<long> copies_never_waited_for{0};
+
+inline void copy_async(void* dst, const void* src, unsigned bytes) { pending_copies.push_back({dst, src, bytes}); }
+
+inline void wait_async_copies() {
+  for (const PendingCopy& c : pending_copies) std::memcpy(c.dst, c.src, c.bytes);
+  pending_copies.clear();
+}
+
 // Every live thread of the block posts `value`, then reads the slot of thread `source(own index)`.
 template <typename T, typename Source>
 T exchange(T value, Source source) {
@@ -201,6 +221,8 @@ void launch(dim3 grid, dim3 block, std::size_t shared_bytes, Kernel kernel, cons
           current_block = blocks[i].get();
           current_block_index = uint3{bx, by, 0};
           kernel(args...);
+          copies_never_waited_for += static_cast<long>(pending_copies.size());
+          pending_copies.clear();
           current_block->rendezvous.arrive_and_drop();  // a thread that is done no longer holds the others
           between_blocks.arrive_and_wait();
         }
@@ -208,6 +230,10 @@ void launch(dim3 grid, dim3 block, std::size_t shared_bytes, Kernel kernel, cons
     });
   }
   for (std::thread& thread : threads) thread.join();
+  if (const long lost = copies_never_waited_for.exchange(0); lost > 0) {
+    throw std::logic_error("emulated kernel: " + std::to_string(lost) +
+                           " asynchronous copies to shared memory were never waited for");
+  }
 }
 
 }  // namespace merba::simt
