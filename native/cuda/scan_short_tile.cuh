@@ -26,6 +26,7 @@
 #include <type_traits>
 
 #include "cuda/scan_device.cuh"
+#include "cuda/scan_launch_config.h"
 #include "cuda/scan_params.h"
 
 // Marks where the threads of a warp move to a new sequence of shared-memory accesses, and records one access:
@@ -190,6 +191,72 @@ struct SharedPieces {
 // of a 16-byte access) lanes i and i + 4 would hit the same banks, so lanes 4–7 of every 8 go the other way round.
 __device__ __forceinline__ int first_piece() { return (threadIdx.x >> 2) & 1; }
 
+// Pack i of T, in the compute type, into the shared tile `out` as its kPieces 16-byte pieces (lanes 4–7 of every 8
+// in the other order: see first_piece).
+template <typename T, typename Acc>
+__device__ __forceinline__ void store_widened(Pack16<Acc>* out, int i, const Pack16<T>& pack) {
+  using Pieces = SharedPieces<T>;
+  Pieces p;
+#pragma unroll
+  for (int j = 0; j < Pieces::kW; ++j) p.piece[j / Pieces::kPerPiece].v[j % Pieces::kPerPiece] = to_compute(pack.v[j]);
+  if constexpr (Pieces::kPieces == 1) {
+    MERBA_SHARED_ACCESS(out + i, 16);
+    out[i] = p.piece[0];
+  } else {
+    const int first = first_piece();
+    MERBA_SHARED_ACCESS(out + 2 * i + first, 16);
+    out[2 * i + first] = first ? p.piece[1] : p.piece[0];
+    MERBA_SHARED_ACCESS(out + 2 * i + 1 - first, 16);
+    out[2 * i + 1 - first] = first ? p.piece[0] : p.piece[1];
+  }
+}
+
+// Packs of a staged tile per thread: a tile has at most blockDim.x rows of L ≤ 64 elements.
+constexpr int kMaxStagedPacks = static_cast<int>(kShortMaxLen) / 8;
+
+// Half precision, which cp.async cannot widen: the tile's raw packs go by cp.async into the upper half of its own
+// float slot (`packs` 16-byte packs from byte 16·packs), and are then widened in place. Widened pack i takes bytes
+// [32·i, 32·i + 32): for i below packs / 2 that is the lower half, which holds no raw pack, so those are widened
+// straight away; the upper ones land on raw packs 2·i − packs and 2·i − packs + 1, so each thread first reads its
+// upper packs into registers (at most kMaxStagedPacks / 2), and writes them after a barrier. One memory latency per
+// tile instead of one per pack, for two barriers. Block-wide: every thread of the block must call it.
+template <typename T, typename Acc>
+__device__ __forceinline__ void widen_through_shared(const Pack16<T>* in, int packs, Pack16<Acc>* out) {
+  static_assert(sizeof(T) == 2, "the raw packs take half of the float slot");
+  constexpr int kHeld = kMaxStagedPacks / 2;
+  Pack16<T>* raw = reinterpret_cast<Pack16<T>*>(out) + packs;
+  MERBA_SHARED_PHASE();
+  for (int i = threadIdx.x; i < packs; i += blockDim.x) {
+    MERBA_SHARED_ACCESS(raw + i, 16);
+    copy_to_shared_async<16>(raw + i, in + i);
+  }
+  wait_for_tile_copies();
+  __syncthreads();
+  const int lower = packs / 2;
+  MERBA_SHARED_PHASE();
+  for (int i = threadIdx.x; i < lower; i += blockDim.x) {
+    MERBA_SHARED_ACCESS(raw + i, 16);
+    store_widened(out, i, raw[i]);
+  }
+  Pack16<T> held[kHeld];
+  MERBA_SHARED_PHASE();
+#pragma unroll
+  for (int k = 0; k < kHeld; ++k) {
+    const int i = lower + static_cast<int>(threadIdx.x + k * blockDim.x);
+    if (i < packs) {
+      MERBA_SHARED_ACCESS(raw + i, 16);
+      held[k] = raw[i];
+    }
+  }
+  __syncthreads();  // every raw pack is read before a widened upper one lands on it
+  MERBA_SHARED_PHASE();
+#pragma unroll
+  for (int k = 0; k < kHeld; ++k) {
+    const int i = lower + static_cast<int>(threadIdx.x + k * blockDim.x);
+    if (i < packs) store_widened(out, i, held[k]);
+  }
+}
+
 // The `count` elements at src into the unpadded shared tile dst, both contiguous: 16 bytes per global load and per
 // shared store, consecutive threads on consecutive packs. False (nothing done) unless both are 16-byte aligned.
 template <typename T, typename Acc>
@@ -211,26 +278,15 @@ __device__ __forceinline__ bool load_contiguous_tile(const T* src, int count, Ac
       copy_to_shared_async<sizeof(T)>(dst + flat, src + flat);
     }
     return true;
+  } else if constexpr (sizeof(T) == 2) {
+    // Block-uniform: the count and the block's limits are the same for every thread.
+    if (count % Pieces::kW == 0 && packs <= kMaxStagedPacks * static_cast<int>(blockDim.x)) {
+      widen_through_shared(in, packs, out);
+      return true;
+    }
   }
   MERBA_SHARED_PHASE();
-  for (int i = threadIdx.x; i < packs; i += blockDim.x) {
-    const Pack16<T> pack = in[i];
-    Pieces p;
-#pragma unroll
-    for (int j = 0; j < Pieces::kW; ++j) {
-      p.piece[j / Pieces::kPerPiece].v[j % Pieces::kPerPiece] = to_compute(pack.v[j]);
-    }
-    if constexpr (Pieces::kPieces == 1) {
-      MERBA_SHARED_ACCESS(out + i, 16);
-      out[i] = p.piece[0];
-    } else {
-      const int first = first_piece();
-      MERBA_SHARED_ACCESS(out + 2 * i + first, 16);
-      out[2 * i + first] = first ? p.piece[1] : p.piece[0];
-      MERBA_SHARED_ACCESS(out + 2 * i + 1 - first, 16);
-      out[2 * i + 1 - first] = first ? p.piece[0] : p.piece[1];
-    }
-  }
+  for (int i = threadIdx.x; i < packs; i += blockDim.x) store_widened(out, i, in[i]);
   MERBA_SHARED_PHASE();
   for (int flat = packs * Pieces::kW + threadIdx.x; flat < count; flat += blockDim.x) {
     MERBA_SHARED_ACCESS(dst + flat, sizeof(Acc));
