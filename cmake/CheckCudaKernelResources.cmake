@@ -12,7 +12,8 @@
 #    float, two in half precision (a 16-byte pack of 8 halves widens to 32 bytes). In float the stores are
 #    asynchronous copies (cp.async.cg, 16 bytes, no register in between) and no st.shared.v4 is left. Half
 #    precision copies each tile's raw packs by cp.async too, then widens them in place in 16-byte pieces (unrolled,
-#    so only lower bounds are checked there).
+#    so only lower bounds are checked there). The loads are lower bounds too: each step's rows of B and C are read
+#    as 16-byte loads as well.
 # Writes the table to ${WORK_DIR}/kernel-resources.txt and prints it.
 #
 #   cmake -DNVCC=/path/to/nvcc -DSOURCE_DIR=<native> -DARCH=90 -DWORK_DIR=<dir> -P CheckCudaKernelResources.cmake
@@ -137,13 +138,15 @@ foreach(unit scan_forward scan_backward)
         set(tiles_in 6)
         set(tiles_out 3)
       endif()
+      # The kernels also read each step's rows of B and C as 16-byte loads (load_shared_row; in loops that the
+      # compiler unrolls differently per kernel), so the loads are checked as lower bounds.
       if(dtype STREQUAL "f")
         # Each tile loaded by one 16-byte cp.async and nothing else; each written out by one 16-byte shared load.
         if(NOT async_store_count EQUAL tiles_in OR NOT register_store_count EQUAL 0
-           OR NOT wide_load_count EQUAL tiles_out)
+           OR wide_load_count LESS tiles_out)
           string(CONCAT failure "${label}: ${wide_store_count} 16-byte shared stores (${async_store_count} of them "
                                 "cp.async) and ${wide_load_count} loads in its PTX, expected ${tiles_in} (all cp.async) "
-                                "and ${tiles_out} (a tile went scalar, or the tiles changed)")
+                                "and at least ${tiles_out} (a tile went scalar, or the tiles changed)")
           list(APPEND failures "${failure}")
         endif()
       else()

@@ -65,11 +65,12 @@ __global__ void __launch_bounds__(kShortBackwardTile)
     const int d = active ? d0 + t : d0;
     const Acc D = p.D ? static_cast<const Acc*>(p.D)[d] : Acc(0);
     const Acc bias = p.delta_bias ? static_cast<const Acc*>(p.delta_bias)[d] : Acc(0);
-    Acc a[kN], rate[kN], dA[kN], G[kN];
+    // A, not A·log2 e as in the forward: Δ is scaled once per step instead (DecayRate), which spares N registers at
+    // the kernel's peak (bf16 with N = 16 spilled with both).
+    Acc a[kN], dA[kN], G[kN];
     load_thread_row(static_cast<const Acc*>(p.A) + d * kN, a);
 #pragma unroll
     for (int n = 0; n < kN; ++n) {
-      rate[n] = DecayRate::scale(a[n]);
       dA[n] = G[n] = Acc(0);
     }
     __syncthreads();  // the previous tile's gradients have been written out of the tiles
@@ -94,12 +95,14 @@ __global__ void __launch_bounds__(kShortBackwardTile)
         }
         const Acc x = row_delta[l] + bias, dt = p.delta_softplus ? softplus(x) : x;
         row_delta[l] = dt;  // Δ once: the recompute and the reverse sweep read it back
-        const Acc u = row_u[l], dtu = dt * u;
-        const Acc *Bl = B_s + l * kN, *Cl = C_s + l * kN;
+        const Acc u = row_u[l], dtu = dt * u, dt_scaled = DecayRate::scale(dt);
+        Acc Bl[kN], Cl[kN];
+        load_shared_row(B_s + l * kN, Bl);
+        load_shared_row(C_s + l * kN, Cl);
         Acc y = Acc(0);
 #pragma unroll
         for (int n = 0; n < kN; ++n) {
-          h[n] = DecayRate::decay(dt, rate[n]) * h[n] + dtu * Bl[n];
+          h[n] = DecayRate::decay(dt_scaled, a[n]) * h[n] + dtu * Bl[n];
           y += h[n] * Cl[n];
         }
         const Acc go = row_grad[l];
@@ -124,12 +127,13 @@ __global__ void __launch_bounds__(kShortBackwardTile)
         for (int n = 0; n < kN; ++n) hs[k][n] = Acc(0);
         const int l = l0 + k;
         if (active && l < len) {
-          const Acc dt = row_delta[l], dtu = dt * row_u[l];
-          const Acc* Bl = B_s + l * kN;
+          const Acc dt = row_delta[l], dtu = dt * row_u[l], dt_scaled = DecayRate::scale(dt);
+          Acc Bl[kN];
+          load_shared_row(B_s + l * kN, Bl);
 #pragma unroll
           for (int n = 0; n < kN; ++n) {
             const Acc before = k > 0 ? hs[k - 1][n] : checkpoint[s][n];
-            hs[k][n] = DecayRate::decay(dt, rate[n]) * before + dtu * Bl[n];
+            hs[k][n] = DecayRate::decay(dt_scaled, a[n]) * before + dtu * Bl[n];
           }
         }
       }
@@ -140,11 +144,13 @@ __global__ void __launch_bounds__(kShortBackwardTile)
         Acc sums[kSums];         // this channel's contributions to dB[l][n] (n < N), then to dC[l][n]
         if (active) {
           const Acc u = row_u[l], dt = row_delta[l], dtu = dt * u, gy = row_grad[l];
+          const Acc dt_scaled = DecayRate::scale(dt);
+          // Read as needed, not as whole rows: this step's registers are the kernel's peak.
           const Acc *Bl = B_s + l * kN, *Cl = C_s + l * kN;
           Acc ddt = Acc(0), du = gy * D;
 #pragma unroll
           for (int n = 0; n < kN; ++n) {
-            const Acc decay = DecayRate::decay(dt, rate[n]);
+            const Acc decay = DecayRate::decay(dt_scaled, a[n]);
             const Acc h_prev = k > 0 ? hs[k - 1][n] : checkpoint[s][n];
             const Acc dh = gy * Cl[n] + G[n];
             ddt += dh * (a[n] * decay * h_prev + Bl[n] * u);

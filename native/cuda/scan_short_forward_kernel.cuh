@@ -63,7 +63,9 @@ __global__ void __launch_bounds__(kShortForwardTile)
       const Acc u = row_u[l], x = row_delta[l] + bias;
       const Acc dt = p.delta_softplus ? softplus(x) : x;
       const Acc dtu = dt * u;
-      const Acc *Bl = B_s + l * kN, *Cl = C_s + l * kN;
+      Acc Bl[kN], Cl[kN];
+      load_shared_row(B_s + l * kN, Bl);
+      load_shared_row(C_s + l * kN, Cl);
       Acc y = Acc(0);
 #pragma unroll
       for (int n = 0; n < kN; ++n) {

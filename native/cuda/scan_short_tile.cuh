@@ -368,6 +368,20 @@ __device__ __forceinline__ void store_thread_row(const Acc (&src)[kN], Acc* dst)
   }
 }
 
+// A step's row of B or C, kN values from a 16-byte-aligned [l][n] shared tile (ShortScanLayout aligns it), as
+// whole 16-byte loads: kN / 4 instructions in float instead of kN. Every lane reads the same row: a broadcast.
+template <int kN, typename Acc>
+__device__ __forceinline__ void load_shared_row(const Acc* row, Acc (&out)[kN]) {
+  constexpr int kW = Pack16<Acc>::kSize;
+  static_assert(kN % kW == 0, "whole 16-byte pieces");
+#pragma unroll
+  for (int q = 0; q < kN / kW; ++q) {
+    const Pack16<Acc> v = reinterpret_cast<const Pack16<Acc>*>(row)[q];
+#pragma unroll
+    for (int j = 0; j < kW; ++j) out[q * kW + j] = v.v[j];
+  }
+}
+
 // `rows` rows of `len` elements at src (rows `row_stride` apart, unit column stride) into a shared tile whose
 // rows are `pitch` apart: whole 16-byte pieces when nothing is padded, else element by element (load_tile).
 // Like every load here, asynchronous where kCopiesAsync<T>: wait_for_tile_copies() and a barrier before reading.
