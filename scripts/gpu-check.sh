@@ -183,7 +183,8 @@ elif [[ -n "$ncu_bin" ]]; then
   check "ncu" bash -o pipefail -c "timeout 150 '$ncu_bin' --clock-control none --set detailed -k regex:scan_ \
     '$build/bench/cuda_scan_bench' --profile > '$out/ncu.txt' 2>&1"
   fields='scan_[a-z_]*kernel<|Duration|Registers Per Thread|Theoretical Occupancy|Achieved Occupancy'
-  fields+='|DRAM Throughput|Issue Slots Busy|Executed Ipc A'
+  fields+='|DRAM Throughput|Issue Slots Busy|Executed Ipc A|Executed Instructions  |Warp Cycles Per Issued'
+  fields+='|No Eligible|Block Limit Shared Mem|Block Limit Registers|Dynamic Shared Memory Per Block'
   grep -E "$fields" "$out/ncu.txt" | head -n 120
 else
   echo "gpu-check: no ncu found; the profile is skipped"
