@@ -28,7 +28,7 @@ endforeach()
 
 set(failures "")
 string(CONCAT table "kernel | registers | stack frame | spill stores | spill loads | "
-                   "16-byte shared ld/st (of which cp.async) | local ld/st\n")
+                   "16-byte shared ld/st (of which cp.async) | 16-byte global st | local ld/st\n")
 set(dtypes f 6__half 13__nv_bfloat16)
 
 foreach(unit scan_forward scan_backward)
@@ -108,13 +108,16 @@ foreach(unit scan_forward scan_backward)
       string(REGEX MATCHALL "st\\.shared\\.v4" wide_stores "${body}")
       string(REGEX MATCHALL "cp\\.async\\.cg\\.shared\\.global" async_stores "${body}")  # .cg: 16 bytes only
       string(REGEX MATCHALL "ld\\.shared\\.v4" wide_loads "${body}")
+      string(REGEX MATCHALL "st\\.global\\.v4" global_stores "${body}")
+      list(LENGTH global_stores global_store_count)
       list(LENGTH local local_count)
       list(LENGTH wide_stores register_store_count)
       list(LENGTH async_stores async_store_count)
       math(EXPR wide_store_count "${register_store_count} + ${async_store_count}")
       list(LENGTH wide_loads wide_load_count)
       string(APPEND table "${label} | ${registers} | ${stack} | ${spill_stores} | ${spill_loads} | "
-                          "${wide_load_count}/${wide_store_count} (${async_store_count}) | ${local_count}\n")
+                          "${wide_load_count}/${wide_store_count} (${async_store_count}) | ${global_store_count} | "
+                          "${local_count}\n")
 
       if(spill_stores GREATER 0 OR spill_loads GREATER 0)
         list(APPEND failures "${label}: spills ${spill_stores} bytes, reloads ${spill_loads}")
@@ -139,7 +142,18 @@ foreach(unit scan_forward scan_backward)
         set(tiles_out 3)
       endif()
       # The kernels also read each step's rows of B and C as 16-byte loads (load_shared_row; in loops that the
-      # compiler unrolls differently per kernel), so the loads are checked as lower bounds.
+      # compiler unrolls differently per kernel), so the shared loads are checked as lower bounds, and the write-out
+      # by its 16-byte global stores: two per tile written out (store_rows has a 16-byte path for unpadded tiles
+      # and one for padded rows), and in the backward dA's row, N/4 of them (store_thread_row).
+      math(EXPR want_global_stores "2 * ${tiles_out}")
+      if(kernel STREQUAL "scan_short_backward_kernel")
+        math(EXPR want_global_stores "${want_global_stores} + ${n} / 4")
+      endif()
+      if(NOT global_store_count EQUAL want_global_stores)
+        string(CONCAT failure "${label}: ${global_store_count} 16-byte global stores in its PTX, expected "
+                              "${want_global_stores} (a tile's write-out went scalar, or the tiles changed)")
+        list(APPEND failures "${failure}")
+      endif()
       if(dtype STREQUAL "f")
         # Each tile loaded by one 16-byte cp.async and nothing else; each written out by one 16-byte shared load.
         if(NOT async_store_count EQUAL tiles_in OR NOT register_store_count EQUAL 0

@@ -89,12 +89,13 @@ constexpr float kLn2 = 0.6931471805599453f;
 
 // e^(−m) for m ≥ 0 as exp2f(−m·log2 e), with the rounding of that product put back: for m up to 40 the rounded
 // product alone is off by up to 3e-6, twenty-odd ulp of the result. The residual r (exact by fmaf, plus log2 e's low
-// part) is tiny, so 2^r = 1 + r·ln 2.
+// part) is tiny, so 2^r = 1 + r·ln 2. Where e^(−m) underflows to 0 (m = +inf or past the float range, where r is
+// NaN or infinite) the result is 0, as expf gives; NaN stays NaN.
 __device__ __forceinline__ float exp_neg(float m) {
   const float p = -m * kLog2E;
   const float r = fmaf(-m, kLog2E, -p) - m * kLog2ELow;
   const float e = exp2f(p);
-  return fmaf(e, r * kLn2, e);
+  return e == 0.0f ? 0.0f : fmaf(e, r * kLn2, e);
 }
 
 // log(1 + e) for e ∈ [0, 1]: 2·atanh(z) with z = e / (2 + e) ∈ [0, 1/3], its odd series to z¹³ (the next term is

@@ -3,8 +3,8 @@
 // Grid: x = batch row b, y = tile of channels; one thread per channel runs along L with the whole state
 // h[0..N) in registers — no shuffles, no carried state, N independent recurrences per thread for the
 // scheduler to overlap. The block first stages its tile of u, delta and z and the row's B and C through
-// shared memory (16-byte loads where the layout allows, asynchronous in float: see scan_short_tile.cuh), so global
-// memory is read coalesced, once. Per step a thread computes Δ (softplus), Δ·u once, then for every n one exp2, two FMAs
+// shared memory (16-byte asynchronous copies where the layout allows: see scan_short_tile.cuh), so global memory
+// is read coalesced, once. Per step a thread computes Δ (softplus), Δ·u once, then for every n one exp2, two FMAs
 // and one more for y; the output goes back into delta's slot of the tile (consumed by then) and the block
 // writes the tile out coalesced. Offsets within a batch row are 32-bit (the launcher checks they fit).
 //

@@ -18,7 +18,8 @@
 // (wait_for_tile_copies, before the block's barrier). The plain loop loads a value into a register and stores it
 // before loading the next, so each thread waits one memory latency per 16 bytes — about 30 waits in a row per
 // forward block at MERBa's shape before any arithmetic, with one warp per block and 13 blocks per SM to hide them.
-// Half precision widens through registers as before.
+// Half precision, which cp.async cannot widen, copies its raw packs the same way and widens them in place
+// (widen_through_shared).
 #pragma once
 
 #include <cstdint>
@@ -211,8 +212,9 @@ __device__ __forceinline__ void store_widened(Pack16<Acc>* out, int i, const Pac
   }
 }
 
-// Packs of a staged tile per thread: a tile has at most blockDim.x rows of L ≤ 64 elements.
+// Packs of a staged tile per thread: a tile has at most blockDim.x rows of L ≤ 64 elements, 8 to a pack.
 constexpr int kMaxStagedPacks = static_cast<int>(kShortMaxLen) / 8;
+static_assert(kShortMaxLen % 16 == 0, "kMaxStagedPacks and widen_through_shared's half of it must be exact");
 
 // Half precision, which cp.async cannot widen: the tile's raw packs go by cp.async into the upper half of its own
 // float slot (`packs` 16-byte packs from byte 16·packs), and are then widened in place. Widened pack i takes bytes

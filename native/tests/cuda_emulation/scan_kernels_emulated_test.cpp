@@ -6,6 +6,8 @@
 // that is tests/cuda, run by scripts/gpu-check.sh).
 #include <ATen/ATen.h>
 
+#include <cmath>
+#include <limits>
 #include <sstream>
 #include <tuple>
 #include <type_traits>
@@ -293,9 +295,13 @@ TEST(warp_transpose_sum_leaves_each_lane_its_sum_over_the_warp) {
 
 TEST(float_softplus_and_its_derivative_stay_within_a_few_ulp_of_double_precision) {
   // The kernels' float softplus (log1p_unit of one exp2) and softplus_grad_from_value (a series below 1/2, one exp2
-  // above), against log1p(exp(x)) and −expm1(−s) in double, over every 1/64 from −40 to 40 and small magnitudes.
-  // Bound: 4 ulp of the result. Here exp2f is the CPU's (≤ 1 ulp); the GPU's ex2.approx adds up to 2.
-  constexpr double kUlp = 1.0 / (1 << 23);
+  // above), against log1p(exp(x)) and −expm1(−s) in double, over every 1/64 from −40 to 40 and small magnitudes,
+  // in ulp of the float result. Bound: 4 ulp. Here exp2f is the CPU's (≤ 1 ulp); the GPU's ex2.approx adds up to 2.
+  auto ulps = [](double got, double want) {
+    const float w = static_cast<float>(want);
+    const double ulp = std::nextafter(w, std::numeric_limits<float>::infinity()) - w;
+    return std::abs(got - want) / ulp;
+  };
   std::vector<float> xs;
   for (int i = -40 * 64; i <= 40 * 64; ++i) xs.push_back(static_cast<float>(i) / 64.0f);
   for (float tiny : {1e-30f, 1e-12f, 1e-6f, 3e-3f, 0.4999f, 0.5f, 19.999f, 20.0f, 20.001f}) {
@@ -305,17 +311,26 @@ TEST(float_softplus_and_its_derivative_stay_within_a_few_ulp_of_double_precision
   double worst_softplus = 0, worst_grad = 0;
   for (float x : xs) {
     const double want = x > 20.0f ? double(x) : std::log1p(std::exp(double(x)));
-    const double got = cuda::softplus(x);
-    worst_softplus = std::max(worst_softplus, std::abs(got - want) / (want * kUlp));
+    worst_softplus = std::max(worst_softplus, ulps(cuda::softplus(x), want));
     if (x > 0.0f) {
       const double grad_want = x > 20.0f ? 1.0 : -std::expm1(-double(x));
-      const double grad_got = cuda::softplus_grad_from_value(x);
-      worst_grad = std::max(worst_grad, std::abs(grad_got - grad_want) / (grad_want * kUlp));
+      worst_grad = std::max(worst_grad, ulps(cuda::softplus_grad_from_value(x), grad_want));
     }
   }
   std::printf("         worst: softplus %.2f ulp, its derivative from the value %.2f ulp\n", worst_softplus, worst_grad);
   EXPECT_TRUE(worst_softplus <= 4.0);
   EXPECT_TRUE(worst_grad <= 4.0);
+  // The ends, as log1p(exp(x)) gives them: 0 far below (e^x underflows; not NaN), x far above, NaN for NaN.
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  for (float x : {-kInf, -std::numeric_limits<float>::max(), -1e30f, -200.0f}) {
+    EXPECT_EQ(static_cast<double>(cuda::softplus(x)), 0.0);
+  }
+  EXPECT_EQ(static_cast<double>(cuda::softplus(kInf)), static_cast<double>(kInf));
+  EXPECT_EQ(static_cast<double>(cuda::softplus(1e30f)), static_cast<double>(1e30f));
+  EXPECT_TRUE(std::isnan(cuda::softplus(std::numeric_limits<float>::quiet_NaN())));
+  EXPECT_EQ(static_cast<double>(cuda::softplus_grad_from_value(0.0f)), 0.0);
+  EXPECT_EQ(static_cast<double>(cuda::softplus_grad_from_value(kInf)), 1.0);
+  EXPECT_TRUE(std::isnan(cuda::softplus_grad_from_value(std::numeric_limits<float>::quiet_NaN())));
 }
 
 TEST(bank_wavefronts_count_conflicts_as_the_hardware_serves_them) {

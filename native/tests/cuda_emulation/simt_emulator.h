@@ -42,6 +42,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -162,8 +163,10 @@ inline Wavefronts bank_wavefronts(const std::vector<SharedAccess>& accesses) {
 }
 
 // cp.async as the kernels use it (copy_to_shared_async, wait_for_tile_copies in cuda/scan_short_tile.cuh): a
-// thread's copies are held back until it waits, the latest a GPU could complete them. A copy still pending when the
-// thread's block ends is an error the launch reports.
+// thread's copies are held back until it waits, the latest a GPU could complete them, so that a read before the wait
+// sees the NaN shared memory starts with. A copy still pending when the thread's block ends is an error the launch
+// reports. With MERBA_SIMT_COPIES=early in the environment they land at once instead, the earliest a GPU could
+// complete them, so that a copy overwriting a tile other threads still read (a missing barrier before it) shows.
 struct PendingCopy {
   void* dst;
   const void* src;
@@ -171,8 +174,15 @@ struct PendingCopy {
 };
 inline thread_local std::vector<PendingCopy> pending_copies;
 inline std::atomic<long> copies_never_waited_for{0};
+inline const bool copies_land_at_issue = [] {
+  const char* mode = std::getenv("MERBA_SIMT_COPIES");
+  return mode != nullptr && std::string(mode) == "early";
+}();
 
-inline void copy_async(void* dst, const void* src, unsigned bytes) { pending_copies.push_back({dst, src, bytes}); }
+inline void copy_async(void* dst, const void* src, unsigned bytes) {
+  if (copies_land_at_issue) std::memcpy(dst, src, bytes);
+  else pending_copies.push_back({dst, src, bytes});
+}
 
 inline void wait_async_copies() {
   for (const PendingCopy& c : pending_copies) std::memcpy(c.dst, c.src, c.bytes);
