@@ -17,7 +17,7 @@
 // cp.async, without passing through registers: a thread issues all of its copies back to back and waits once
 // (wait_for_tile_copies, before the block's barrier). The plain loop loads a value into a register and stores it
 // before loading the next, so each thread waits one memory latency per 16 bytes — about 30 waits in a row per
-// forward block at MERBa's shape before any arithmetic, with one warp per block and 13 blocks per SM to hide them.
+// forward block at MERba's shape before any arithmetic, with one warp per block and 13 blocks per SM to hide them.
 // Half precision, which cp.async cannot widen, copies its raw packs the same way and widens them in place
 // (widen_through_shared).
 #pragma once
