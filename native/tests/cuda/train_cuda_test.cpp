@@ -5,11 +5,16 @@
 // each side checks the other.
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <c10/core/StreamGuard.h>
+#include <c10/core/impl/DeviceGuardImplInterface.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "model/merba_net.h"
@@ -187,5 +192,84 @@ TEST(cuda_graph_steps_equal_eager_steps) {
   expect_same_weights(graph_net, eager_net, 10, "weight averages");
   eager.swap_weight_average();
   graphed.swap_weight_average();
+  at::globalContext().setDeterministicCuDNN(deterministic);
+}
+
+// Four graphed sessions stepping at once, each on a thread of its own with a stream from LibTorch's pool (as the
+// native fold loop runs concurrent folds, train/fold_runner.cpp), against the same four run one after another.
+// Their captures overlap (thread-local capture mode) and each then replays its own graph; until this test, only
+// the timed LOSO of gpu-check.sh exercised concurrent captures. Deterministic cuDNN and no TF32, so that running at
+// once may change only the order of work on the device, not a result: losses and gradient norms within 1e-5.
+TEST(concurrent_cuda_graph_captures_match_one_at_a_time) {
+  at::globalContext().setAllowTF32CuDNN(false);
+  at::globalContext().setAllowTF32CuBLAS(false);
+  const bool deterministic = at::globalContext().deterministicCuDNN();
+  at::globalContext().setDeterministicCuDNN(true);
+  const model::ModelConfig c = model::composite_28();
+  train::TrainingOptions o = training_options(c);
+  o.total_steps = 20;
+  constexpr int kSessions = 4, kSteps = 6;  // 3 eager warm-ups, the capture, 2 more replays
+  at::manual_seed(3);
+  std::vector<at::Tensor> inputs, targets;
+  for (int i = 0; i < kSteps; ++i) {
+    inputs.push_back(at::rand({32, c.in_channels, c.input_size, c.input_size}));
+    targets.push_back(at::randint(0, c.num_fine(), {32}, at::TensorOptions().dtype(at::kLong)));
+  }
+  struct Run {
+    std::vector<train::StepResult> steps;
+    int64_t replays = -1;
+    std::string error;
+  };
+  // Networks and sessions are built on this thread (module construction draws on the global generator); only the
+  // steps run on the workers.
+  auto run_all = [&](bool at_once) {
+    std::vector<model::MerbaNet> nets;
+    std::vector<std::unique_ptr<train::TrainSession>> sessions;
+    for (int s = 0; s < kSessions; ++s) {
+      nets.push_back(network_on(c, "cuda"));
+      sessions.push_back(std::make_unique<train::TrainSession>(nets.back(), o, 100 + s));
+      sessions.back()->use_cuda_graphs(true);
+    }
+    std::vector<Run> runs(kSessions);
+    auto work = [&](int s) {
+      try {
+        at::init_num_threads();
+        const at::Device cuda("cuda");
+        c10::StreamGuard stream(c10::impl::getDeviceGuardImpl(cuda.type())->getStreamFromGlobalPool(cuda));
+        for (int i = 0; i < kSteps; ++i) runs[s].steps.push_back(sessions[s]->step(inputs[i], targets[i]));
+        const train::StepGraph* graph = sessions[s]->step_graph();
+        runs[s].replays = graph ? graph->replays() : -1;
+      } catch (const std::exception& e) {
+        runs[s].error = e.what();
+      }
+    };
+    if (at_once) {
+      std::vector<std::thread> threads;
+      for (int s = 0; s < kSessions; ++s) threads.emplace_back(work, s);
+      for (std::thread& t : threads) t.join();
+    } else {
+      for (int s = 0; s < kSessions; ++s) work(s);
+    }
+    return runs;
+  };
+  const std::vector<Run> alone = run_all(false), together = run_all(true);
+  for (int s = 0; s < kSessions; ++s) {
+    for (const Run* r : {&alone[s], &together[s]}) {
+      if (!r->error.empty()) std::printf("         session %d failed: %s\n", s, r->error.c_str());
+      EXPECT_TRUE(r->error.empty());
+      EXPECT_EQ(r->replays, int64_t(kSteps - 3));
+    }
+    if (!alone[s].error.empty() || !together[s].error.empty()) continue;
+    for (int i = 0; i < kSteps; ++i) {
+      const train::StepResult &a = alone[s].steps[i], &t = together[s].steps[i];
+      if (i == kSteps - 1) {
+        std::printf("         session %d, step %d: loss alone %.7f at once %.7f, gradient norm %.7f / %.7f\n", s,
+                    i + 1, a.loss, t.loss, a.grad_norm, t.grad_norm);
+      }
+      EXPECT_TRUE(std::abs(a.loss - t.loss) <= 1e-5 * std::max(1.0, std::abs(a.loss)));
+      EXPECT_TRUE(std::abs(a.grad_norm - t.grad_norm) <= 1e-5 * std::max(1.0, std::abs(a.grad_norm)));
+      EXPECT_EQ(a.correct, t.correct);
+    }
+  }
   at::globalContext().setDeterministicCuDNN(deterministic);
 }
