@@ -141,7 +141,7 @@ foreach(unit scan_forward scan_backward)
         set(tiles_in 6)
         set(tiles_out 3)
       endif()
-      # The kernels also read each step's rows of B and C as 16-byte loads (load_shared_row; in loops that the
+      # The kernels also read each step's rows of B and C as 16-byte loads (load_aligned_row; in loops that the
       # compiler unrolls differently per kernel), so the shared loads are checked as lower bounds, and the write-out
       # by its 16-byte global stores: two per tile written out (store_rows has a 16-byte path for unpadded tiles
       # and one for padded rows), and in the backward dA's row, N/4 of them (store_thread_row).
@@ -159,8 +159,8 @@ foreach(unit scan_forward scan_backward)
         if(NOT async_store_count EQUAL tiles_in OR NOT register_store_count EQUAL 0
            OR wide_load_count LESS tiles_out)
           string(CONCAT failure "${label}: ${wide_store_count} 16-byte shared stores (${async_store_count} of them "
-                                "cp.async) and ${wide_load_count} loads in its PTX, expected ${tiles_in} (all cp.async) "
-                                "and at least ${tiles_out} (a tile went scalar, or the tiles changed)")
+                                "cp.async) and ${wide_load_count} loads in its PTX, expected ${tiles_in} "
+                                "(all cp.async) and at least ${tiles_out} (a tile went scalar, or the tiles changed)")
           list(APPEND failures "${failure}")
         endif()
       else()

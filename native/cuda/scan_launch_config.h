@@ -76,7 +76,7 @@ struct ShortScanLayout {
     z = has_z ? at : -1, at += has_z ? tile_elems : 0;
     grad = backward ? at : -1, at += backward ? tile_elems : 0;
     // B and C 16-byte aligned, and so every [l] row of them (N of 8 or 16 elements): the kernels read a step's row
-    // as whole 16-byte pieces (load_shared_row).
+    // as whole 16-byte pieces (load_aligned_row).
     at = (at + 3) / 4 * 4;
     B = at, at += bc;
     C = at, at += bc;

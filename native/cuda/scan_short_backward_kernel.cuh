@@ -97,8 +97,8 @@ __global__ void __launch_bounds__(kShortBackwardTile)
         row_delta[l] = dt;  // Δ once: the recompute and the reverse sweep read it back
         const Acc u = row_u[l], dtu = dt * u, dt_scaled = DecayRate::scale(dt);
         Acc Bl[kN], Cl[kN];
-        load_shared_row(B_s + l * kN, Bl);
-        load_shared_row(C_s + l * kN, Cl);
+        load_aligned_row(B_s + l * kN, Bl);
+        load_aligned_row(C_s + l * kN, Cl);
         Acc y = Acc(0);
 #pragma unroll
         for (int n = 0; n < kN; ++n) {
@@ -129,7 +129,7 @@ __global__ void __launch_bounds__(kShortBackwardTile)
         if (active && l < len) {
           const Acc dt = row_delta[l], dtu = dt * row_u[l], dt_scaled = DecayRate::scale(dt);
           Acc Bl[kN];
-          load_shared_row(B_s + l * kN, Bl);
+          load_aligned_row(B_s + l * kN, Bl);
 #pragma unroll
           for (int n = 0; n < kN; ++n) {
             const Acc before = k > 0 ? hs[k - 1][n] : checkpoint[s][n];

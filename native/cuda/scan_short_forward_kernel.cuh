@@ -64,8 +64,8 @@ __global__ void __launch_bounds__(kShortForwardTile)
       const Acc dt = p.delta_softplus ? softplus(x) : x;
       const Acc dtu = dt * u;
       Acc Bl[kN], Cl[kN];
-      load_shared_row(B_s + l * kN, Bl);
-      load_shared_row(C_s + l * kN, Cl);
+      load_aligned_row(B_s + l * kN, Bl);
+      load_aligned_row(C_s + l * kN, Cl);
       Acc y = Acc(0);
 #pragma unroll
       for (int n = 0; n < kN; ++n) {

@@ -95,45 +95,46 @@ __device__ __forceinline__ bool aligned16(const T* p) {
   return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0;
 }
 
+// One element of T into the shared element dst, in the compute type: by cp.async where no conversion is needed
+// (kCopiesAsync), else through a register.
+template <typename T>
+__device__ __forceinline__ void load_element(compute_t<T>* dst, const T* src) {
+  MERBA_SHARED_ACCESS(dst, sizeof(compute_t<T>));
+  if constexpr (kCopiesAsync<T>) {
+    copy_to_shared_async<sizeof(T)>(dst, src);
+  } else {
+    *dst = to_compute(*src);
+  }
+}
+
 // Every element of the tile at `src`, in the compute type, into the shared-memory element at(row, col).
 template <typename T, typename At>
 __device__ __forceinline__ void load_tile(const T* src, int rows, int cols, int row_stride, int col_stride, At at) {
   const int count = rows * cols;
   int scalar_from = 0;
   MERBA_SHARED_PHASE();
-  if constexpr (kCopiesAsync<T>) {
-    // Element by element, consecutive threads on consecutive columns: coalesced where col_stride is 1.
-    for (int flat = threadIdx.x; flat < count; flat += blockDim.x) {
-      const int r = flat / cols, c = flat % cols;
-      T* dst = at(r, c);
-      MERBA_SHARED_ACCESS(dst, sizeof(T));
-      copy_to_shared_async<sizeof(T)>(dst, src + r * row_stride + c * col_stride);
-    }
-    return;
-  }
-  auto put = [&](int r, int c, compute_t<T> value) {
-    compute_t<T>* dst = at(r, c);
-    MERBA_SHARED_ACCESS(dst, sizeof(compute_t<T>));
-    *dst = value;
-  };
-  if (col_stride == 1 && row_stride == cols && aligned16(src)) {
-    constexpr int kW = Pack16<T>::kSize;
-    const int packs = count / kW;
-    const Pack16<T>* vec = reinterpret_cast<const Pack16<T>*>(src);
-    for (int i = threadIdx.x; i < packs; i += blockDim.x) {
-      const Pack16<T> pack = vec[i];
+  // Through registers, a 16-byte global load can feed several elements; cp.async copies element by element.
+  if constexpr (!kCopiesAsync<T>) {
+    if (col_stride == 1 && row_stride == cols && aligned16(src)) {
+      constexpr int kW = Pack16<T>::kSize;
+      const int packs = count / kW;
+      const Pack16<T>* vec = reinterpret_cast<const Pack16<T>*>(src);
+      for (int i = threadIdx.x; i < packs; i += blockDim.x) {
+        const Pack16<T> pack = vec[i];
 #pragma unroll
-      for (int j = 0; j < kW; ++j) {
-        const int flat = i * kW + j;
-        put(flat / cols, flat % cols, to_compute(pack.v[j]));
+        for (int j = 0; j < kW; ++j) {
+          const int flat = i * kW + j;
+          load_element(at(flat / cols, flat % cols), &pack.v[j]);
+        }
       }
+      scalar_from = packs * kW;
     }
-    scalar_from = packs * kW;
+    MERBA_SHARED_PHASE();
   }
-  MERBA_SHARED_PHASE();
+  // Consecutive threads on consecutive columns: coalesced where col_stride is 1.
   for (int flat = scalar_from + threadIdx.x; flat < count; flat += blockDim.x) {
     const int r = flat / cols, c = flat % cols;
-    put(r, c, to_compute(src[r * row_stride + c * col_stride]));
+    load_element(at(r, c), src + r * row_stride + c * col_stride);
   }
 }
 
@@ -268,19 +269,7 @@ __device__ __forceinline__ bool load_contiguous_tile(const T* src, int count, Ac
   const int packs = count / Pieces::kW;
   const Pack16<T>* in = reinterpret_cast<const Pack16<T>*>(src);
   Pack16<Acc>* out = reinterpret_cast<Pack16<Acc>*>(dst);
-  if constexpr (kCopiesAsync<T>) {
-    MERBA_SHARED_PHASE();
-    for (int i = threadIdx.x; i < packs; i += blockDim.x) {
-      MERBA_SHARED_ACCESS(out + i, 16);
-      copy_to_shared_async<16>(out + i, in + i);
-    }
-    MERBA_SHARED_PHASE();
-    for (int flat = packs * Pieces::kW + threadIdx.x; flat < count; flat += blockDim.x) {
-      MERBA_SHARED_ACCESS(dst + flat, sizeof(T));
-      copy_to_shared_async<sizeof(T)>(dst + flat, src + flat);
-    }
-    return true;
-  } else if constexpr (sizeof(T) == 2) {
+  if constexpr (sizeof(T) == 2) {
     // Block-uniform: the count and the block's limits are the same for every thread.
     if (count % Pieces::kW == 0 && packs <= kMaxStagedPacks * static_cast<int>(blockDim.x)) {
       widen_through_shared(in, packs, out);
@@ -288,11 +277,17 @@ __device__ __forceinline__ bool load_contiguous_tile(const T* src, int count, Ac
     }
   }
   MERBA_SHARED_PHASE();
-  for (int i = threadIdx.x; i < packs; i += blockDim.x) store_widened(out, i, in[i]);
+  for (int i = threadIdx.x; i < packs; i += blockDim.x) {
+    if constexpr (kCopiesAsync<T>) {
+      MERBA_SHARED_ACCESS(out + i, 16);
+      copy_to_shared_async<16>(out + i, in + i);
+    } else {
+      store_widened(out, i, in[i]);
+    }
+  }
   MERBA_SHARED_PHASE();
   for (int flat = packs * Pieces::kW + threadIdx.x; flat < count; flat += blockDim.x) {
-    MERBA_SHARED_ACCESS(dst + flat, sizeof(Acc));
-    dst[flat] = to_compute(src[flat]);
+    load_element(dst + flat, src + flat);
   }
   return true;
 }
@@ -335,23 +330,34 @@ __device__ __forceinline__ bool store_contiguous_tile(T* dst, int count, const A
   return true;
 }
 
+// kN values at a 16-byte-aligned src (global or shared) as whole 16-byte loads: kN / 4 instructions in float instead
+// of kN. The kernels read each step's row of B or C this way (ShortScanLayout aligns those tiles; every lane reads
+// the same row, a broadcast), and load_thread_row a channel's row of A where it is aligned.
+template <int kN, typename Acc>
+__device__ __forceinline__ void load_aligned_row(const Acc* src, Acc (&dst)[kN]) {
+  constexpr int kW = Pack16<Acc>::kSize;
+  static_assert(kN % kW == 0, "whole 16-byte pieces");
+#pragma unroll
+  for (int q = 0; q < kN / kW; ++q) {
+    const Pack16<Acc> v = reinterpret_cast<const Pack16<Acc>*>(src)[q];
+#pragma unroll
+    for (int j = 0; j < kW; ++j) dst[q * kW + j] = v.v[j];
+  }
+}
+
 // A thread's own row of kN values (A, dA: one channel's states), 16 bytes per access where the row is aligned:
 // consecutive lanes' rows are kN values apart, so one value per access would make every load or store of the warp
 // touch 32 sectors for 128 useful bytes.
 template <int kN, typename Acc>
 __device__ __forceinline__ void load_thread_row(const Acc* src, Acc (&dst)[kN]) {
-  constexpr int kW = Pack16<Acc>::kSize;
-  if (kN % kW == 0 && aligned16(src)) {
-#pragma unroll
-    for (int q = 0; q < kN / kW; ++q) {
-      const Pack16<Acc> v = reinterpret_cast<const Pack16<Acc>*>(src)[q];
-#pragma unroll
-      for (int j = 0; j < kW; ++j) dst[q * kW + j] = v.v[j];
+  if constexpr (kN % Pack16<Acc>::kSize == 0) {
+    if (aligned16(src)) {
+      load_aligned_row(src, dst);
+      return;
     }
-  } else {
-#pragma unroll
-    for (int n = 0; n < kN; ++n) dst[n] = src[n];
   }
+#pragma unroll
+  for (int n = 0; n < kN; ++n) dst[n] = src[n];
 }
 template <int kN, typename Acc>
 __device__ __forceinline__ void store_thread_row(const Acc (&src)[kN], Acc* dst) {
@@ -367,20 +373,6 @@ __device__ __forceinline__ void store_thread_row(const Acc (&src)[kN], Acc* dst)
   } else {
 #pragma unroll
     for (int n = 0; n < kN; ++n) dst[n] = src[n];
-  }
-}
-
-// A step's row of B or C, kN values from a 16-byte-aligned [l][n] shared tile (ShortScanLayout aligns it), as
-// whole 16-byte loads: kN / 4 instructions in float instead of kN. Every lane reads the same row: a broadcast.
-template <int kN, typename Acc>
-__device__ __forceinline__ void load_shared_row(const Acc* row, Acc (&out)[kN]) {
-  constexpr int kW = Pack16<Acc>::kSize;
-  static_assert(kN % kW == 0, "whole 16-byte pieces");
-#pragma unroll
-  for (int q = 0; q < kN / kW; ++q) {
-    const Pack16<Acc> v = reinterpret_cast<const Pack16<Acc>*>(row)[q];
-#pragma unroll
-    for (int j = 0; j < kW; ++j) out[q * kW + j] = v.v[j];
   }
 }
 

@@ -317,7 +317,8 @@ TEST(float_softplus_and_its_derivative_stay_within_a_few_ulp_of_double_precision
       worst_grad = std::max(worst_grad, ulps(cuda::softplus_grad_from_value(x), grad_want));
     }
   }
-  std::printf("         worst: softplus %.2f ulp, its derivative from the value %.2f ulp\n", worst_softplus, worst_grad);
+  std::printf("         worst: softplus %.2f ulp, its derivative from the value %.2f ulp\n", worst_softplus,
+              worst_grad);
   EXPECT_TRUE(worst_softplus <= 4.0);
   EXPECT_TRUE(worst_grad <= 4.0);
   // The ends, as log1p(exp(x)) gives them: 0 far below (e^x underflows; not NaN), x far above, NaN for NaN.
