@@ -13,7 +13,8 @@
 #    asynchronous copies (cp.async.cg, 16 bytes, no register in between) and no st.shared.v4 is left. Half
 #    precision copies each tile's raw packs by cp.async too, then widens them in place in 16-byte pieces (unrolled,
 #    so only lower bounds are checked there). The loads are lower bounds too: each step's rows of B and C are read
-#    as 16-byte loads as well.
+#    as 16-byte loads as well. Each kernel comes in both layouts of u, delta and z (length-major, channels-last);
+#    channels-last, only B and C are 16-byte tiles (the rows go a thread per channel: in float by 4-byte cp.async).
 # Writes the table to ${WORK_DIR}/kernel-resources.txt and prints it.
 #
 #   cmake -DNVCC=/path/to/nvcc -DSOURCE_DIR=<native> -DARCH=90 -DWORK_DIR=<dir> -P CheckCudaKernelResources.cmake
@@ -63,8 +64,9 @@ foreach(unit scan_forward scan_backward)
   endif()
   foreach(dtype IN LISTS dtypes)
     foreach(n 8 16)
+    foreach(channels_last 0 1)
       string(LENGTH "${kernel}" name_length)
-      set(mangled "_ZN5merba4cuda${name_length}${kernel}I${dtype}Li${n}EEEvNS0_10ScanParams")
+      set(mangled "_ZN5merba4cuda${name_length}${kernel}I${dtype}Li${n}ELb${channels_last}EEEvNS0_10ScanParams")
       # ptxas: "Compiling entry function 'NAME'", then "N bytes stack frame, …", then "Used R registers".
       set(state 0)
       foreach(var registers stack spill_stores spill_loads)
@@ -87,6 +89,9 @@ foreach(unit scan_forward scan_backward)
         set(type float)
       endif()
       set(label "${kernel}<${type}, ${n}>")
+      if(channels_last)
+        set(label "${kernel}<${type}, ${n}, channels-last>")
+      endif()
       if(registers STREQUAL "" OR stack STREQUAL "" OR spill_stores STREQUAL "" OR spill_loads STREQUAL "")
         list(APPEND failures "${label}: its registers, stack frame or spills are not in ptxas's report (format changed?)")
         continue()
@@ -107,6 +112,8 @@ foreach(unit scan_forward scan_backward)
       string(REGEX MATCHALL "(ld|st)\\.local" local "${body}")
       string(REGEX MATCHALL "st\\.shared\\.v4" wide_stores "${body}")
       string(REGEX MATCHALL "cp\\.async\\.cg\\.shared\\.global" async_stores "${body}")  # .cg: 16 bytes only
+      string(REGEX MATCHALL "cp\\.async\\.ca\\.shared\\.global" element_copies "${body}")  # .ca: 4 or 8 bytes
+      list(LENGTH element_copies element_copy_count)
       string(REGEX MATCHALL "ld\\.shared\\.v4" wide_loads "${body}")
       string(REGEX MATCHALL "st\\.global\\.v4" global_stores "${body}")
       list(LENGTH global_stores global_store_count)
@@ -133,13 +140,25 @@ foreach(unit scan_forward scan_backward)
         endif()
       endif()
       # Tiles loaded (forward u, delta, z, B, C; backward also the output gradient) and written out (forward the
-      # output; backward du, ddelta, dz).
+      # output; backward du, ddelta, dz). Channels-last, only B and C move in 16-byte pieces: the per-channel rows
+      # go a thread per channel, element by element (in float by 4-byte cp.async, at least one per row tile), and
+      # are written out the same way.
       if(kernel STREQUAL "scan_short_forward_kernel")
         set(tiles_in 5)
         set(tiles_out 1)
       else()
         set(tiles_in 6)
         set(tiles_out 3)
+      endif()
+      if(channels_last)
+        math(EXPR row_tiles_in "${tiles_in} - 2")
+        set(tiles_in 2)
+        set(tiles_out 0)
+        if(dtype STREQUAL "f" AND element_copy_count LESS row_tiles_in)
+          string(CONCAT failure "${label}: ${element_copy_count} 4-byte cp.async in its PTX, expected at least "
+                                "${row_tiles_in} (a channels-last row tile went through registers)")
+          list(APPEND failures "${failure}")
+        endif()
       endif()
       # The kernels also read each step's rows of B and C as 16-byte loads (load_aligned_row; in loops that the
       # compiler unrolls differently per kernel), so the shared loads are checked as lower bounds, and the write-out
@@ -176,6 +195,7 @@ foreach(unit scan_forward scan_backward)
           list(APPEND failures "${failure}")
         endif()
       endif()
+    endforeach()
     endforeach()
   endforeach()
 endforeach()

@@ -79,11 +79,19 @@ double copy_bandwidth(double min_seconds) {
 struct Shape {
   int64_t batch, dim, len, dstate;
   bool x_proj_views = false;  // B and C as the mixer passes them: strided views of x_proj's output
+  // u and delta as the mixer passes them since 2026-11-30: channels-last views (u a column view of a (B, L, 2D)
+  // tensor, delta a transposed (B, L, D) one), and the output gradient channels-last too. The short kernels read
+  // them in place; the chunked ones get length-major copies, which the mixer used to make itself.
+  bool channels_last = false;
+  std::string label() const {
+    return std::string(x_proj_views ? " x_proj views" : "") + (channels_last ? " channels-last" : "");
+  }
 };
 
 struct Problem {
   at::Tensor u, delta, A, B, C, D, delta_bias;
-  std::vector<at::Tensor> leaves;  // B and C, or the x_proj output they view
+  at::Tensor upstream;  // the output gradient, in the layout the mixer's backward passes
+  std::vector<at::Tensor> leaves;  // u, delta (or what they view), B and C (or the x_proj output they view)
   merba::ops::SelectiveScanOptions options() const {
     return merba::ops::SelectiveScanOptions().D(D).delta_bias(delta_bias).delta_softplus(true);
   }
@@ -99,8 +107,19 @@ Problem make_problem(const Shape& s, at::ScalarType dtype, bool requires_grad) {
   const auto o = at::TensorOptions().device(at::kCUDA).dtype(dtype);
   const auto f = at::TensorOptions().device(at::kCUDA).dtype(at::kFloat);
   Problem p;
-  p.u = at::randn({s.batch, s.dim, s.len}, o).requires_grad_(requires_grad);
-  p.delta = (at::randn({s.batch, s.dim, s.len}, o) * 0.5 - 2).requires_grad_(requires_grad);
+  if (s.channels_last) {
+    const at::Tensor uz = at::randn({s.batch, s.len, 2 * s.dim}, o).requires_grad_(requires_grad);
+    p.u = uz.narrow(2, 0, s.dim).transpose(1, 2);
+    p.delta = (at::randn({s.batch, s.len, s.dim}, o) * 0.5 - 2).requires_grad_(requires_grad);
+    p.leaves = {uz, p.delta};
+    p.delta = p.delta.transpose(1, 2);
+    p.upstream = at::randn({s.batch, s.len, 2 * s.dim}, o).narrow(2, 0, s.dim).transpose(1, 2);
+  } else {
+    p.u = at::randn({s.batch, s.dim, s.len}, o).requires_grad_(requires_grad);
+    p.delta = (at::randn({s.batch, s.dim, s.len}, o) * 0.5 - 2).requires_grad_(requires_grad);
+    p.leaves = {p.u, p.delta};
+    p.upstream = at::randn({s.batch, s.dim, s.len}, o);
+  }
   p.A = (-at::arange(1, s.dstate + 1, f).repeat({s.dim, 1})).requires_grad_(requires_grad);
   if (s.x_proj_views) {
     // (B, L, R + 2N) with R = 2, as the composite-28 mixer's x_proj; B and C are its column views.
@@ -111,7 +130,7 @@ Problem make_problem(const Shape& s, at::ScalarType dtype, bool requires_grad) {
   } else {
     p.B = at::randn({s.batch, s.dstate, s.len}, o).requires_grad_(requires_grad);
     p.C = at::randn({s.batch, s.dstate, s.len}, o).requires_grad_(requires_grad);
-    p.leaves = {p.B, p.C};
+    p.leaves.insert(p.leaves.end(), {p.B, p.C});
   }
   p.D = at::ones({s.dim}, f).requires_grad_(requires_grad);
   p.delta_bias = (at::rand({s.dim}, f) * 0.1).requires_grad_(requires_grad);
@@ -128,12 +147,11 @@ double time_forward(ScanFn scan, const Problem& p, double min_seconds) {
 }
 
 double time_forward_backward(ScanFn scan, const Problem& p, double min_seconds) {
-  const at::Tensor upstream = at::randn_like(p.u);
   return seconds_per_call(
       [&] {
         merba::ops::SelectiveScanResult r = scan(p.u, p.delta, p.A, p.B, p.C, p.options());
-        (r.out * upstream).sum().backward();
-        for (const at::Tensor& t : {p.u, p.delta, p.A, p.D, p.delta_bias}) t.mutable_grad().reset();
+        (r.out * p.upstream).sum().backward();
+        for (const at::Tensor& t : {p.A, p.D, p.delta_bias}) t.mutable_grad().reset();
         for (const at::Tensor& t : p.leaves) t.mutable_grad().reset();
       },
       min_seconds);
@@ -152,10 +170,12 @@ double with_kernels(merba::cuda::ScanKernelChoice choice, Body body) {
 // profiler or a memory/race checker.
 int profile_once() {
   using merba::cuda::ScanKernelChoice;
-  for (const Shape& s : {Shape{2048, 32, 49, 8}, Shape{2048, 32, 49, 8, true}}) {
+  // The mixer's channels-last layout with the short kernels only: the chunked ones would run on copies.
+  for (const Shape& s : {Shape{2048, 32, 49, 8}, Shape{2048, 32, 49, 8, true}, Shape{2048, 32, 49, 8, true, true}}) {
     const Problem p = make_problem(s, at::kFloat, true);
-    const at::Tensor upstream = at::randn_like(p.u);
+    const at::Tensor& upstream = p.upstream;
     for (ScanKernelChoice choice : {ScanKernelChoice::Chunked, ScanKernelChoice::Short}) {
+      if (s.channels_last && choice == ScanKernelChoice::Chunked) continue;
       with_kernels(choice, [&] {
         {
           at::NoGradGuard no_grad;
@@ -167,7 +187,8 @@ int profile_once() {
     }
   }
   check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
-  std::printf("cuda_scan_bench --profile: ran each kernel family at (2048, 32, 49, 8) fp32, both B/C layouts\n");
+  std::printf("cuda_scan_bench --profile: ran each kernel family at (2048, 32, 49, 8) fp32, both B/C layouts, and "
+              "the short kernels on channels-last u and delta\n");
   return 0;
 }
 
@@ -201,8 +222,8 @@ int main(int argc, char** argv) {
               "fwd+bwd short | short / chunked | fwd+bwd reference | reference / best |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
 
-  const Shape shapes[] = {{2048, 32, 49, 8}, {2048, 32, 49, 8, true}, {512, 64, 49, 16}, {512, 64, 196, 16},
-                          {128, 32, 1024, 8}};
+  const Shape shapes[] = {{2048, 32, 49, 8},  {2048, 32, 49, 8, true}, {2048, 32, 49, 8, true, true},
+                          {512, 64, 49, 16},  {512, 64, 196, 16},      {128, 32, 1024, 8}};
   Json::Array rows;
   double merba_fp32_fwd_bwd = 0, merba_bf16_fwd_bwd = 0, merba_fraction = 0, merba_gain = 0;
   for (const Shape& s : shapes) {
@@ -221,19 +242,20 @@ int main(int argc, char** argv) {
       const char* name = dtype == at::kFloat ? "fp32" : "bf16";
       std::printf("| (%ld, %ld, %ld, %ld)%s | %s | %.3f ms | %s%.3f ms | %.0f | %.0f%% | %.3f ms | %s%.3f ms | %.2f× | %.3f ms | %.1f× |\n",
                   static_cast<long>(s.batch), static_cast<long>(s.dim), static_cast<long>(s.len),
-                  static_cast<long>(s.dstate), s.x_proj_views ? " x_proj views" : "", name, fc * 1e3,
+                  static_cast<long>(s.dstate), s.label().c_str(), name, fc * 1e3,
                   short_applies ? "" : "(n/a) ", fs * 1e3, bandwidth * 1e-9, 100 * bandwidth / copy, bc * 1e3,
                   short_applies ? "" : "(n/a) ", bs * 1e3, bc / bs, br * 1e3, br / std::min(bs, bc));
       std::fflush(stdout);
       rows.push_back(Json(Json::Object{{"batch", Json(s.batch)}, {"dim", Json(s.dim)}, {"len", Json(s.len)},
                                        {"dstate", Json(s.dstate)}, {"x_proj_views", Json(s.x_proj_views)},
+                                       {"channels_last", Json(s.channels_last)},
                                        {"dtype", Json(name)}, {"forward_chunked_ms", Json(fc * 1e3)},
                                        {"forward_short_ms", Json(fs * 1e3)}, {"forward_gbps", Json(bandwidth * 1e-9)},
                                        {"forward_fraction_of_copy", Json(bandwidth / copy)},
                                        {"forward_backward_chunked_ms", Json(bc * 1e3)},
                                        {"forward_backward_short_ms", Json(bs * 1e3)},
                                        {"forward_backward_reference_ms", Json(br * 1e3)}}));
-      if (s.batch == 2048 && !s.x_proj_views) {
+      if (s.batch == 2048 && !s.x_proj_views && !s.channels_last) {
         if (dtype == at::kFloat) {
           merba_fp32_fwd_bwd = bs;
           merba_fraction = bandwidth / copy;

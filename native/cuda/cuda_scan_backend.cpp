@@ -10,6 +10,7 @@
 
 #include <array>
 #include <atomic>
+#include <utility>
 
 #include "cuda/scan_launch_config.h"
 #include "cuda/scan_launch_inputs.h"
@@ -52,6 +53,15 @@ ScanKernel kernel_for(const ScanParams& p, c10::DeviceIndex device) {
   return kernel;
 }
 
+// The inputs in a layout the family that runs them reads (channels-last only for the short kernels), and that family.
+std::pair<DeviceScanInputs, ScanKernel> arranged_for_kernels(const DeviceScanInputs& given, c10::DeviceIndex device) {
+  const bool short_kernels = kernel_for(LaunchInputs(given).params, device) == ScanKernel::Short;
+  DeviceScanInputs in = arranged(given, short_kernels);
+  ScanKernel kernel = kernel_for(LaunchInputs(in).params, device);
+  if (kernel == ScanKernel::Chunked && is_channels_last(in)) in = arranged(in, false);
+  return {in, kernel};
+}
+
 class CudaScanBackend final : public ops::DeviceScanBackend {
  public:
   void check_supported(const DeviceScanInputs& in) const override {
@@ -59,19 +69,20 @@ class CudaScanBackend final : public ops::DeviceScanBackend {
                       kMaxDState, ", got N = ", in.A.size(1));
   }
 
-  DeviceScanForward forward(const DeviceScanInputs& in, bool for_backward, bool return_last_state) const override {
-    const c10::cuda::CUDAGuard guard(in.u.device());
+  DeviceScanForward forward(const DeviceScanInputs& given, bool for_backward, bool return_last_state) const override {
+    const c10::cuda::CUDAGuard guard(given.u.device());
+    const auto [in, kernel] = arranged_for_kernels(given, given.u.device().index());
     const LaunchInputs launch(in);
     const ScanParams& p = launch.params;
     const auto compute = in.u.options().dtype(compute_dtype(in.u));
 
     // The chunked backward restarts from the state after each chunk and reads y + D·u before the gate; the
     // short backward recomputes both from the inputs, so its forward saves nothing.
-    const ScanKernel kernel = kernel_for(p, in.u.device().index());
     const bool chunked_backward = for_backward && kernel == ScanKernel::Chunked;
 
     DeviceScanForward result;
-    result.out = at::empty({p.batch, p.dim, p.len}, in.u.options().memory_format(c10::MemoryFormat::Contiguous));
+    result.inputs = in;
+    result.out = empty_per_step(p, in.u.options());
     at::Tensor states, pregate;
     if (chunked_backward || return_last_state) states = at::empty({p.batch, p.dim, chunk_count(p.len), p.dstate}, compute);
     if (chunked_backward && in.z.defined()) pregate = at::empty({p.batch, p.dim, p.len}, compute);
@@ -88,22 +99,24 @@ class CudaScanBackend final : public ops::DeviceScanBackend {
     return result;
   }
 
-  DeviceScanGradients backward(const DeviceScanInputs& in, const std::vector<at::Tensor>& saved,
+  DeviceScanGradients backward(const DeviceScanInputs& given, const std::vector<at::Tensor>& saved,
                                const at::Tensor& grad_out_in) const override {
     TORCH_CHECK(saved.size() == 2, "selective_scan (CUDA): backward needs the forward's saved tensors");
-    const c10::cuda::CUDAGuard guard(in.u.device());
+    const c10::cuda::CUDAGuard guard(given.u.device());
+    // The backward of the family whose forward ran, whatever the choice is now; the inputs are the forward's
+    // arranged ones (DeviceScanForward::inputs), so arranging them again copies nothing.
+    const ScanKernel kernel = saved[0].defined() ? ScanKernel::Chunked : ScanKernel::Short;
+    const DeviceScanInputs in = arranged(given, kernel == ScanKernel::Short);
     const LaunchInputs launch(in);
     const ScanParams& p = launch.params;
     const auto compute = in.u.options().dtype(compute_dtype(in.u));
     const auto element = in.u.options().memory_format(c10::MemoryFormat::Contiguous);
-    const at::Tensor grad_out = grad_out_in.to(in.u.scalar_type()).contiguous();
-    // The backward of the family whose forward ran, whatever the choice is now.
-    const ScanKernel kernel = saved[0].defined() ? ScanKernel::Chunked : ScanKernel::Short;
+    const at::Tensor grad_out = arranged_grad(grad_out_in.to(in.u.scalar_type()), p.channels_last);
 
     DeviceScanGradients g;
-    g.du = at::empty({p.batch, p.dim, p.len}, element);
-    g.ddelta = at::empty({p.batch, p.dim, p.len}, element);
-    if (in.z.defined()) g.dz = at::empty({p.batch, p.dim, p.len}, element);
+    g.du = empty_per_step(p, element);
+    g.ddelta = empty_per_step(p, element);
+    if (in.z.defined()) g.dz = empty_per_step(p, element);
     // Chunked: accumulated atomically in the compute type. Short: written once in the element type.
     at::Tensor dB = kernel == ScanKernel::Chunked ? at::zeros({p.batch, p.dstate, p.len}, compute)
                                                   : at::empty({p.batch, p.dstate, p.len}, element);
@@ -116,6 +129,8 @@ class CudaScanBackend final : public ops::DeviceScanBackend {
 
     ScanBackwardBuffers buffers;
     buffers.grad_out = grad_out.const_data_ptr();
+    buffers.grad_out_stride_b = grad_out.stride(0);
+    buffers.grad_out_stride_l = grad_out.stride(2);
     buffers.states = ptr(saved[0]);  // undefined after a short forward
     buffers.pregate = ptr(saved[1]);
     buffers.du = g.du.data_ptr();

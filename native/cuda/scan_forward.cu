@@ -7,11 +7,20 @@
 namespace merba::cuda {
 namespace {
 
+template <typename T, int kN, bool kChannelsLast>
+cudaError_t launch_short_in(const ScanParams& p, const ScanForwardBuffers& buf, const LaunchShape& s,
+                            cudaStream_t stream) {
+  const cudaError_t e = allow_shared(scan_short_forward_kernel<T, kN, kChannelsLast>, s.shared_bytes);
+  if (e != cudaSuccess) return e;
+  scan_short_forward_kernel<T, kN, kChannelsLast><<<s.grid, s.block, s.shared_bytes, stream>>>(p, buf);
+  return cudaGetLastError();
+}
+
+// One kernel per layout of u, delta and z (ScanParams::channels_last).
 template <typename T, int kN>
 cudaError_t launch_short(const ScanParams& p, const ScanForwardBuffers& buf, const LaunchShape& s, cudaStream_t stream) {
-  if (const cudaError_t e = allow_shared(scan_short_forward_kernel<T, kN>, s.shared_bytes); e != cudaSuccess) return e;
-  scan_short_forward_kernel<T, kN><<<s.grid, s.block, s.shared_bytes, stream>>>(p, buf);
-  return cudaGetLastError();
+  return p.channels_last ? launch_short_in<T, kN, true>(p, buf, s, stream)
+                         : launch_short_in<T, kN, false>(p, buf, s, stream);
 }
 
 template <typename T>
@@ -34,6 +43,7 @@ cudaError_t launch_scan_forward(const ScanParams& p, const ScanForwardBuffers& b
                                 cudaStream_t stream) {
   if (p.batch == 0 || p.dim == 0 || p.len == 0) return cudaSuccess;
   if (kernel == ScanKernel::Short && !short_kernel_applies(p)) return cudaErrorInvalidValue;
+  if (kernel == ScanKernel::Chunked && p.channels_last) return cudaErrorInvalidValue;  // length-major only
   switch (p.dtype) {
     case ScanDtype::Float32: return launch_typed<float>(p, buf, kernel, stream);
     case ScanDtype::Float64: return launch_typed<double>(p, buf, kernel, stream);

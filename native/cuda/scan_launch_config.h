@@ -12,9 +12,10 @@ namespace merba::cuda {
 
 // The two kernel families.
 //  * Short: L ≤ 64 and N ∈ {8, 16} (MERba's 7×7 windows): one thread per (batch row, channel) running along L
-//    with the whole state in registers; inputs staged through shared memory (scan_short_*_kernel.cuh).
+//    with the whole state in registers; inputs staged through shared memory (scan_short_*_kernel.cuh), from
+//    either layout of u, delta and z (ScanParams::channels_last).
 //  * Chunked: any L and N ≤ 16: a group of lanes per channel splitting each chunk of the sequence, combined
-//    by shuffle scans (scan_forward_kernel.cuh, scan_backward_kernel.cuh).
+//    by shuffle scans (scan_forward_kernel.cuh, scan_backward_kernel.cuh); length-major inputs only.
 enum class ScanKernel { Chunked, Short };
 
 // What the caller asks for. Auto picks Short where it applies; the others exist so that tests and the
@@ -35,8 +36,9 @@ inline bool fits_int32(std::int64_t x) { return x >= 0 && x < (std::int64_t(1) <
 
 inline bool short_kernel_applies(const ScanParams& p) {
   if (p.len > kShortMaxLen || (p.dstate != 8 && p.dstate != 16)) return false;
-  const std::int64_t reach_u = p.u_stride_d * p.dim, reach_delta = p.delta_stride_d * p.dim;
-  const std::int64_t reach_z = p.z ? p.z_stride_d * p.dim : 0;
+  const std::int64_t reach_u = p.u_stride_d * p.dim + p.u_stride_l * p.len;
+  const std::int64_t reach_delta = p.delta_stride_d * p.dim + p.delta_stride_l * p.len;
+  const std::int64_t reach_z = p.z ? p.z_stride_d * p.dim + p.z_stride_l * p.len : 0;
   const std::int64_t reach_B = p.B_stride_n * p.dstate + p.B_stride_l * p.len;
   const std::int64_t reach_C = p.C_stride_n * p.dstate + p.C_stride_l * p.len;
   // The forward's grid has one y block per channel tile (at most 65535); 32 is the narrowest tile.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
 
 #include "cuda/scan_params.h"
 #include "ops/scan_backend.h"
@@ -29,6 +30,44 @@ inline at::Tensor weight(const at::Tensor& t, at::ScalarType compute) {
 
 inline const void* ptr(const at::Tensor& t) { return t.defined() ? t.const_data_ptr() : nullptr; }
 
+inline bool unit_stride(const at::Tensor& t, int64_t dim) { return t.size(dim) <= 1 || t.stride(dim) == 1; }
+
+// Whether u, delta and z (when given) are all channels-last (ScanParams): unit stride along D, not all along L.
+inline bool is_channels_last(const ops::DeviceScanInputs& in) {
+  auto all = [&in](int64_t dim) {
+    return unit_stride(in.u, dim) && unit_stride(in.delta, dim) && (!in.z.defined() || unit_stride(in.z, dim));
+  };
+  return !all(2) && all(1);
+}
+
+// (B, D, L) with unit stride along D, as a transpose of a (B, L, D) contiguous tensor: a copy only if not already.
+inline at::Tensor channels_last_copy(const at::Tensor& t) {
+  return unit_stride(t, 1) ? t : t.transpose(1, 2).contiguous().transpose(1, 2);
+}
+
+// The inputs with u, delta and z in one layout the kernels read: channels-last where all of them already are and
+// `channels_last_allowed` (the short kernels), else length-major, copying only the tensors not already so.
+inline ops::DeviceScanInputs arranged(ops::DeviceScanInputs in, bool channels_last_allowed) {
+  const bool channels_last = channels_last_allowed && is_channels_last(in);
+  for (at::Tensor* t : {&in.u, &in.delta, &in.z}) {
+    if (t->defined() && !channels_last && !unit_stride(*t, 2)) *t = t->contiguous();
+  }
+  return in;
+}
+
+// The output gradient as the backward kernels read it: (B, D, L) contiguous, or, for channels-last inputs, any
+// tensor with unit stride along D (what autograd passes back through the mixer's transpose and concatenation).
+inline at::Tensor arranged_grad(const at::Tensor& grad, bool channels_last) {
+  return channels_last ? channels_last_copy(grad) : grad.contiguous();
+}
+
+// A per-(b, d, l) output or gradient in the layout the kernels write for these inputs: (B, D, L) contiguous, or
+// for channels-last inputs the transpose of a (B, L, D) contiguous tensor.
+inline at::Tensor empty_per_step(const ScanParams& p, const at::TensorOptions& options) {
+  if (!p.channels_last) return at::empty({p.batch, p.dim, p.len}, options);
+  return at::empty({p.batch, p.len, p.dim}, options).transpose(1, 2);
+}
+
 // Keeps the converted weights alive as long as the params that point into them.
 struct LaunchInputs {
   at::Tensor A, D, delta_bias;
@@ -45,12 +84,15 @@ struct LaunchInputs {
     p.dim = in.u.size(1);
     p.len = in.u.size(2);
     p.dstate = in.A.size(1);
+    p.channels_last = is_channels_last(in);
     p.u = in.u.const_data_ptr();
     p.u_stride_b = in.u.stride(0);
     p.u_stride_d = in.u.stride(1);
+    p.u_stride_l = in.u.stride(2);
     p.delta = in.delta.const_data_ptr();
     p.delta_stride_b = in.delta.stride(0);
     p.delta_stride_d = in.delta.stride(1);
+    p.delta_stride_l = in.delta.stride(2);
     p.B = in.B.const_data_ptr();
     p.B_stride_b = in.B.stride(0);
     p.B_stride_n = in.B.stride(1);
@@ -63,6 +105,7 @@ struct LaunchInputs {
       p.z = in.z.const_data_ptr();
       p.z_stride_b = in.z.stride(0);
       p.z_stride_d = in.z.stride(1);
+      p.z_stride_l = in.z.stride(2);
     }
     p.A = ptr(A);
     p.D = ptr(D);

@@ -29,20 +29,26 @@ inline std::int64_t chunk_count(std::int64_t len) { return (len + chunk_length(l
 
 // One scan. Element pointers are of the ScanDtype (`const void*` keeps this header free of half types);
 // weight pointers and state/gradient buffers are of the compute type (float, double for Float64).
-// Strides are in elements; u, delta, z have unit stride along L.
+// Strides are in elements. u, delta and z come in one of two layouts (`channels_last`):
+//  * length-major: unit stride along L (the *_stride_l are 1), as (B, D, L) contiguous tensors;
+//  * channels-last: unit stride along D, rows of channels *_stride_l apart, as transposes of (B, L, D) tensors —
+//    what MERba's mixer has (in_proj's output is (B, L, D)). Only the short kernels read it.
+// The per-(b, d, l) outputs and gradients (out, grad_out, du, ddelta, dz) follow: (B, D, L) contiguous, or
+// channels-last as (B, L, D) contiguous (grad_out with the strides in ScanBackwardBuffers).
 struct ScanParams {
   ScanDtype dtype = ScanDtype::Float32;
   std::int64_t batch = 0, dim = 0, len = 0, dstate = 0;
+  bool channels_last = false;
   const void* u = nullptr;
-  std::int64_t u_stride_b = 0, u_stride_d = 0;
+  std::int64_t u_stride_b = 0, u_stride_d = 0, u_stride_l = 1;
   const void* delta = nullptr;
-  std::int64_t delta_stride_b = 0, delta_stride_d = 0;
+  std::int64_t delta_stride_b = 0, delta_stride_d = 0, delta_stride_l = 1;
   const void* B = nullptr;  // (B, N, L)
   std::int64_t B_stride_b = 0, B_stride_n = 0, B_stride_l = 0;
   const void* C = nullptr;  // (B, N, L)
   std::int64_t C_stride_b = 0, C_stride_n = 0, C_stride_l = 0;
   const void* z = nullptr;  // (B, D, L) or null
-  std::int64_t z_stride_b = 0, z_stride_d = 0;
+  std::int64_t z_stride_b = 0, z_stride_d = 0, z_stride_l = 1;
   const void* A = nullptr;           // (D, N) contiguous, compute type
   const void* D = nullptr;           // (D) or null, compute type
   const void* delta_bias = nullptr;  // (D) or null, compute type
@@ -50,19 +56,20 @@ struct ScanParams {
 };
 
 struct ScanForwardBuffers {
-  void* out = nullptr;      // (B, D, L) contiguous, element type
+  void* out = nullptr;      // (B, D, L) contiguous (channels-last: (B, L, D) contiguous), element type
   void* states = nullptr;   // (B, D, chunks, N) contiguous, compute type: the state after each chunk; or null
   void* pregate = nullptr;  // (B, D, L) contiguous, compute type: y + D·u before the z gate; or null (the
                             // short kernel never writes it: its backward recomputes y)
 };
 
 struct ScanBackwardBuffers {
-  const void* grad_out = nullptr;  // (B, D, L) contiguous, element type
+  const void* grad_out = nullptr;  // (B, D, L) contiguous, element type; channels-last: unit stride along D,
+  std::int64_t grad_out_stride_b = 0, grad_out_stride_l = 0;  // batch rows and steps these strides apart
   const void* states = nullptr;    // from the chunked forward (the short backward needs neither)
   const void* pregate = nullptr;   // from the chunked forward, when z is given
-  void* du = nullptr;              // (B, D, L) contiguous, element type
-  void* ddelta = nullptr;          // (B, D, L) contiguous, element type
-  void* dz = nullptr;              // (B, D, L) contiguous, element type, or null
+  void* du = nullptr;              // (B, D, L) contiguous (channels-last: (B, L, D)), element type
+  void* ddelta = nullptr;          // the same layout and type
+  void* dz = nullptr;              // the same layout and type, or null
   // dB, dC: (B, N, L) contiguous. The chunked kernel accumulates them atomically into zero-filled buffers
   // of the compute type; the short kernel writes them once, in the element type (scan_launch_config.h).
   void* dB = nullptr;

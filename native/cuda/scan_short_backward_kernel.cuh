@@ -5,7 +5,8 @@
 // dB and dC — sums over all channels of the row — are finished inside the block, in a fixed order: no
 // atomics, no zero-filled buffers, no conversion afterwards (they are written once, in the inputs' dtype).
 // Per tile:
-//  1. stage u, delta, z and the output gradient (and, once per row, B and C) through shared memory;
+//  1. stage u, delta, z and the output gradient (and, once per row, B and C) through shared memory, from either
+//     layout (length-major or channels-last, ScanParams);
 //  2. left to right from h = 0, recompute the states, keeping the state at the start of every segment of
 //     S = 64/N steps (the checkpoints), and y; from them the gradient reaching y through the gate (in the
 //     output gradient's slot) and dz (in z's slot);
@@ -30,8 +31,11 @@
 
 namespace merba::cuda {
 
-template <typename T, int kN>
-__global__ void __launch_bounds__(kShortBackwardTile)
+// kChannelsLast is p.channels_last (see the forward). Launch bounds of one block per SM leave ptxas no occupancy
+// target to trade registers for spills against: left to itself it held the channels-last float N = 16 kernel to
+// 168 registers (three warps per SM sub-partition) and spilled, where shared memory admits only 7 such blocks per SM.
+template <typename T, int kN, bool kChannelsLast>
+__global__ void __launch_bounds__(kShortBackwardTile, 1)
     scan_short_backward_kernel(const ScanParams p, const ScanBackwardBuffers g) {
   using Acc = compute_t<T>;
   constexpr int kSeg = ShortScanLayout::segment_for(kN);
@@ -58,7 +62,6 @@ __global__ void __launch_bounds__(kShortBackwardTile)
 
   for (int d0 = 0; d0 < dim; d0 += tile) {
     const int rows = dim - d0 < tile ? dim - d0 : tile;
-    const std::int64_t row0 = (b * dim + d0) * len;  // (b, d0, 0) in the (B, D, L) gradients
     // The channel's own parameters first, so that their loads are in flight with the tiles'.
     // Threads past the last channel only meet the barriers and the shuffles.
     const bool active = t < rows;
@@ -74,8 +77,13 @@ __global__ void __launch_bounds__(kShortBackwardTile)
       dA[n] = G[n] = Acc(0);
     }
     __syncthreads();  // the previous tile's gradients have been written out of the tiles
-    load_channel_inputs<T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
-    load_rows(static_cast<const T*>(g.grad_out) + row0, rows, len, len, grad_s, pitch);
+    load_channel_inputs<kChannelsLast, T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
+    if constexpr (kChannelsLast) {
+      load_channels_last_rows(static_cast<const T*>(g.grad_out) + b * g.grad_out_stride_b + d0, rows, len,
+                              static_cast<int>(g.grad_out_stride_l), grad_s, pitch);
+    } else {
+      load_rows(static_cast<const T*>(g.grad_out) + (b * dim + d0) * len, rows, len, len, grad_s, pitch);
+    }
     wait_for_tile_copies();  // and, in the first tile, B and C
     __syncthreads();
 
@@ -185,9 +193,9 @@ __global__ void __launch_bounds__(kShortBackwardTile)
       if (g.ddelta_bias) static_cast<Acc*>(g.ddelta_bias)[bd] = dbias;
       store_thread_row(dA, static_cast<Acc*>(g.dA) + bd * kN);
     }
-    store_rows(static_cast<T*>(g.du) + row0, rows, len, u_s, pitch);
-    store_rows(static_cast<T*>(g.ddelta) + row0, rows, len, delta_s, pitch);
-    if (g.dz) store_rows(static_cast<T*>(g.dz) + row0, rows, len, z_s, pitch);
+    store_channel_rows<kChannelsLast>(p, static_cast<T*>(g.du), b, d0, rows, u_s, pitch);
+    store_channel_rows<kChannelsLast>(p, static_cast<T*>(g.ddelta), b, d0, rows, delta_s, pitch);
+    if (g.dz) store_channel_rows<kChannelsLast>(p, static_cast<T*>(g.dz), b, d0, rows, z_s, pitch);
   }
 
   __syncthreads();

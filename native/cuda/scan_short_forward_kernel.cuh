@@ -4,9 +4,10 @@
 // h[0..N) in registers — no shuffles, no carried state, N independent recurrences per thread for the
 // scheduler to overlap. The block first stages its tile of u, delta and z and the row's B and C through
 // shared memory (16-byte asynchronous copies where the layout allows: see scan_short_tile.cuh), so global memory
-// is read coalesced, once. Per step a thread computes Δ (softplus), Δ·u once, then for every n one exp2, two FMAs
-// and one more for y; the output goes back into delta's slot of the tile (consumed by then) and the block
-// writes the tile out coalesced. Offsets within a batch row are 32-bit (the launcher checks they fit).
+// is read coalesced, once, in either layout of u, delta and z (length-major or channels-last, ScanParams). Per
+// step a thread computes Δ (softplus), Δ·u once, then for every n one exp2, two FMAs and one more for y; the
+// output goes back into delta's slot of the tile (consumed by then) and the block writes the tile out coalesced.
+// Offsets within a batch row are 32-bit (the launcher checks they fit).
 //
 // Saves nothing for the backward: the short backward recomputes the states from h = 0 (a short sequence
 // is one segment of registers away). Writes the last state when asked.
@@ -22,7 +23,9 @@
 
 namespace merba::cuda {
 
-template <typename T, int kN>
+// kChannelsLast is p.channels_last, a template parameter so that each kernel holds the copies of one layout only:
+// with both behind a run-time branch ptxas spilled in half precision.
+template <typename T, int kN, bool kChannelsLast>
 __global__ void __launch_bounds__(kShortForwardTile)
     scan_short_forward_kernel(const ScanParams p, const ScanForwardBuffers buf) {
   using Acc = compute_t<T>;
@@ -44,7 +47,7 @@ __global__ void __launch_bounds__(kShortForwardTile)
   const Acc bias = p.delta_bias ? static_cast<const Acc*>(p.delta_bias)[d] : Acc(0);
   Acc rate[kN];
   load_thread_row(static_cast<const Acc*>(p.A) + d * kN, rate);
-  load_channel_inputs<T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
+  load_channel_inputs<kChannelsLast, T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
   load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
   wait_for_tile_copies();
   __syncthreads();
@@ -86,7 +89,7 @@ __global__ void __launch_bounds__(kShortForwardTile)
     }
   }
   __syncthreads();
-  store_rows(static_cast<T*>(buf.out) + (b * p.dim + d0) * len, rows, len, delta_s, pitch);
+  store_channel_rows<kChannelsLast>(p, static_cast<T*>(buf.out), b, d0, rows, delta_s, pitch);
 }
 
 }  // namespace merba::cuda

@@ -11,7 +11,8 @@
 // conflict in fp32 (8-way for half precision widened to float), which Nsight Compute measured on the H200 as 39 %
 // excess shared wavefronts in the short forward (docs/gpu.md). Rows of u, delta, z, the output and the gradients
 // go through load_rows/store_rows instead: where the tile is unpadded (pitch = L, which holds for MERba's odd
-// L = 49) a thread moves its elements as whole 16-byte shared accesses, conflict-free.
+// L = 49) a thread moves its elements as whole 16-byte shared accesses, conflict-free. Channels-last rows (unit stride
+// along D, as MERba's mixer has u and delta) go through load/store_channels_last_rows: a thread per channel row.
 //
 // Where no conversion is needed (T is the compute type: float, double) tiles go from global to shared memory by
 // cp.async, without passing through registers: a thread issues all of its copies back to back and waits once
@@ -408,18 +409,85 @@ __device__ __forceinline__ void load_state_projection(const T* src, int dstate, 
   }
 }
 
-// Channels [d0, d0 + rows) of batch row b of u, delta and (when given) z into pitched shared tiles.
+// The same rows from a channels-last source: channel r of step l at src[l·step_stride + r]. Each thread copies its
+// own channel's row, so at every step the lanes of a warp read consecutive channels (coalesced) and write rows an odd
+// number of words apart (distinct banks). Through registers (half precision) kInFlight loads go before their stores:
+// one memory latency per kInFlight steps, not per step.
 template <typename T, typename Acc>
+__device__ __forceinline__ void load_channels_last_rows(const T* src, int rows, int len, int step_stride, Acc* tile,
+                                                        int pitch) {
+  MERBA_SHARED_PHASE();
+  for (int r = threadIdx.x; r < rows; r += blockDim.x) {
+    const T* from = src + r;
+    Acc* to = tile + r * pitch;
+    int l = 0;
+    if constexpr (!kCopiesAsync<T>) {
+      constexpr int kInFlight = 4;
+      for (; l + kInFlight <= len; l += kInFlight) {
+        T held[kInFlight];
+#pragma unroll
+        for (int k = 0; k < kInFlight; ++k) held[k] = from[(l + k) * step_stride];
+#pragma unroll
+        for (int k = 0; k < kInFlight; ++k) load_element(to + l + k, &held[k]);
+      }
+    }
+    for (; l < len; ++l) load_element(to + l, from + l * step_stride);
+  }
+}
+
+// The tile's `rows` rows of `len` elements (`pitch` apart) into a channels-last destination, steps `step_stride`
+// apart, each thread its own channel's row as above: coalesced, conflict-free. (16-byte stores of four channels
+// would read four tile rows per lane, which conflict: 31 % excess wavefronts at a 64-channel tile.)
+template <typename T, typename Acc>
+__device__ __forceinline__ void store_channels_last_rows(T* dst, int rows, int len, int step_stride, const Acc* tile,
+                                                         int pitch) {
+  MERBA_SHARED_PHASE();
+  for (int r = threadIdx.x; r < rows; r += blockDim.x) {
+    for (int l = 0; l < len; ++l) {
+      MERBA_SHARED_ACCESS(tile + r * pitch + l, sizeof(Acc));
+      dst[l * step_stride + r] = from_compute<T>(tile[r * pitch + l]);
+    }
+  }
+}
+
+// `rows` channels from `src` (channel 0 of a batch row), `channel_stride` and `step_stride` apart, in the layout
+// kChannelsLast (ScanParams::channels_last), into a pitched shared tile.
+template <bool kChannelsLast, typename T, typename Acc>
+__device__ __forceinline__ void load_channel_rows(const ScanParams& p, const T* src, std::int64_t channel_stride,
+                                                  std::int64_t step_stride, int d0, int rows, Acc* tile, int pitch) {
+  const int len = static_cast<int>(p.len);
+  if constexpr (kChannelsLast) {
+    load_channels_last_rows(src + d0, rows, len, static_cast<int>(step_stride), tile, pitch);
+  } else {
+    const int sd = static_cast<int>(channel_stride);
+    load_rows(src + d0 * sd, rows, len, sd, tile, pitch);
+  }
+}
+
+// Channels [d0, d0 + rows) of batch row b of u, delta and (when given) z into pitched shared tiles.
+template <bool kChannelsLast, typename T, typename Acc>
 __device__ __forceinline__ void load_channel_inputs(const ScanParams& p, std::int64_t b, int d0, int rows, int pitch,
                                                     Acc* u_tile, Acc* delta_tile, Acc* z_tile) {
-  const int len = static_cast<int>(p.len);
-  const int u_sd = static_cast<int>(p.u_stride_d), delta_sd = static_cast<int>(p.delta_stride_d);
-  load_rows(static_cast<const T*>(p.u) + b * p.u_stride_b + d0 * u_sd, rows, len, u_sd, u_tile, pitch);
-  load_rows(static_cast<const T*>(p.delta) + b * p.delta_stride_b + d0 * delta_sd, rows, len, delta_sd, delta_tile,
-            pitch);
-  if (p.z) {
-    const int z_sd = static_cast<int>(p.z_stride_d);
-    load_rows(static_cast<const T*>(p.z) + b * p.z_stride_b + d0 * z_sd, rows, len, z_sd, z_tile, pitch);
+  const T *u = static_cast<const T*>(p.u), *delta = static_cast<const T*>(p.delta), *z = static_cast<const T*>(p.z);
+  load_channel_rows<kChannelsLast>(p, u + b * p.u_stride_b, p.u_stride_d, p.u_stride_l, d0, rows, u_tile, pitch);
+  load_channel_rows<kChannelsLast>(p, delta + b * p.delta_stride_b, p.delta_stride_d, p.delta_stride_l, d0, rows,
+                                   delta_tile, pitch);
+  if (z) {
+    load_channel_rows<kChannelsLast>(p, z + b * p.z_stride_b, p.z_stride_d, p.z_stride_l, d0, rows, z_tile, pitch);
+  }
+}
+
+// The tile's `rows` channels from d0 into batch row b of a per-(b, d, l) output (out, du, ddelta, dz) in the
+// layout kChannelsLast (ScanParams::channels_last) gives it: (B, D, L) or (B, L, D) contiguous.
+template <bool kChannelsLast, typename T, typename Acc>
+__device__ __forceinline__ void store_channel_rows(const ScanParams& p, T* out, std::int64_t b, int d0, int rows,
+                                                   const Acc* tile, int pitch) {
+  const int len = static_cast<int>(p.len), dim = static_cast<int>(p.dim);
+  T* row = out + b * p.dim * p.len;
+  if constexpr (kChannelsLast) {
+    store_channels_last_rows(row + d0, rows, len, dim, tile, pitch);
+  } else {
+    store_rows(row + d0 * len, rows, len, tile, pitch);
   }
 }
 

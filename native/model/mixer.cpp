@@ -33,11 +33,14 @@ at::Tensor MixerImpl::forward(const at::Tensor& tokens) {
   const at::Tensor& x = xz[0];
   const at::Tensor& z = xz[1];
   const auto x_dbl = x_proj(x.reshape({n * len, inner_})).split({dt_rank_, d_state_, d_state_}, 1);
-  const at::Tensor dt = dt_proj(x_dbl[0]).view({n, len, inner_}).transpose(1, 2).contiguous();  // (N, h, L)
-  const at::Tensor B = x_dbl[1].view({n, len, d_state_}).transpose(1, 2);                       // (N, N_s, L)
+  // The scan's (N, h, L) and (N, N_s, L) inputs as transposed views, not copies: the CUDA short kernels read
+  // channels-last u and delta in place (the CPU operator copies them itself), and its output and gradients come
+  // back channels-last, which is what the concatenation below and its backward want.
+  const at::Tensor dt = dt_proj(x_dbl[0]).view({n, len, inner_}).transpose(1, 2);  // (N, h, L)
+  const at::Tensor B = x_dbl[1].view({n, len, d_state_}).transpose(1, 2);          // (N, N_s, L)
   const at::Tensor C = x_dbl[2].view({n, len, d_state_}).transpose(1, 2);
   // The dt bias is counted twice, in dt_proj and as delta_bias, exactly as MambaVision does.
-  const at::Tensor y = ops::selective_scan(x.transpose(1, 2).contiguous(), dt, -at::exp(A_log.to(at::kFloat)), B, C,
+  const at::Tensor y = ops::selective_scan(x.transpose(1, 2), dt, -at::exp(A_log.to(at::kFloat)), B, C,
                                            ops::SelectiveScanOptions()
                                                .D(D)
                                                .delta_bias(dt_proj->bias)

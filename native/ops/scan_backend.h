@@ -11,8 +11,8 @@
 namespace merba::ops {
 
 // One scan's inputs as the operator validated them: u, delta, B, C and z in the inputs' dtype (float32,
-// float64, float16 or bfloat16), B and C in their (B, N, L) layout with any strides; A, D, delta_bias in
-// float32 or that dtype. Optional tensors may be undefined.
+// float64, float16 or bfloat16), all (B, D, L) or (B, N, L) with any strides; A, D, delta_bias in float32 or that
+// dtype. Optional tensors may be undefined.
 struct DeviceScanInputs {
   at::Tensor u, delta, A, B, C, D, z, delta_bias;
   bool delta_softplus = false;
@@ -20,7 +20,10 @@ struct DeviceScanInputs {
 
 // What the forward returns and what the backward needs from it.
 struct DeviceScanForward {
-  at::Tensor out;         // (B, D, L), u's dtype
+  at::Tensor out;         // (B, D, L), u's dtype, strides the backend's choice
+  // The inputs as the kernels read them, when a backend copied some into a layout its kernels take: what the
+  // backward is to be given, so that it need not copy them again. Left undefined: the inputs as given.
+  DeviceScanInputs inputs;
   at::Tensor last_state;  // (B, D, N), float32 (float64 for float64 inputs); undefined unless requested
   std::vector<at::Tensor> saved;  // what the backward needs besides the inputs; empty for inference
 };

@@ -30,12 +30,6 @@ void check_shape(const at::Tensor& t, const char* name, at::IntArrayRef expected
                     expected, ", got ", t.sizes());
 }
 
-void check_unit_stride_along_L(const at::Tensor& t, const char* name) {
-  TORCH_CHECK_VALUE(t.size(2) <= 1 || t.stride(2) == 1, "selective_scan: ", name,
-                    " must have unit stride along L (its last dimension), got strides ", t.strides(),
-                    "; call .contiguous() first");
-}
-
 void check_weight_dtype(const at::Tensor& t, const char* name, at::ScalarType input_dtype) {
   TORCH_CHECK_VALUE(t.scalar_type() == at::kFloat || t.scalar_type() == input_dtype, "selective_scan: ",
                     name, " must be float32 or the dtype of u (", input_dtype, "), got ", t.scalar_type());
@@ -83,9 +77,6 @@ void validate(const at::Tensor& u, const at::Tensor& delta, const at::Tensor& A,
                       " but u is on ", u.device(), "; all inputs must be on one device");
     TORCH_CHECK_VALUE(t.t.layout() == at::kStrided, "selective_scan: ", t.name, " must be a dense tensor");
   }
-  check_unit_stride_along_L(u, "u");
-  check_unit_stride_along_L(delta, "delta");
-  if (o.z().defined()) check_unit_stride_along_L(o.z(), "z");
   if (!u.is_cpu()) {
     const DeviceScanBackend* backend = device_scan_backend(u.device().type());
     TORCH_CHECK_VALUE(backend != nullptr, "selective_scan: u is on ", u.device(),
@@ -102,15 +93,21 @@ at::Tensor to_compute(const at::Tensor& t, at::ScalarType compute) {
   return t.defined() ? t.to(compute) : t;
 }
 
-// The kernels' layout: (B, L, N) for B and C (d_state contiguous), contiguous weights, compute dtype.
+// t itself where it has unit stride along L (what the CPU kernels need of u, delta and z), else a contiguous copy.
+at::Tensor unit_stride_along_L(const at::Tensor& t) {
+  return !t.defined() || t.size(2) <= 1 || t.stride(2) == 1 ? t : t.contiguous();
+}
+
+// The kernels' layout: u, delta, z with unit stride along L; (B, L, N) for B and C (d_state contiguous);
+// contiguous weights, compute dtype.
 cpu::ScanTensors prepare(const at::Tensor& u, const at::Tensor& delta, const at::Tensor& A,
                          const at::Tensor& B, const at::Tensor& C, const at::Tensor& D, const at::Tensor& z,
                          const at::Tensor& delta_bias, bool delta_softplus) {
   const auto compute = u.scalar_type();
   cpu::ScanTensors t;
-  t.u = u;
-  t.delta = delta;
-  t.z = z;
+  t.u = unit_stride_along_L(u);
+  t.delta = unit_stride_along_L(delta);
+  t.z = unit_stride_along_L(z);
   t.A = A.to(compute).contiguous();
   t.B = B.transpose(1, 2).contiguous();
   t.C = C.transpose(1, 2).contiguous();
@@ -141,10 +138,11 @@ struct SelectiveScanFunction : public torch::autograd::Function<SelectiveScanFun
     ctx->saved_data["delta_softplus"] = delta_softplus;
     if (!u.is_cpu()) {
       // The device kernels recompute states from what their forward saved (per-chunk states).
-      DeviceScanForward r = backend_for(u).forward(
-          DeviceScanInputs{u, delta, A, B, C, D, z, delta_bias, delta_softplus}, /*for_backward=*/true,
-          return_last_state);
-      variable_list to_save{u, delta, A, B, C, D, z, delta_bias};
+      const DeviceScanInputs given{u, delta, A, B, C, D, z, delta_bias, delta_softplus};
+      DeviceScanForward r = backend_for(u).forward(given, /*for_backward=*/true, return_last_state);
+      // The inputs as the kernels read them, so that the backward does not copy any again.
+      const DeviceScanInputs& k = r.inputs.u.defined() ? r.inputs : given;
+      variable_list to_save{k.u, k.delta, A, B, C, D, k.z, delta_bias};
       to_save.insert(to_save.end(), r.saved.begin(), r.saved.end());
       ctx->save_for_backward(to_save);
       if (!return_last_state) return {r.out};
@@ -153,7 +151,7 @@ struct SelectiveScanFunction : public torch::autograd::Function<SelectiveScanFun
     }
     cpu::ScanTensors t = prepare(u, delta, A, B, C, D, z, delta_bias, delta_softplus);
     cpu::ScanForwardResult r = cpu::scan_forward(t, return_last_state);
-    ctx->save_for_backward({u, delta, A, B, C, D, z, delta_bias});
+    ctx->save_for_backward({t.u, t.delta, A, B, C, D, t.z, delta_bias});  // u, delta, z as the kernels read them
     if (!return_last_state) return {r.out};
     ctx->mark_non_differentiable({r.last_state});
     return {r.out, r.last_state};
@@ -166,16 +164,16 @@ struct SelectiveScanFunction : public torch::autograd::Function<SelectiveScanFun
     const bool softplus = ctx->saved_data["delta_softplus"].toBool();
     at::Tensor grad_out = grad_outputs[0];
     if (!grad_out.defined()) grad_out = at::zeros_like(u);
-    grad_out = grad_out.to(u.scalar_type()).contiguous();
+    grad_out = grad_out.to(u.scalar_type());
 
-    if (!u.is_cpu()) {
+    if (!u.is_cpu()) {  // in whatever layout autograd passes it: the backend takes it in its kernels' layout
       DeviceScanGradients g = backend_for(u).backward(
           DeviceScanInputs{u, delta, A, B, C, D, z, delta_bias, softplus},
           std::vector<at::Tensor>(saved.begin() + 8, saved.end()), grad_out);
       return {g.du, g.ddelta, g.dA, g.dB, g.dC, g.dD, g.dz, g.ddelta_bias, at::Tensor(), at::Tensor()};
     }
     cpu::ScanTensors t = prepare(u, delta, A, B, C, D, z, delta_bias, softplus);
-    cpu::ScanGradients g = cpu::scan_backward(t, grad_out);
+    cpu::ScanGradients g = cpu::scan_backward(t, grad_out.contiguous());
     return {g.du, g.ddelta, grad_like(g.dA, A), g.dB.transpose(1, 2), g.dC.transpose(1, 2),
             grad_like(g.dD, D), g.dz, grad_like(g.ddelta_bias, delta_bias), at::Tensor(), at::Tensor()};
   }

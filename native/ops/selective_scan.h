@@ -30,8 +30,10 @@ struct SelectiveScanResult {
 // u, delta: (B, D, L); A: (D, N); B, C: (B, N, L). u, delta, B, C and z share one floating dtype
 // (float32, float64, float16 or bfloat16); A, D and delta_bias may be float32 or that dtype. All on
 // one device: the CPU, or CUDA in a build with the CUDA kernels (native/cuda; d_state up to 16 there).
-// u, delta and z need unit stride along L. Throws c10::ValueError (invalid argument)
-// naming the offending argument and the expected shape.
+// Any strides: u, delta and z may also be channels-last, transposes of (B, L, D) tensors as MERba's mixer has them,
+// which the CUDA short kernels read in place; elsewhere (the CPU, the chunked CUDA kernels, layouts that differ
+// between them) tensors without unit stride along L are copied first. out's strides are the backend's choice.
+// Throws c10::ValueError (invalid argument) naming the offending argument and the expected shape.
 SelectiveScanResult selective_scan(const at::Tensor& u, const at::Tensor& delta, const at::Tensor& A,
                                    const at::Tensor& B, const at::Tensor& C,
                                    const SelectiveScanOptions& options = {});

@@ -202,6 +202,50 @@ TEST(strided_inputs_are_read_in_place) {
   EXPECT_CLOSE(strided.out, compact.out, 0.0, "out");
 }
 
+TEST(channels_last_inputs_give_the_results_of_length_major_ones) {
+  // The mixer's layout: u and z column views of one (B, L, 2D) tensor, delta a transposed (B, L, D) one, and the
+  // output gradient as autograd passes it back through a concatenation (steps 2D apart). The short kernels read and
+  // write them in place (their output and gradients come back channels-last); the chunked ones (L = 196, or chosen)
+  // get length-major copies. The same arithmetic on the same values either way: equal bit for bit.
+  for (int64_t len : {49, 196}) {
+    for (ScanKernelChoice choice : {ScanKernelChoice::Auto, ScanKernelChoice::Chunked}) {
+      const KernelChoice scope(choice);
+      const int64_t batch = 4, dim = 40;
+      auto t = random_inputs(batch, dim, len, 8, at::kFloat, kEverything, 23);
+      for (auto& x : t) {
+        if (x.defined()) x = x.to(kCuda);
+      }
+      const at::Tensor uz = at::cat({t[0].transpose(1, 2), t[6].transpose(1, 2)}, 2);
+      std::vector<at::Tensor> cl = t;
+      cl[0] = uz.narrow(2, 0, dim).transpose(1, 2);
+      cl[6] = uz.narrow(2, dim, dim).transpose(1, 2);
+      cl[1] = t[1].transpose(1, 2).contiguous().transpose(1, 2);
+      const at::Tensor grad_storage = at::randn({batch, len, 2 * dim}, t[0].options());
+      const at::Tensor grad_cl = grad_storage.narrow(2, 0, dim).transpose(1, 2);
+      std::vector<at::Tensor> results[2];
+      for (int layout = 0; layout < 2; ++layout) {
+        std::vector<at::Tensor> leaves;
+        for (const at::Tensor& x : layout == 0 ? t : cl) {
+          leaves.push_back(x.defined() ? x.detach().requires_grad_(true) : x);
+        }
+        auto r = selective_scan(leaves[0], leaves[1], leaves[2], leaves[3], leaves[4],
+                                options_for(leaves, kEverything));
+        const bool short_kernels = len <= 64 && choice == ScanKernelChoice::Auto;
+        if (layout == 1) EXPECT_TRUE(short_kernels == (r.out.stride(1) == 1));
+        r.out.backward(layout == 0 ? grad_cl.contiguous() : grad_cl);
+        results[layout] = {r.out.detach()};
+        for (int i : {0, 1, 2, 3, 4, 5, 6, 7}) results[layout].push_back(leaves[i].grad());
+      }
+      for (size_t i = 0; i < results[0].size(); ++i) {
+        const std::string what = i == 0 ? "out" : "gradient of input " + std::to_string(i - 1);
+        EXPECT_CLOSE(results[1][i], results[0][i], 0.0,
+                     what + ", channels-last, L = " + std::to_string(len) +
+                         (choice == ScanKernelChoice::Chunked ? ", chunked" : ""));
+      }
+    }
+  }
+}
+
 TEST(inference_without_autograd_matches_the_autograd_path) {
   auto t = random_inputs(3, 6, 49, 8, at::kFloat, kEverything, 21);
   for (auto& x : t) {

@@ -38,38 +38,60 @@ using cuda::ScanKernel;
 
 const char* name_of(ScanKernel kernel) { return kernel == ScanKernel::Short ? "short kernel" : "chunked kernel"; }
 
+// Emulates the short kernel `kernel_for(n, channels_last)` returns for p's d_state and layout, as the launchers pick
+// it (scan_forward.cu, scan_backward.cu): n and channels_last as std::integral_constant.
+template <typename T, typename Buffers, typename KernelFor>
+void launch_short(const cuda::LaunchShape& s, const cuda::ScanParams& p, const Buffers& buffers, KernelFor kernel_for) {
+  auto with_layout = [&](auto n) {
+    if (p.channels_last) {
+      merba::simt::launch(s.grid, s.block, s.shared_bytes, kernel_for(n, std::true_type{}), p, buffers);
+    } else {
+      merba::simt::launch(s.grid, s.block, s.shared_bytes, kernel_for(n, std::false_type{}), p, buffers);
+    }
+  };
+  if (p.dstate == 8) with_layout(std::integral_constant<int, 8>{});
+  else with_layout(std::integral_constant<int, 16>{});
+}
+
 // {out, last_state, du, ddelta, dA, dB, dC, dD, dz, ddelta_bias} from the emulated kernels of one family, with
 // the weights (A, D, delta_bias) already in the compute type, and the buffers and launch shapes the CUDA
 // backend and launchers use for that family.
 template <typename T>
-std::vector<at::Tensor> run_emulated(const Inputs& in, bool softplus, const at::Tensor& grad_out, ScanKernel kernel) {
-  merba::ops::DeviceScanInputs device_inputs{in.u, in.delta, in.A, in.B, in.C, in.D, in.z, in.delta_bias};
+std::vector<at::Tensor> run_emulated(const Inputs& given, bool softplus, const at::Tensor& grad_out,
+                                     ScanKernel kernel) {
+  const bool chunked = kernel == ScanKernel::Chunked;
+  merba::ops::DeviceScanInputs device_inputs{given.u, given.delta, given.A, given.B, given.C, given.D, given.z,
+                                             given.delta_bias};
   device_inputs.delta_softplus = softplus;
-  const cuda::LaunchInputs launch(device_inputs);  // the CUDA backend's own conversion to kernel parameters
+  // The CUDA backend's own arrangement (channels-last inputs stay so for the short kernels only) and conversion to
+  // kernel parameters.
+  const merba::ops::DeviceScanInputs in = cuda::arranged(device_inputs, !chunked);
+  const cuda::LaunchInputs launch(in);
   const cuda::ScanParams& p = launch.params;
   const auto compute = cuda::compute_dtype(in.u);
 
   const auto element = in.u.options().memory_format(c10::MemoryFormat::Contiguous);
   const auto acc = at::TensorOptions().dtype(compute);
-  const bool chunked = kernel == ScanKernel::Chunked;
-  // Outputs start as NaN: an element a kernel fails to write shows.
-  at::Tensor out = at::full({p.batch, p.dim, p.len}, NAN, element);
+  // Outputs start as NaN: an element a kernel fails to write shows. Per-step ones in the layout the backend uses.
+  auto nan_per_step = [&] { return cuda::empty_per_step(p, element).fill_(NAN); };
+  at::Tensor out = nan_per_step();
   at::Tensor states = at::empty({p.batch, p.dim, cuda::chunk_count(p.len), p.dstate}, acc);
   at::Tensor pregate = chunked && in.z.defined() ? at::empty({p.batch, p.dim, p.len}, acc) : at::Tensor();
   const cuda::ScanForwardBuffers fb{out.data_ptr(), states.data_ptr(), pregate.defined() ? pregate.data_ptr() : nullptr};
   const cuda::LaunchShape fs = cuda::forward_launch_shape(p, kernel);
   if (!chunked) {
-    if (p.dstate == 8) merba::simt::launch(fs.grid, fs.block, fs.shared_bytes, cuda::scan_short_forward_kernel<T, 8>, p, fb);
-    else merba::simt::launch(fs.grid, fs.block, fs.shared_bytes, cuda::scan_short_forward_kernel<T, 16>, p, fb);
+    launch_short<T>(fs, p, fb, [](auto n, auto channels_last) {
+      return cuda::scan_short_forward_kernel<T, decltype(n)::value, decltype(channels_last)::value>;
+    });
   } else if (cuda::lanes_per_channel(p.len) == 8) {
     merba::simt::launch(fs.grid, fs.block, 0, cuda::scan_forward_kernel<T, 8>, p, fb);
   } else {
     merba::simt::launch(fs.grid, fs.block, 0, cuda::scan_forward_kernel<T, 32>, p, fb);
   }
 
-  const at::Tensor go = grad_out.to(in.u.scalar_type()).contiguous();
-  at::Tensor du = at::full({p.batch, p.dim, p.len}, NAN, element), ddelta = at::full_like(du, NAN);
-  at::Tensor dz = in.z.defined() ? at::full_like(du, NAN) : at::Tensor();
+  const at::Tensor go = cuda::arranged_grad(grad_out.to(in.u.scalar_type()), p.channels_last);
+  at::Tensor du = nan_per_step(), ddelta = nan_per_step();
+  at::Tensor dz = in.z.defined() ? nan_per_step() : at::Tensor();
   // Chunked: accumulated into zeros of the compute type; short: written once in the element type.
   at::Tensor dB = chunked ? at::zeros({p.batch, p.dstate, p.len}, acc) : at::full({p.batch, p.dstate, p.len}, NAN, element);
   at::Tensor dC = chunked ? at::zeros_like(dB) : at::full_like(dB, NAN);
@@ -78,6 +100,8 @@ std::vector<at::Tensor> run_emulated(const Inputs& in, bool softplus, const at::
   at::Tensor dbias = in.delta_bias.defined() ? at::full({p.batch, p.dim}, NAN, acc) : at::Tensor();
   cuda::ScanBackwardBuffers bb;
   bb.grad_out = go.const_data_ptr();
+  bb.grad_out_stride_b = go.stride(0);
+  bb.grad_out_stride_l = go.stride(2);
   bb.states = chunked ? states.const_data_ptr() : nullptr;
   bb.pregate = cuda::ptr(pregate);
   bb.du = du.data_ptr();
@@ -90,8 +114,9 @@ std::vector<at::Tensor> run_emulated(const Inputs& in, bool softplus, const at::
   bb.ddelta_bias = dbias.defined() ? dbias.data_ptr() : nullptr;
   const cuda::LaunchShape bs = cuda::backward_launch_shape(p, kernel);
   if (!chunked) {
-    if (p.dstate == 8) merba::simt::launch(bs.grid, bs.block, bs.shared_bytes, cuda::scan_short_backward_kernel<T, 8>, p, bb);
-    else merba::simt::launch(bs.grid, bs.block, bs.shared_bytes, cuda::scan_short_backward_kernel<T, 16>, p, bb);
+    launch_short<T>(bs, p, bb, [](auto n, auto channels_last) {
+      return cuda::scan_short_backward_kernel<T, decltype(n)::value, decltype(channels_last)::value>;
+    });
   } else if (cuda::lanes_per_channel(p.len) == 8) {
     merba::simt::launch(bs.grid, bs.block, 0, cuda::scan_backward_kernel<T, 8>, p, bb);
   } else {
@@ -122,10 +147,12 @@ const char* kNames[] = {"out", "last_state", "du", "ddelta", "dA", "dB", "dC", "
 
 at::Tensor as_double(const at::Tensor& t) { return t.defined() ? t.to(at::kDouble) : t; }
 
-// Each kernel family that applies to the case (the chunked one always) against the CPU operator.
+// Each kernel family that applies to the case (the chunked one always) against the CPU operator, for the output
+// gradient `grad_out` (random where undefined).
 template <typename T>
-void expect_emulated_matches_cpu(const Inputs& in, const Optionals& o, double tol, const std::string& label) {
-  const at::Tensor grad_out = at::randn(in.u.sizes());
+void expect_emulated_matches_cpu(const Inputs& in, const Optionals& o, double tol, const std::string& label,
+                                 at::Tensor grad_out = {}) {
+  if (!grad_out.defined()) grad_out = at::randn(in.u.sizes());
   const auto cpu = run_cpu(in, o.softplus, grad_out);
   merba::ops::DeviceScanInputs device_inputs{in.u, in.delta, in.A, in.B, in.C, in.D, in.z, in.delta_bias};
   const bool short_applies = cuda::short_kernel_applies(cuda::LaunchInputs(device_inputs).params);
@@ -238,6 +265,56 @@ TEST(emulated_half_precision_kernels_match_the_cpu_operator) {
     for (at::Tensor* t : {&in.u, &in.delta, &in.B, &in.C, &in.z}) *t = t->to(dtype);
     if (dtype == at::kBFloat16) expect_emulated_matches_cpu<__nv_bfloat16>(in, kEverything, 1e-2, "bf16");
     else expect_emulated_matches_cpu<__half>(in, kEverything, 2e-3, "fp16");
+  }
+}
+
+namespace {
+
+// u, delta and z as MERba's mixer has them since 2026-11-30: channels-last, u and z column views of one
+// (B, L, 2D) tensor (rows 2D apart, as the two halves of the depthwise convolution's output), delta the transpose
+// of a contiguous (B, L, D) tensor.
+void make_channels_last(Inputs& in) {
+  const int64_t batch = in.u.size(0), dim = in.u.size(1), len = in.u.size(2);
+  const at::Tensor uz = at::empty({batch, len, 2 * dim}, in.u.options());
+  uz.narrow(2, 0, dim).copy_(in.u.transpose(1, 2));
+  in.u = uz.narrow(2, 0, dim).transpose(1, 2);
+  if (in.z.defined()) {
+    uz.narrow(2, dim, dim).copy_(in.z.transpose(1, 2));
+    in.z = uz.narrow(2, dim, dim).transpose(1, 2);
+  }
+  in.delta = in.delta.transpose(1, 2).contiguous().transpose(1, 2);
+}
+
+// An output gradient laid out as autograd passes it back through the mixer's concatenation: unit stride along D,
+// steps 2D apart.
+at::Tensor channels_last_grad(int64_t batch, int64_t dim, int64_t len) {
+  return at::randn({batch, len, 2 * dim}).narrow(2, 0, dim).transpose(1, 2);
+}
+
+}  // namespace
+
+TEST(emulated_kernels_read_and_write_channels_last_in_place) {
+  // The short kernels stage channels-last tiles and write channels-last outputs and gradients; the chunked ones
+  // get length-major copies (cuda::arranged). Shapes as in the channel-tile test (several tiles, L = 64, an even
+  // L, N = 16), a D that is not a whole warp, and half precision; with and without a gate.
+  for (const auto& [dim, len, dstate] :
+       {std::tuple<int64_t, int64_t, int64_t>{40, 49, 8}, {70, 64, 8}, {40, 50, 16}, {5, 49, 8}}) {
+    for (const Optionals& o : {kEverything, Optionals{.D = true, .delta_bias = true, .softplus = true}}) {
+      Inputs in = Inputs::random(2, dim, len, dstate, at::kFloat, o, 500 + dim + len);
+      make_channels_last(in);
+      view_B_C_through_x_proj(in);
+      EXPECT_TRUE(cuda::is_channels_last({in.u, in.delta, in.A, in.B, in.C, in.D, in.z, in.delta_bias}));
+      expect_emulated_matches_cpu<float>(in, o, 1e-5, "channels-last " + shape_label(2, dim, len, dstate),
+                                         channels_last_grad(2, dim, len));
+    }
+  }
+  for (at::ScalarType dtype : {at::kBFloat16, at::kHalf}) {
+    Inputs in = Inputs::random(2, 40, 49, 8, at::kFloat, kEverything, 29);
+    for (at::Tensor* t : {&in.u, &in.delta, &in.B, &in.C, &in.z}) *t = t->to(dtype);
+    make_channels_last(in);
+    const at::Tensor grad = channels_last_grad(2, 40, 49);
+    if (dtype == at::kBFloat16) expect_emulated_matches_cpu<__nv_bfloat16>(in, kEverything, 1e-2, "bf16 cl", grad);
+    else expect_emulated_matches_cpu<__half>(in, kEverything, 2e-3, "fp16 channels-last", grad);
   }
 }
 
@@ -365,18 +442,21 @@ TEST(short_kernels_move_their_row_tiles_without_bank_conflicts) {
   // and their write-out along l, rows an odd number of words apart). Before scan_short_tile.cuh's 16-byte pieces,
   // every tile store was a 4-way (fp32) or 8-way (half) conflict; before dB and dC shared one row, the write-out
   // conflicted where a warp wrapped from one n to the next (2.6 %).
-  for (at::ScalarType dtype : {at::kFloat, at::kHalf}) {
-    const Inputs in = mixer_layout(2, 64, 49, 8, dtype, 41);
-    const Optionals used{.D = true, .delta_bias = true, .softplus = true};
-    if (dtype == at::kFloat) expect_emulated_matches_cpu<float>(in, used, 1e-5, "mixer layout");
-    else expect_emulated_matches_cpu<__half>(in, used, 2e-3, "mixer layout, fp16");
-    const auto [forward, backward] = dtype == at::kFloat ? short_kernel_wavefronts<float>(in)
-                                                         : short_kernel_wavefronts<__half>(in);
-    std::printf("         %s: forward %ld wavefronts (fewest %ld, excess %.1f %%), backward %ld (fewest %ld, excess "
-                "%.1f %%)\n", c10::toString(dtype), forward.taken, forward.fewest, 100 * forward.excess(),
-                backward.taken, backward.fewest, 100 * backward.excess());
-    EXPECT_TRUE(forward.fewest > 0 && backward.fewest > 0);
-    EXPECT_EQ(forward.taken, forward.fewest);
-    EXPECT_EQ(backward.taken, backward.fewest);
+  for (bool channels_last : {false, true}) {
+    for (at::ScalarType dtype : {at::kFloat, at::kHalf}) {
+      Inputs in = mixer_layout(2, 64, 49, 8, dtype, 41);
+      if (channels_last) make_channels_last(in);
+      const Optionals used{.D = true, .delta_bias = true, .softplus = true};
+      if (dtype == at::kFloat) expect_emulated_matches_cpu<float>(in, used, 1e-5, "mixer layout");
+      else expect_emulated_matches_cpu<__half>(in, used, 2e-3, "mixer layout, fp16");
+      const auto [forward, backward] = dtype == at::kFloat ? short_kernel_wavefronts<float>(in)
+                                                           : short_kernel_wavefronts<__half>(in);
+      std::printf("         %s%s: forward %ld wavefronts (fewest %ld, excess %.1f %%), backward %ld (fewest %ld, "
+                  "excess %.1f %%)\n", c10::toString(dtype), channels_last ? " channels-last" : "", forward.taken,
+                  forward.fewest, 100 * forward.excess(), backward.taken, backward.fewest, 100 * backward.excess());
+      EXPECT_TRUE(forward.fewest > 0 && backward.fewest > 0);
+      EXPECT_EQ(forward.taken, forward.fewest);
+      EXPECT_EQ(backward.taken, backward.fewest);
+    }
   }
 }

@@ -57,11 +57,31 @@ TEST(dtypes_are_checked) {
                      "A must be float32 or the dtype of u");
 }
 
-TEST(unit_stride_along_L_is_required) {
-  Valid v;
-  const at::Tensor strided = at::randn({2, 4, 12}).slice(2, 0, 12, 2);
-  EXPECT_THROWS_WITH(selective_scan(strided, v.delta, v.A, v.B, v.C), c10::ValueError,
-                     "u must have unit stride along L");
+TEST(inputs_without_unit_stride_along_L_give_the_results_of_contiguous_ones) {
+  // Until 2026-11-30 these were refused; now the operator copies them for its CPU kernels (and MERba's mixer passes
+  // u and delta channels-last, as transposes of (B, L, D) tensors). Same kernels, same values: equal bit for bit.
+  const SelectiveScanOptions o =
+      SelectiveScanOptions().D(at::randn({4})).delta_bias(at::rand({4})).delta_softplus(true);
+  const at::Tensor u_every_other = at::randn({2, 4, 12}).slice(2, 0, 12, 2);           // L stride 2
+  const at::Tensor delta_channels_last = at::rand({2, 6, 7}).narrow(2, 0, 4).transpose(1, 2);  // D stride 1, L 7
+  const at::Tensor z_channels_last = at::randn({2, 6, 4}).transpose(1, 2);
+  std::vector<at::Tensor> strided{u_every_other, delta_channels_last, z_channels_last, at::randn({2, 8, 6}),
+                                  at::randn({2, 8, 6})};
+  std::vector<at::Tensor> contiguous;
+  for (at::Tensor& t : strided) {
+    contiguous.push_back(t.contiguous().requires_grad_(true));
+    t = t.detach().requires_grad_(true);
+  }
+  const at::Tensor A = -at::rand({4, 8});
+  auto run = [&](const std::vector<at::Tensor>& t) {
+    return selective_scan(t[0], t[1], A, t[3], t[4], SelectiveScanOptions(o).z(t[2])).out;
+  };
+  const at::Tensor grad = at::randn({2, 4, 6});
+  const at::Tensor out = run(strided), expected = run(contiguous);
+  EXPECT_TRUE(at::equal(out, expected));
+  (out * grad).sum().backward();
+  (expected * grad).sum().backward();
+  for (size_t i = 0; i < strided.size(); ++i) EXPECT_TRUE(at::equal(strided[i].grad(), contiguous[i].grad()));
 }
 
 TEST(empty_sequences_are_refused) {
