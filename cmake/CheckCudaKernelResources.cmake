@@ -14,7 +14,8 @@
 #    precision copies each tile's raw packs by cp.async too, then widens them in place in 16-byte pieces (unrolled,
 #    so only lower bounds are checked there). The loads are lower bounds too: each step's rows of B and C are read
 #    as 16-byte loads as well. Each kernel comes in both layouts of u, delta and z (length-major, channels-last);
-#    channels-last, only B and C are 16-byte tiles (the rows go a thread per channel: in float by 4-byte cp.async).
+#    channels-last, only B and C are 16-byte tiles (the forward stages nothing else; the backward's rows go a thread
+#    per channel, element by element, which the emulator test checks for bank conflicts).
 # Writes the table to ${WORK_DIR}/kernel-resources.txt and prints it.
 #
 #   cmake -DNVCC=/path/to/nvcc -DSOURCE_DIR=<native> -DARCH=90 -DWORK_DIR=<dir> -P CheckCudaKernelResources.cmake
@@ -64,138 +65,134 @@ foreach(unit scan_forward scan_backward)
   endif()
   foreach(dtype IN LISTS dtypes)
     foreach(n 8 16)
-    foreach(channels_last 0 1)
-      string(LENGTH "${kernel}" name_length)
-      set(mangled "_ZN5merba4cuda${name_length}${kernel}I${dtype}Li${n}ELb${channels_last}EEEvNS0_10ScanParams")
-      # ptxas: "Compiling entry function 'NAME'", then "N bytes stack frame, …", then "Used R registers".
-      set(state 0)
-      foreach(var registers stack spill_stores spill_loads)
-        set(${var} "")
-      endforeach()
-      foreach(line IN LISTS lines)
-        if(line MATCHES "Compiling entry function '${mangled}")
-          set(state 1)
-        elseif(state EQUAL 1 AND line MATCHES "([0-9]+) bytes stack frame, ([0-9]+) bytes spill stores, ([0-9]+) bytes spill loads")
-          set(stack ${CMAKE_MATCH_1})
-          set(spill_stores ${CMAKE_MATCH_2})
-          set(spill_loads ${CMAKE_MATCH_3})
-        elseif(state EQUAL 1 AND line MATCHES "Used ([0-9]+) registers")
-          set(registers ${CMAKE_MATCH_1})
-          break()
+      foreach(channels_last 0 1)
+        string(LENGTH "${kernel}" name_length)
+        set(mangled "_ZN5merba4cuda${name_length}${kernel}I${dtype}Li${n}ELb${channels_last}EEEvNS0_10ScanParams")
+        # ptxas: "Compiling entry function 'NAME'", then "N bytes stack frame, …", then "Used R registers".
+        set(state 0)
+        foreach(var registers stack spill_stores spill_loads)
+          set(${var} "")
+        endforeach()
+        foreach(line IN LISTS lines)
+          if(line MATCHES "Compiling entry function '${mangled}")
+            set(state 1)
+          elseif(state EQUAL 1 AND line MATCHES
+                 "([0-9]+) bytes stack frame, ([0-9]+) bytes spill stores, ([0-9]+) bytes spill loads")
+            set(stack ${CMAKE_MATCH_1})
+            set(spill_stores ${CMAKE_MATCH_2})
+            set(spill_loads ${CMAKE_MATCH_3})
+          elseif(state EQUAL 1 AND line MATCHES "Used ([0-9]+) registers")
+            set(registers ${CMAKE_MATCH_1})
+            break()
+          endif()
+        endforeach()
+        string(REGEX REPLACE "^[0-9]+__(nv_)?" "" type "${dtype}")
+        if(type STREQUAL "f")
+          set(type float)
         endif()
-      endforeach()
-      string(REGEX REPLACE "^[0-9]+__(nv_)?" "" type "${dtype}")
-      if(type STREQUAL "f")
-        set(type float)
-      endif()
-      set(label "${kernel}<${type}, ${n}>")
-      if(channels_last)
-        set(label "${kernel}<${type}, ${n}, channels-last>")
-      endif()
-      if(registers STREQUAL "" OR stack STREQUAL "" OR spill_stores STREQUAL "" OR spill_loads STREQUAL "")
-        list(APPEND failures "${label}: its registers, stack frame or spills are not in ptxas's report (format changed?)")
-        continue()
-      endif()
+        set(label "${kernel}<${type}, ${n}>")
+        if(channels_last)
+          set(label "${kernel}<${type}, ${n}, channels-last>")
+        endif()
+        if(registers STREQUAL "" OR stack STREQUAL "" OR spill_stores STREQUAL "" OR spill_loads STREQUAL "")
+          list(APPEND failures
+               "${label}: its registers, stack frame or spills are not in ptxas's report (format changed?)")
+          continue()
+        endif()
 
-      # The kernel's PTX: from its .entry to the next one.
-      string(FIND "${ptx}" ".entry ${mangled}" begin)
-      if(begin EQUAL -1)
-        list(APPEND failures "${label}: not in the PTX")
-        continue()
-      endif()
-      string(SUBSTRING "${ptx}" ${begin} -1 body)
-      string(SUBSTRING "${body}" 1 -1 rest)
-      string(FIND "${rest}" ".entry " end)
-      if(NOT end EQUAL -1)
-        string(SUBSTRING "${body}" 0 ${end} body)
-      endif()
-      string(REGEX MATCHALL "(ld|st)\\.local" local "${body}")
-      string(REGEX MATCHALL "st\\.shared\\.v4" wide_stores "${body}")
-      string(REGEX MATCHALL "cp\\.async\\.cg\\.shared\\.global" async_stores "${body}")  # .cg: 16 bytes only
-      string(REGEX MATCHALL "cp\\.async\\.ca\\.shared\\.global" element_copies "${body}")  # .ca: 4 or 8 bytes
-      list(LENGTH element_copies element_copy_count)
-      string(REGEX MATCHALL "ld\\.shared\\.v4" wide_loads "${body}")
-      string(REGEX MATCHALL "st\\.global\\.v4" global_stores "${body}")
-      list(LENGTH global_stores global_store_count)
-      list(LENGTH local local_count)
-      list(LENGTH wide_stores register_store_count)
-      list(LENGTH async_stores async_store_count)
-      math(EXPR wide_store_count "${register_store_count} + ${async_store_count}")
-      list(LENGTH wide_loads wide_load_count)
-      string(APPEND table "${label} | ${registers} | ${stack} | ${spill_stores} | ${spill_loads} | "
-                          "${wide_load_count}/${wide_store_count} (${async_store_count}) | ${global_store_count} | "
-                          "${local_count}\n")
+        # The kernel's PTX: from its .entry to the next one.
+        string(FIND "${ptx}" ".entry ${mangled}" begin)
+        if(begin EQUAL -1)
+          list(APPEND failures "${label}: not in the PTX")
+          continue()
+        endif()
+        string(SUBSTRING "${ptx}" ${begin} -1 body)
+        string(SUBSTRING "${body}" 1 -1 rest)
+        string(FIND "${rest}" ".entry " end)
+        if(NOT end EQUAL -1)
+          string(SUBSTRING "${body}" 0 ${end} body)
+        endif()
+        string(REGEX MATCHALL "(ld|st)\\.local" local "${body}")
+        string(REGEX MATCHALL "st\\.shared\\.v4" wide_stores "${body}")
+        string(REGEX MATCHALL "cp\\.async\\.cg\\.shared\\.global" async_stores "${body}")  # .cg: 16 bytes only
+        string(REGEX MATCHALL "ld\\.shared\\.v4" wide_loads "${body}")
+        string(REGEX MATCHALL "st\\.global\\.v4" global_stores "${body}")
+        list(LENGTH global_stores global_store_count)
+        list(LENGTH local local_count)
+        list(LENGTH wide_stores register_store_count)
+        list(LENGTH async_stores async_store_count)
+        math(EXPR wide_store_count "${register_store_count} + ${async_store_count}")
+        list(LENGTH wide_loads wide_load_count)
+        string(APPEND table "${label} | ${registers} | ${stack} | ${spill_stores} | ${spill_loads} | "
+                            "${wide_load_count}/${wide_store_count} (${async_store_count}) | ${global_store_count} | "
+                            "${local_count}\n")
 
-      if(spill_stores GREATER 0 OR spill_loads GREATER 0)
-        list(APPEND failures "${label}: spills ${spill_stores} bytes, reloads ${spill_loads}")
-      endif()
-      if(kernel STREQUAL "scan_short_forward_kernel")
-        if(stack GREATER 0 OR local_count GREATER 0)
-          list(APPEND failures "${label}: ${stack}-byte stack frame, ${local_count} local accesses (expected none)")
+        if(spill_stores GREATER 0 OR spill_loads GREATER 0)
+          list(APPEND failures "${label}: spills ${spill_stores} bytes, reloads ${spill_loads}")
         endif()
-      else()
-        math(EXPR checkpoints "4 * ${n} * ${n}")
-        if(stack GREATER checkpoints)
-          list(APPEND failures "${label}: ${stack}-byte stack frame, more than the ${checkpoints} bytes of checkpoints")
+        if(kernel STREQUAL "scan_short_forward_kernel")
+          if(stack GREATER 0 OR local_count GREATER 0)
+            list(APPEND failures "${label}: ${stack}-byte stack frame, ${local_count} local accesses (expected none)")
+          endif()
+        else()
+          math(EXPR checkpoints "4 * ${n} * ${n}")
+          if(stack GREATER checkpoints)
+            list(APPEND failures
+                 "${label}: ${stack}-byte stack frame, more than the ${checkpoints} bytes of checkpoints")
+          endif()
         endif()
-      endif()
-      # Tiles loaded (forward u, delta, z, B, C; backward also the output gradient) and written out (forward the
-      # output; backward du, ddelta, dz). Channels-last, only B and C move in 16-byte pieces: the per-channel rows
-      # go a thread per channel, element by element (in float by 4-byte cp.async, at least one per row tile), and
-      # are written out the same way.
-      if(kernel STREQUAL "scan_short_forward_kernel")
-        set(tiles_in 5)
-        set(tiles_out 1)
-      else()
-        set(tiles_in 6)
-        set(tiles_out 3)
-      endif()
-      if(channels_last)
-        math(EXPR row_tiles_in "${tiles_in} - 2")
-        set(tiles_in 2)
-        set(tiles_out 0)
-        if(dtype STREQUAL "f" AND element_copy_count LESS row_tiles_in)
-          string(CONCAT failure "${label}: ${element_copy_count} 4-byte cp.async in its PTX, expected at least "
-                                "${row_tiles_in} (a channels-last row tile went through registers)")
+        # Tiles loaded (forward u, delta, z, B, C; backward also the output gradient) and written out (forward the
+        # output; backward du, ddelta, dz). Channels-last, only B and C move in 16-byte pieces: the forward has no other
+        # tiles (it reads u, delta, z and writes its output in the step loop); the backward's per-channel rows go a
+        # thread per channel, element by element, in and out. (Their element copies are not counted: B and C's own
+        # scalar paths make the PTX count of 4-byte cp.async a bound that could not fail.)
+        if(kernel STREQUAL "scan_short_forward_kernel")
+          set(tiles_in 5)
+          set(tiles_out 1)
+        else()
+          set(tiles_in 6)
+          set(tiles_out 3)
+        endif()
+        if(channels_last)
+          set(tiles_in 2)
+          set(tiles_out 0)
+        endif()
+        # The kernels also read each step's rows of B and C as 16-byte loads (load_aligned_row; in loops that the
+        # compiler unrolls differently per kernel), so the shared loads are checked as lower bounds, and the write-out
+        # by its 16-byte global stores: two per tile written out (store_rows has a 16-byte path for unpadded tiles
+        # and one for padded rows), and in the backward dA's row, N/4 of them (store_thread_row).
+        math(EXPR want_global_stores "2 * ${tiles_out}")
+        if(kernel STREQUAL "scan_short_backward_kernel")
+          math(EXPR want_global_stores "${want_global_stores} + ${n} / 4")
+        endif()
+        if(NOT global_store_count EQUAL want_global_stores)
+          string(CONCAT failure "${label}: ${global_store_count} 16-byte global stores in its PTX, expected "
+                                "${want_global_stores} (a tile's write-out went scalar, or the tiles changed)")
           list(APPEND failures "${failure}")
         endif()
-      endif()
-      # The kernels also read each step's rows of B and C as 16-byte loads (load_aligned_row; in loops that the
-      # compiler unrolls differently per kernel), so the shared loads are checked as lower bounds, and the write-out
-      # by its 16-byte global stores: two per tile written out (store_rows has a 16-byte path for unpadded tiles
-      # and one for padded rows), and in the backward dA's row, N/4 of them (store_thread_row).
-      math(EXPR want_global_stores "2 * ${tiles_out}")
-      if(kernel STREQUAL "scan_short_backward_kernel")
-        math(EXPR want_global_stores "${want_global_stores} + ${n} / 4")
-      endif()
-      if(NOT global_store_count EQUAL want_global_stores)
-        string(CONCAT failure "${label}: ${global_store_count} 16-byte global stores in its PTX, expected "
-                              "${want_global_stores} (a tile's write-out went scalar, or the tiles changed)")
-        list(APPEND failures "${failure}")
-      endif()
-      if(dtype STREQUAL "f")
-        # Each tile loaded by one 16-byte cp.async and nothing else; each written out by one 16-byte shared load.
-        if(NOT async_store_count EQUAL tiles_in OR NOT register_store_count EQUAL 0
-           OR wide_load_count LESS tiles_out)
-          string(CONCAT failure "${label}: ${wide_store_count} 16-byte shared stores (${async_store_count} of them "
-                                "cp.async) and ${wide_load_count} loads in its PTX, expected ${tiles_in} "
-                                "(all cp.async) and at least ${tiles_out} (a tile went scalar, or the tiles changed)")
-          list(APPEND failures "${failure}")
+        if(dtype STREQUAL "f")
+          # Each tile loaded by one 16-byte cp.async and nothing else; each written out by one 16-byte shared load.
+          if(NOT async_store_count EQUAL tiles_in OR NOT register_store_count EQUAL 0
+             OR wide_load_count LESS tiles_out)
+            string(CONCAT failure "${label}: ${wide_store_count} 16-byte shared stores (${async_store_count} of them "
+                                  "cp.async) and ${wide_load_count} loads in its PTX, expected ${tiles_in} "
+                                  "(all cp.async) and at least ${tiles_out} (a tile went scalar, or the tiles changed)")
+            list(APPEND failures "${failure}")
+          endif()
+        else()
+          # Each tile's raw packs by one 16-byte cp.async, then widened in 16-byte pieces (two per pack, in several
+          # unrolled loops: at least two stores per tile); each tile written out reads two 16-byte pieces per pack, and
+          # the widening reads the raw packs back (at least one load per tile loaded).
+          math(EXPR min_stores "${tiles_in} + 2 * ${tiles_in}")
+          math(EXPR min_loads "2 * ${tiles_out} + ${tiles_in}")
+          if(NOT async_store_count EQUAL tiles_in OR wide_store_count LESS min_stores OR wide_load_count LESS min_loads)
+            string(CONCAT failure "${label}: ${wide_store_count} 16-byte shared stores (${async_store_count} of them "
+                                  "cp.async) and ${wide_load_count} loads in its PTX, expected ${tiles_in} cp.async, "
+                                  "at least ${min_stores} and ${min_loads} (a tile went scalar, or the tiles changed)")
+            list(APPEND failures "${failure}")
+          endif()
         endif()
-      else()
-        # Each tile's raw packs by one 16-byte cp.async, then widened in 16-byte pieces (two per pack, in several
-        # unrolled loops: at least two stores per tile); each tile written out reads two 16-byte pieces per pack, and
-        # the widening reads the raw packs back (at least one load per tile loaded).
-        math(EXPR min_stores "${tiles_in} + 2 * ${tiles_in}")
-        math(EXPR min_loads "2 * ${tiles_out} + ${tiles_in}")
-        if(NOT async_store_count EQUAL tiles_in OR wide_store_count LESS min_stores OR wide_load_count LESS min_loads)
-          string(CONCAT failure "${label}: ${wide_store_count} 16-byte shared stores (${async_store_count} of them "
-                                "cp.async) and ${wide_load_count} loads in its PTX, expected ${tiles_in} cp.async, at "
-                                "least ${min_stores} and ${min_loads} (a tile went scalar, or the tiles changed)")
-          list(APPEND failures "${failure}")
-        endif()
-      endif()
-    endforeach()
+      endforeach()
     endforeach()
   endforeach()
 endforeach()

@@ -54,11 +54,16 @@ ScanKernel kernel_for(const ScanParams& p, c10::DeviceIndex device) {
 }
 
 // The inputs in a layout the family that runs them reads (channels-last only for the short kernels), and that family.
+// Copies only what that layout needs; a second decision only where the first arrangement changed the strides.
 std::pair<DeviceScanInputs, ScanKernel> arranged_for_kernels(const DeviceScanInputs& given, c10::DeviceIndex device) {
-  const bool short_kernels = kernel_for(LaunchInputs(given).params, device) == ScanKernel::Short;
-  DeviceScanInputs in = arranged(given, short_kernels);
-  ScanKernel kernel = kernel_for(LaunchInputs(in).params, device);
-  if (kernel == ScanKernel::Chunked && is_channels_last(in)) in = arranged(in, false);
+  ScanKernel kernel = kernel_for(params_without_weights(given), device);
+  DeviceScanInputs in = arranged(given, kernel == ScanKernel::Short);
+  if (in.u.is_same(given.u) && in.delta.is_same(given.delta) && in.z.is_same(given.z)) return {in, kernel};
+  kernel = kernel_for(params_without_weights(in), device);
+  if (kernel == ScanKernel::Chunked && is_channels_last(in)) {
+    in = arranged(in, false);
+    kernel = kernel_for(params_without_weights(in), device);
+  }
   return {in, kernel};
 }
 

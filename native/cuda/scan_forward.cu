@@ -3,24 +3,16 @@
 #include "cuda/scan_forward_kernel.cuh"
 #include "cuda/scan_launch_config.h"
 #include "cuda/scan_short_forward_kernel.cuh"
+#include "cuda/scan_short_launch.cuh"
 
 namespace merba::cuda {
 namespace {
 
-template <typename T, int kN, bool kChannelsLast>
-cudaError_t launch_short_in(const ScanParams& p, const ScanForwardBuffers& buf, const LaunchShape& s,
-                            cudaStream_t stream) {
-  const cudaError_t e = allow_shared(scan_short_forward_kernel<T, kN, kChannelsLast>, s.shared_bytes);
-  if (e != cudaSuccess) return e;
-  scan_short_forward_kernel<T, kN, kChannelsLast><<<s.grid, s.block, s.shared_bytes, stream>>>(p, buf);
-  return cudaGetLastError();
-}
-
 // One kernel per layout of u, delta and z (ScanParams::channels_last).
 template <typename T, int kN>
 cudaError_t launch_short(const ScanParams& p, const ScanForwardBuffers& buf, const LaunchShape& s, cudaStream_t stream) {
-  return p.channels_last ? launch_short_in<T, kN, true>(p, buf, s, stream)
-                         : launch_short_in<T, kN, false>(p, buf, s, stream);
+  auto* kernel = p.channels_last ? scan_short_forward_kernel<T, kN, true> : scan_short_forward_kernel<T, kN, false>;
+  return launch_short_kernel(kernel, p, buf, s, stream);
 }
 
 template <typename T>

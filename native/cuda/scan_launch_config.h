@@ -68,10 +68,11 @@ struct ShortScanLayout {
   __host__ __device__ static constexpr int segment_for(int dstate) { return 64 / dstate; }
 
   // Without a gate (z), as MERba's mixer calls the scan, no z tile: shared memory per block is what limits how
-  // many blocks an SM holds (docs/gpu.md, Nsight Compute), and the z tile was a third of the forward's.
-  __host__ __device__ ShortScanLayout(int tile_, int len_, int dstate_, bool backward, bool has_z)
+  // many blocks an SM holds (docs/gpu.md, Nsight Compute), and the z tile was a third of the forward's. Without
+  // `row_tiles` (the channels-last forward, which reads u, delta and z in its step loop) only B and C are staged.
+  __host__ __device__ ShortScanLayout(int tile_, int len_, int dstate_, bool backward, bool has_z, bool row_tiles)
       : tile(tile_), len(len_), dstate(dstate_), pitch(len_ | 1), segment(segment_for(dstate_)) {
-    const int tile_elems = tile * pitch, bc = len * dstate;
+    const int tile_elems = row_tiles ? tile * pitch : 0, bc = len * dstate;
     int at = 0;
     u = at, at += tile_elems;
     delta = at, at += tile_elems;
@@ -121,7 +122,8 @@ inline LaunchShape forward_launch_shape(const ScanParams& p, ScanKernel kernel) 
     const int tile = short_tile(p, false);
     s.grid = dim3(static_cast<unsigned>(p.batch), static_cast<unsigned>((p.dim + tile - 1) / tile));
     s.block = dim3(static_cast<unsigned>(tile));
-    s.shared_bytes = ShortScanLayout(tile, int(p.len), int(p.dstate), false, p.z != nullptr).total * compute_size(p);
+    const ShortScanLayout layout(tile, int(p.len), int(p.dstate), false, p.z != nullptr, !p.channels_last);
+    s.shared_bytes = layout.total * compute_size(p);
   } else {
     s = chunked_launch_shape(p);
   }
@@ -136,7 +138,8 @@ inline LaunchShape backward_launch_shape(const ScanParams& p, ScanKernel kernel)
     const int tile = short_tile(p, true);
     s.grid = dim3(static_cast<unsigned>(p.batch));
     s.block = dim3(static_cast<unsigned>(tile));
-    s.shared_bytes = ShortScanLayout(tile, int(p.len), int(p.dstate), true, p.z != nullptr).total * compute_size(p);
+    const ShortScanLayout layout(tile, int(p.len), int(p.dstate), true, p.z != nullptr, /*row_tiles=*/true);
+    s.shared_bytes = layout.total * compute_size(p);
   } else {
     s = chunked_launch_shape(p);
   }

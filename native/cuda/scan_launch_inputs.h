@@ -5,7 +5,9 @@
 
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
+#include <ATen/ops/empty_strided.h>
 
+#include "cuda/scan_launch_config.h"
 #include "cuda/scan_params.h"
 #include "ops/scan_backend.h"
 
@@ -56,16 +58,56 @@ inline ops::DeviceScanInputs arranged(ops::DeviceScanInputs in, bool channels_la
 }
 
 // The output gradient as the backward kernels read it: (B, D, L) contiguous, or, for channels-last inputs, any
-// tensor with unit stride along D (what autograd passes back through the mixer's transpose and concatenation).
+// tensor with unit stride along D (what autograd passes back through the mixer's transpose and concatenation) whose
+// in-row offsets fit the short kernels' 32 bits; else a compact copy.
 inline at::Tensor arranged_grad(const at::Tensor& grad, bool channels_last) {
-  return channels_last ? channels_last_copy(grad) : grad.contiguous();
+  if (!channels_last) return grad.contiguous();
+  const bool in_row_offsets_fit = fits_int32(grad.stride(2) * grad.size(2) + grad.size(1));
+  return in_row_offsets_fit ? channels_last_copy(grad) : grad.transpose(1, 2).contiguous().transpose(1, 2);
 }
 
-// A per-(b, d, l) output or gradient in the layout the kernels write for these inputs: (B, D, L) contiguous, or
-// for channels-last inputs the transpose of a (B, L, D) contiguous tensor.
+// A per-(b, d, l) output or gradient in the layout the kernels write for these inputs: (B, D, L) contiguous, or for
+// channels-last inputs (B, D, L) with the strides of a transposed (B, L, D) contiguous tensor. Not a view (a custom
+// autograd function's outputs that are views may not be modified in place).
 inline at::Tensor empty_per_step(const ScanParams& p, const at::TensorOptions& options) {
   if (!p.channels_last) return at::empty({p.batch, p.dim, p.len}, options);
-  return at::empty({p.batch, p.len, p.dim}, options).transpose(1, 2);
+  return at::empty_strided({p.batch, p.dim, p.len}, {p.len * p.dim, 1, p.dim}, options);
+}
+
+// The kernel parameters of `in` except the weights' pointers (A, D, delta_bias), which must be of the compute type:
+// enough to choose the kernels (scan_kernel_for), without converting anything.
+inline ScanParams params_without_weights(const ops::DeviceScanInputs& in) {
+  ScanParams p;
+  p.dtype = scan_dtype(in.u.scalar_type());
+  p.batch = in.u.size(0);
+  p.dim = in.u.size(1);
+  p.len = in.u.size(2);
+  p.dstate = in.A.size(1);
+  p.channels_last = is_channels_last(in);
+  p.u = in.u.const_data_ptr();
+  p.u_stride_b = in.u.stride(0);
+  p.u_stride_d = in.u.stride(1);
+  p.u_stride_l = in.u.stride(2);
+  p.delta = in.delta.const_data_ptr();
+  p.delta_stride_b = in.delta.stride(0);
+  p.delta_stride_d = in.delta.stride(1);
+  p.delta_stride_l = in.delta.stride(2);
+  p.B = in.B.const_data_ptr();
+  p.B_stride_b = in.B.stride(0);
+  p.B_stride_n = in.B.stride(1);
+  p.B_stride_l = in.B.stride(2);
+  p.C = in.C.const_data_ptr();
+  p.C_stride_b = in.C.stride(0);
+  p.C_stride_n = in.C.stride(1);
+  p.C_stride_l = in.C.stride(2);
+  if (in.z.defined()) {
+    p.z = in.z.const_data_ptr();
+    p.z_stride_b = in.z.stride(0);
+    p.z_stride_d = in.z.stride(1);
+    p.z_stride_l = in.z.stride(2);
+  }
+  p.delta_softplus = in.delta_softplus;
+  return p;
 }
 
 // Keeps the converted weights alive as long as the params that point into them.
@@ -73,44 +115,14 @@ struct LaunchInputs {
   at::Tensor A, D, delta_bias;
   ScanParams params;
 
-  explicit LaunchInputs(const ops::DeviceScanInputs& in) {
+  explicit LaunchInputs(const ops::DeviceScanInputs& in) : params(params_without_weights(in)) {
     const auto compute = compute_dtype(in.u);
     A = weight(in.A, compute);
     D = weight(in.D, compute);
     delta_bias = weight(in.delta_bias, compute);
-    ScanParams& p = params;
-    p.dtype = scan_dtype(in.u.scalar_type());
-    p.batch = in.u.size(0);
-    p.dim = in.u.size(1);
-    p.len = in.u.size(2);
-    p.dstate = in.A.size(1);
-    p.channels_last = is_channels_last(in);
-    p.u = in.u.const_data_ptr();
-    p.u_stride_b = in.u.stride(0);
-    p.u_stride_d = in.u.stride(1);
-    p.u_stride_l = in.u.stride(2);
-    p.delta = in.delta.const_data_ptr();
-    p.delta_stride_b = in.delta.stride(0);
-    p.delta_stride_d = in.delta.stride(1);
-    p.delta_stride_l = in.delta.stride(2);
-    p.B = in.B.const_data_ptr();
-    p.B_stride_b = in.B.stride(0);
-    p.B_stride_n = in.B.stride(1);
-    p.B_stride_l = in.B.stride(2);
-    p.C = in.C.const_data_ptr();
-    p.C_stride_b = in.C.stride(0);
-    p.C_stride_n = in.C.stride(1);
-    p.C_stride_l = in.C.stride(2);
-    if (in.z.defined()) {
-      p.z = in.z.const_data_ptr();
-      p.z_stride_b = in.z.stride(0);
-      p.z_stride_d = in.z.stride(1);
-      p.z_stride_l = in.z.stride(2);
-    }
-    p.A = ptr(A);
-    p.D = ptr(D);
-    p.delta_bias = ptr(delta_bias);
-    p.delta_softplus = in.delta_softplus;
+    params.A = ptr(A);
+    params.D = ptr(D);
+    params.delta_bias = ptr(delta_bias);
   }
 };
 

@@ -44,7 +44,7 @@ __global__ void __launch_bounds__(kShortBackwardTile, 1)
   constexpr int kSums = 2 * kN;                     // a step's dB and dC contributions
   constexpr int kLanesPerSum = 32 / kSums;          // lanes that end up holding each sum
   static_assert(kShortBackwardTile == 32, "the tile is one warp: dB and dC are summed with warp shuffles");
-  const ShortScanLayout layout(tile, len, kN, /*backward=*/true, /*has_z=*/p.z != nullptr);
+  const ShortScanLayout layout(tile, len, kN, /*backward=*/true, /*has_z=*/p.z != nullptr, /*row_tiles=*/true);
   Acc* shared = dynamic_shared<Acc>();
   Acc *u_s = shared + layout.u, *delta_s = shared + layout.delta, *grad_s = shared + layout.grad;
   Acc* z_s = layout.z < 0 ? nullptr : shared + layout.z;  // no tile without a gate

@@ -23,19 +23,28 @@
 
 namespace merba::cuda {
 
-// kChannelsLast is p.channels_last, a template parameter so that each kernel holds the copies of one layout only:
-// with both behind a run-time branch ptxas spilled in half precision.
+// Steps kAhead ahead of their use whose u, delta and z the channels-last forward holds in registers.
+constexpr int kShortForwardAhead = 4;
+
+// kChannelsLast is p.channels_last, a template parameter so that each kernel holds the code of one layout only
+// (with both behind a run-time branch ptxas spilled in half precision). Length-major, u, delta and z are staged
+// through shared memory and the output leaves through delta's tile. Channels-last, a warp's 32 channels of a step
+// are contiguous in global memory, so each thread reads its channel's u, delta and z in the step loop, a few steps
+// ahead (kShortForwardAhead), and writes its output there too: only B and C go through shared memory (3.1 KiB at
+// L = 49, N = 8, against 15.3 KiB), which raises the blocks an SM holds, and there is no write-out pass.
+//
+// Launch bounds: length-major, at least 8 blocks of 64 threads per SM (up to 128 registers; shared memory holds 13
+// one-warp blocks at most anyway), without which ptxas held bf16 N = 16 to 72 registers and spilled; channels-last,
+// ptxas's own choice (0), which keeps float N = 8 at 56 registers, within the 64 that 32 one-warp blocks per SM allow.
 template <typename T, int kN, bool kChannelsLast>
-__global__ void __launch_bounds__(kShortForwardTile)
+__global__ void __launch_bounds__(kShortForwardTile, kChannelsLast ? 0 : 8)
     scan_short_forward_kernel(const ScanParams p, const ScanForwardBuffers buf) {
   using Acc = compute_t<T>;
   const int tile = blockDim.x, t = threadIdx.x, len = static_cast<int>(p.len);
-  const ShortScanLayout layout(tile, len, kN, /*backward=*/false, /*has_z=*/p.z != nullptr);
+  const ShortScanLayout layout(tile, len, kN, /*backward=*/false, /*has_z=*/p.z != nullptr,
+                               /*row_tiles=*/!kChannelsLast);
   Acc* shared = dynamic_shared<Acc>();
-  Acc *u_s = shared + layout.u, *delta_s = shared + layout.delta;
-  Acc* z_s = layout.z < 0 ? nullptr : shared + layout.z;  // no tile without a gate
   const Acc *B_s = shared + layout.B, *C_s = shared + layout.C;
-  const int pitch = layout.pitch;
 
   const std::int64_t b = blockIdx.x;
   const int d0 = static_cast<int>(blockIdx.y) * tile;
@@ -47,49 +56,97 @@ __global__ void __launch_bounds__(kShortForwardTile)
   const Acc bias = p.delta_bias ? static_cast<const Acc*>(p.delta_bias)[d] : Acc(0);
   Acc rate[kN];
   load_thread_row(static_cast<const Acc*>(p.A) + d * kN, rate);
-  load_channel_inputs<kChannelsLast, T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
-  load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
-  wait_for_tile_copies();
-  __syncthreads();
 
-  if (active) {
-    Acc h[kN];
+  // Step l from its u, delta (before the bias) and gate: the state update, and the output.
+  Acc h[kN];
+  auto step = [&](int l, Acc u, Acc x, Acc g) {
+    const Acc dt = p.delta_softplus ? softplus(x + bias) : x + bias;
+    const Acc dtu = dt * u;
+    Acc Bl[kN], Cl[kN];
+    load_aligned_row(B_s + l * kN, Bl);
+    load_aligned_row(C_s + l * kN, Cl);
+    Acc y = Acc(0);
+#pragma unroll
+    for (int n = 0; n < kN; ++n) {
+      h[n] = DecayRate::decay(dt, rate[n]) * h[n] + dtu * Bl[n];
+      y += h[n] * Cl[n];
+    }
+    const Acc o = y + D * u;
+    return p.z ? o * (g * sigmoid(g)) : o;
+  };
+
+  if constexpr (kChannelsLast) {
+    // This thread's channel, step l at [l · stride]; the output is (B, L, D) contiguous.
+    const T* u = static_cast<const T*>(p.u) + b * p.u_stride_b + d;
+    const T* delta = static_cast<const T*>(p.delta) + b * p.delta_stride_b + d;
+    const T* z = p.z ? static_cast<const T*>(p.z) + b * p.z_stride_b + d : nullptr;
+    const int su = static_cast<int>(p.u_stride_l), sdelta = static_cast<int>(p.delta_stride_l),
+              sz = static_cast<int>(p.z_stride_l), dim = static_cast<int>(p.dim);
+    T* out = static_cast<T*>(buf.out) + b * p.dim * p.len + d;
+    // A ring of the next kShortForwardAhead steps' inputs, indexed by l % kShortForwardAhead: the step loop is
+    // unrolled by that much, so that every index is known at compile time and the ring stays in registers.
+    T u_ahead[kShortForwardAhead], x_ahead[kShortForwardAhead], z_ahead[kShortForwardAhead];
+    auto fetch = [&](int slot, int l) {
+      u_ahead[slot] = u[l * su];
+      x_ahead[slot] = delta[l * sdelta];
+      if (z) z_ahead[slot] = z[l * sz];
+    };
+    if (active) {
+#pragma unroll
+      for (int k = 0; k < kShortForwardAhead; ++k) {
+        if (k < len) fetch(k, k);  // in flight while B and C arrive
+      }
+    }
+    load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
+    wait_for_tile_copies();
+    __syncthreads();
+    if (!active) return;
 #pragma unroll
     for (int n = 0; n < kN; ++n) {
       rate[n] = DecayRate::scale(rate[n]);
       h[n] = Acc(0);
     }
-    Acc* row_u = u_s + t * pitch;
-    Acc* row_delta = delta_s + t * pitch;
-    const Acc* row_z = z_s ? z_s + t * pitch : nullptr;
-    for (int l = 0; l < len; ++l) {
-      const Acc u = row_u[l], x = row_delta[l] + bias;
-      const Acc dt = p.delta_softplus ? softplus(x) : x;
-      const Acc dtu = dt * u;
-      Acc Bl[kN], Cl[kN];
-      load_aligned_row(B_s + l * kN, Bl);
-      load_aligned_row(C_s + l * kN, Cl);
-      Acc y = Acc(0);
+    for (int l0 = 0; l0 < len; l0 += kShortForwardAhead) {
+#pragma unroll
+      for (int k = 0; k < kShortForwardAhead; ++k) {
+        const int l = l0 + k;
+        if (l < len) {
+          const Acc ul = to_compute(u_ahead[k]), xl = to_compute(x_ahead[k]);
+          const Acc gl = z ? to_compute(z_ahead[k]) : Acc(0);
+          if (l + kShortForwardAhead < len) fetch(k, l + kShortForwardAhead);
+          out[l * dim] = from_compute<T>(step(l, ul, xl, gl));
+        }
+      }
+    }
+  } else {
+    Acc *u_s = shared + layout.u, *delta_s = shared + layout.delta;
+    Acc* z_s = layout.z < 0 ? nullptr : shared + layout.z;  // no tile without a gate
+    const int pitch = layout.pitch;
+    load_channel_inputs<false, T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
+    load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
+    wait_for_tile_copies();
+    __syncthreads();
+    if (active) {
 #pragma unroll
       for (int n = 0; n < kN; ++n) {
-        h[n] = DecayRate::decay(dt, rate[n]) * h[n] + dtu * Bl[n];
-        y += h[n] * Cl[n];
+        rate[n] = DecayRate::scale(rate[n]);
+        h[n] = Acc(0);
       }
-      Acc o = y + D * u;
-      if (p.z) {
-        const Acc g = row_z[l];
-        o *= g * sigmoid(g);
+      Acc* row_u = u_s + t * pitch;
+      Acc* row_delta = delta_s + t * pitch;
+      const Acc* row_z = z_s ? z_s + t * pitch : nullptr;
+      for (int l = 0; l < len; ++l) {
+        row_delta[l] = step(l, row_u[l], row_delta[l], row_z ? row_z[l] : Acc(0));  // the output, in delta's slot
       }
-      row_delta[l] = o;  // the output tile, in delta's slot
     }
-    if (buf.states) {  // (B, D, 1, N): one chunk
-      Acc* last = static_cast<Acc*>(buf.states) + (b * p.dim + d) * kN;
-#pragma unroll
-      for (int n = 0; n < kN; ++n) last[n] = h[n];
-    }
+    __syncthreads();
+    store_rows(static_cast<T*>(buf.out) + (b * p.dim + d0) * len, rows, len, delta_s, pitch);
   }
-  __syncthreads();
-  store_channel_rows<kChannelsLast>(p, static_cast<T*>(buf.out), b, d0, rows, delta_s, pitch);
+  if (active && buf.states) {  // (B, D, 1, N): one chunk
+    Acc* last = static_cast<Acc*>(buf.states) + (b * p.dim + d) * kN;
+#pragma unroll
+    for (int n = 0; n < kN; ++n) last[n] = h[n];
+  }
 }
 
 }  // namespace merba::cuda

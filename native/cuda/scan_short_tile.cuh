@@ -422,7 +422,7 @@ __device__ __forceinline__ void load_channels_last_rows(const T* src, int rows, 
     Acc* to = tile + r * pitch;
     int l = 0;
     if constexpr (!kCopiesAsync<T>) {
-      constexpr int kInFlight = 4;
+      constexpr int kInFlight = 8;
       for (; l + kInFlight <= len; l += kInFlight) {
         T held[kInFlight];
 #pragma unroll

@@ -22,7 +22,8 @@ struct DeviceScanInputs {
 struct DeviceScanForward {
   at::Tensor out;         // (B, D, L), u's dtype, strides the backend's choice
   // The inputs as the kernels read them, when a backend copied some into a layout its kernels take: what the
-  // backward is to be given, so that it need not copy them again. Left undefined: the inputs as given.
+  // backward is to be given, so that it need not copy them again. All of them, u, delta and z included (the operator
+  // takes them together); left undefined (no u), the inputs as given.
   DeviceScanInputs inputs;
   at::Tensor last_state;  // (B, D, N), float32 (float64 for float64 inputs); undefined unless requested
   std::vector<at::Tensor> saved;  // what the backward needs besides the inputs; empty for inference

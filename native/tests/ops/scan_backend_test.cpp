@@ -26,6 +26,10 @@ class RecordingBackend final : public DeviceScanBackend {
   mutable at::Tensor saved_by_forward;
   mutable std::vector<at::Tensor> saved_seen_by_backward;
   mutable DeviceScanInputs backward_inputs;
+  // When set, the forward answers with copies of u, delta and z as the inputs its kernels read (as the CUDA backend
+  // does for layouts its kernels do not take), recorded here.
+  mutable bool rearranges = false;
+  mutable DeviceScanInputs rearranged;
 
   void check_supported(const DeviceScanInputs& in) const override {
     TORCH_CHECK_VALUE(in.A.size(1) <= 4, "recording backend: N up to 4");
@@ -35,6 +39,13 @@ class RecordingBackend final : public DeviceScanBackend {
     ++forwards;
     forward_for_backward = for_backward;
     DeviceScanForward r;
+    if (rearranges) {
+      rearranged = in;
+      for (at::Tensor* t : {&rearranged.u, &rearranged.delta, &rearranged.z}) {
+        if (t->defined()) *t = at::empty_like(*t);
+      }
+      r.inputs = rearranged;
+    }
     r.out = at::empty_like(in.u);
     if (return_last_state) r.last_state = at::empty({in.u.size(0), in.u.size(1), in.A.size(1)}, kMeta);
     if (for_backward) {
@@ -134,4 +145,21 @@ TEST(the_backend_checks_its_own_limits_before_anything_runs) {
                                     at::empty({1, 5, 3}, kMeta), at::empty({1, 5, 3}, kMeta)),
                      c10::ValueError, "N up to 4");
   EXPECT_EQ(backend.forwards, before);
+}
+
+TEST(the_backward_gets_the_inputs_as_the_forward_arranged_them) {
+  // A backend that copied u, delta or z into its kernels' layout returns the copies (DeviceScanForward::inputs);
+  // autograd saves those, so the backward need not copy again. The other inputs are the caller's.
+  RecordingBackend& backend = recording_backend();
+  MetaInputs in;
+  in.u.requires_grad_(true);
+  backend.rearranges = true;
+  auto r = selective_scan(in.u, in.delta, in.A, in.B, in.C, SelectiveScanOptions().z(in.z));
+  backend.rearranges = false;
+  r.out.sum().backward();
+  const DeviceScanInputs& seen = backend.backward_inputs;
+  EXPECT_TRUE(seen.u.is_same(backend.rearranged.u) && !seen.u.is_same(in.u));
+  EXPECT_TRUE(seen.delta.is_same(backend.rearranged.delta) && seen.z.is_same(backend.rearranged.z));
+  EXPECT_TRUE(seen.A.is_same(in.A) && seen.B.is_same(in.B) && seen.C.is_same(in.C));
+  EXPECT_TRUE(in.u.grad().defined());
 }

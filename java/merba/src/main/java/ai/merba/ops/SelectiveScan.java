@@ -22,7 +22,10 @@ import org.bytedeco.pytorch.TensorVector;
  * <p>Works inside LibTorch autograd: when inputs require grad, {@code out.backward(...)} from Java runs the
  * fused backward kernel and fills the gradients of every tensor input.
  *
- * <p>Errors: a bad shape, dtype, device or stride throws {@link IllegalArgumentException} with the native
+ * <p>Any strides are accepted: inputs the native kernels cannot read in place (u, delta or z without unit stride
+ * along L, except channels-last ones on CUDA) are copied first.
+ *
+ * <p>Errors: a bad shape, dtype or device throws {@link IllegalArgumentException} with the native
  * message, which names the argument and the expected shape; a null required tensor throws
  * {@link NullPointerException}; other native failures throw {@link ai.merba.MerbaNativeException}.
  *
