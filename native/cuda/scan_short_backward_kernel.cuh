@@ -27,6 +27,7 @@
 #include "cuda/scan_device.cuh"
 #include "cuda/scan_launch_config.h"
 #include "cuda/scan_params.h"
+#include "cuda/scan_short_step.cuh"
 #include "cuda/scan_short_tile.cuh"
 
 namespace merba::cuda {
@@ -103,16 +104,8 @@ __global__ void __launch_bounds__(kShortBackwardTile, 1)
         }
         const Acc x = row_delta[l] + bias, dt = p.delta_softplus ? softplus(x) : x;
         row_delta[l] = dt;  // Δ once: the recompute and the reverse sweep read it back
-        const Acc u = row_u[l], dtu = dt * u, dt_scaled = DecayRate::scale(dt);
-        Acc Bl[kN], Cl[kN];
-        load_aligned_row(B_s + l * kN, Bl);
-        load_aligned_row(C_s + l * kN, Cl);
-        Acc y = Acc(0);
-#pragma unroll
-        for (int n = 0; n < kN; ++n) {
-          h[n] = DecayRate::decay(dt_scaled, a[n]) * h[n] + dtu * Bl[n];
-          y += h[n] * Cl[n];
-        }
+        const Acc u = row_u[l];
+        const Acc y = advance_state(h, a, DecayRate::scale(dt), dt * u, B_s + l * kN, C_s + l * kN);
         const Acc go = row_grad[l];
         Acc gy = go;
         if (p.z) {

@@ -19,6 +19,7 @@
 #include "cuda/scan_device.cuh"
 #include "cuda/scan_launch_config.h"
 #include "cuda/scan_params.h"
+#include "cuda/scan_short_step.cuh"
 #include "cuda/scan_short_tile.cuh"
 
 namespace merba::cuda {
@@ -61,17 +62,7 @@ __global__ void __launch_bounds__(kShortForwardTile, kChannelsLast ? 0 : 8)
   Acc h[kN];
   auto step = [&](int l, Acc u, Acc x, Acc g) {
     const Acc dt = p.delta_softplus ? softplus(x + bias) : x + bias;
-    const Acc dtu = dt * u;
-    Acc Bl[kN], Cl[kN];
-    load_aligned_row(B_s + l * kN, Bl);
-    load_aligned_row(C_s + l * kN, Cl);
-    Acc y = Acc(0);
-#pragma unroll
-    for (int n = 0; n < kN; ++n) {
-      h[n] = DecayRate::decay(dt, rate[n]) * h[n] + dtu * Bl[n];
-      y += h[n] * Cl[n];
-    }
-    const Acc o = y + D * u;
+    const Acc o = advance_state(h, rate, dt, dt * u, B_s + l * kN, C_s + l * kN) + D * u;
     return p.z ? o * (g * sigmoid(g)) : o;
   };
 
