@@ -127,6 +127,12 @@ foreach(unit scan_forward scan_backward)
                             "${wide_load_count}/${wide_store_count} (${async_store_count}) | ${global_store_count} | "
                             "${local_count}\n")
 
+        # The channels-last float N = 8 forward (MERba's) holds 32 one-warp blocks per SM, the most an SM admits, only
+        # within 64 registers (docs/gpu.md).
+        if(channels_last AND kernel STREQUAL "scan_short_forward_kernel" AND dtype STREQUAL "f" AND n EQUAL 8
+           AND registers GREATER 64)
+          list(APPEND failures "${label}: ${registers} registers, more than the 64 that 32 resident warps per SM allow")
+        endif()
         if(spill_stores GREATER 0 OR spill_loads GREATER 0)
           list(APPEND failures "${label}: spills ${spill_stores} bytes, reloads ${spill_loads}")
         endif()

@@ -288,10 +288,9 @@ int main(int argc, char** argv) {
                                                               {"short_over_chunked_forward_backward", Json(merba_gain)},
                                                               {"bandwidth_met", Json(bandwidth_met)},
                                                               {"gain_met", Json(gain_met)},
-                                                              {"bf16_met", Json(bf16_met)},
-                                                              {"mixer_layout_forward_fraction_of_copy",
-                                                               Json(mixer_fraction)},
-                                                              {"mixer_layout_short_over_chunked", Json(mixer_gain)}})}});
+                                                              {"bf16_met", Json(bf16_met)}})},
+                                {"mixer_layout", Json(Json::Object{{"forward_fraction_of_copy", Json(mixer_fraction)},
+                                                                   {"short_over_chunked", Json(mixer_gain)}})}});
     std::ofstream(json_path) << doc.dump() << "\n";
   }
   return 0;

@@ -54,17 +54,13 @@ ScanKernel kernel_for(const ScanParams& p, c10::DeviceIndex device) {
 }
 
 // The inputs in a layout the family that runs them reads (channels-last only for the short kernels), and that family.
-// Copies only what that layout needs; a second decision only where the first arrangement changed the strides.
+// Copies only what that layout needs; a second decision only where that copied anything.
 std::pair<DeviceScanInputs, ScanKernel> arranged_for_kernels(const DeviceScanInputs& given, c10::DeviceIndex device) {
   ScanKernel kernel = kernel_for(params_without_weights(given), device);
   DeviceScanInputs in = arranged(given, kernel == ScanKernel::Short);
   if (in.u.is_same(given.u) && in.delta.is_same(given.delta) && in.z.is_same(given.z)) return {in, kernel};
-  kernel = kernel_for(params_without_weights(in), device);
-  if (kernel == ScanKernel::Chunked && is_channels_last(in)) {
-    in = arranged(in, false);
-    kernel = kernel_for(params_without_weights(in), device);
-  }
-  return {in, kernel};
+  // Copied: length-major now, whose compact strides may fit the short kernels where the given ones did not.
+  return {in, kernel_for(params_without_weights(in), device)};
 }
 
 class CudaScanBackend final : public ops::DeviceScanBackend {

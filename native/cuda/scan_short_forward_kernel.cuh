@@ -2,12 +2,12 @@
 //
 // Grid: x = batch row b, y = tile of channels; one thread per channel runs along L with the whole state
 // h[0..N) in registers — no shuffles, no carried state, N independent recurrences per thread for the
-// scheduler to overlap. The block first stages its tile of u, delta and z and the row's B and C through
-// shared memory (16-byte asynchronous copies where the layout allows: see scan_short_tile.cuh), so global memory
-// is read coalesced, once, in either layout of u, delta and z (length-major or channels-last, ScanParams). Per
-// step a thread computes Δ (softplus), Δ·u once, then for every n one exp2, two FMAs and one more for y; the
-// output goes back into delta's slot of the tile (consumed by then) and the block writes the tile out coalesced.
-// Offsets within a batch row are 32-bit (the launcher checks they fit).
+// scheduler to overlap. The block stages the row's B and C through shared memory (16-byte asynchronous copies where
+// the layout allows: see scan_short_tile.cuh). Length-major, it stages its tile of u, delta and z too, so that global
+// memory is read coalesced, once, and the output goes back into delta's slot of the tile (consumed by then) for the
+// block to write out coalesced; channels-last, a warp's channels of a step are contiguous, so each thread reads its
+// inputs and writes its output in the step loop (below). Per step a thread computes Δ (softplus), Δ·u once, then for
+// every n one exp2, two FMAs and one more for y. Offsets within a batch row are 32-bit (the launcher checks they fit).
 //
 // Saves nothing for the backward: the short backward recomputes the states from h = 0 (a short sequence
 // is one segment of registers away). Writes the last state when asked.
@@ -24,7 +24,7 @@
 
 namespace merba::cuda {
 
-// Steps kAhead ahead of their use whose u, delta and z the channels-last forward holds in registers.
+// How many steps ahead the channels-last forward loads u, delta and z into registers.
 constexpr int kShortForwardAhead = 4;
 
 // kChannelsLast is p.channels_last, a template parameter so that each kernel holds the code of one layout only
@@ -36,7 +36,8 @@ constexpr int kShortForwardAhead = 4;
 //
 // Launch bounds: length-major, at least 8 blocks of 64 threads per SM (up to 128 registers; shared memory holds 13
 // one-warp blocks at most anyway), without which ptxas held bf16 N = 16 to 72 registers and spilled; channels-last,
-// ptxas's own choice (0), which keeps float N = 8 at 56 registers, within the 64 that 32 one-warp blocks per SM allow.
+// ptxas's own choice (0, as if absent: 1 raised float N = 8 to 89 registers), which keeps float N = 8 at 56, within
+// the 64 that 32 one-warp blocks per SM allow (cuda_kernel_resources fails above that).
 template <typename T, int kN, bool kChannelsLast>
 __global__ void __launch_bounds__(kShortForwardTile, kChannelsLast ? 0 : 8)
     scan_short_forward_kernel(const ScanParams p, const ScanForwardBuffers buf) {

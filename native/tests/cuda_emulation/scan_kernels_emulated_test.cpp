@@ -296,9 +296,11 @@ at::Tensor channels_last_grad(int64_t batch, int64_t dim, int64_t len) {
 TEST(emulated_kernels_read_and_write_channels_last_in_place) {
   // The short kernels stage channels-last tiles and write channels-last outputs and gradients; the chunked ones
   // get length-major copies (cuda::arranged). Shapes as in the channel-tile test (several tiles, L = 64, an even
-  // L, N = 16), a D that is not a whole warp, and half precision; with and without a gate.
+  // L, N = 16), a D that is not a whole warp, L = 3 and 63 (the forward's ring of 4 prefetched steps never full, and
+  // ending one short), and half precision; with and without a gate.
   for (const auto& [dim, len, dstate] :
-       {std::tuple<int64_t, int64_t, int64_t>{40, 49, 8}, {70, 64, 8}, {40, 50, 16}, {5, 49, 8}}) {
+       {std::tuple<int64_t, int64_t, int64_t>{40, 49, 8}, {70, 64, 8}, {40, 50, 16}, {5, 49, 8}, {5, 3, 8},
+        {70, 63, 16}}) {
     for (const Optionals& o : {kEverything, Optionals{.D = true, .delta_bias = true, .softplus = true}}) {
       Inputs in = Inputs::random(2, dim, len, dstate, at::kFloat, o, 500 + dim + len);
       make_channels_last(in);

@@ -154,8 +154,11 @@ TEST(the_backward_gets_the_inputs_as_the_forward_arranged_them) {
   MetaInputs in;
   in.u.requires_grad_(true);
   backend.rearranges = true;
+  struct Restore {  // for the tests after this one, which share the backend, even if the call throws
+    RecordingBackend& backend;
+    ~Restore() { backend.rearranges = false; }
+  } restore{backend};
   auto r = selective_scan(in.u, in.delta, in.A, in.B, in.C, SelectiveScanOptions().z(in.z));
-  backend.rearranges = false;
   r.out.sum().backward();
   const DeviceScanInputs& seen = backend.backward_inputs;
   EXPECT_TRUE(seen.u.is_same(backend.rearranged.u) && !seen.u.is_same(in.u));

@@ -23,7 +23,7 @@ import org.bytedeco.pytorch.TensorVector;
  * fused backward kernel and fills the gradients of every tensor input.
  *
  * <p>Any strides are accepted: inputs the native kernels cannot read in place (u, delta or z without unit stride
- * along L, except channels-last ones on CUDA) are copied first.
+ * along L, except channels-last ones where the CUDA short kernels run: L ≤ 64, N of 8 or 16) are copied first.
  *
  * <p>Errors: a bad shape, dtype or device throws {@link IllegalArgumentException} with the native
  * message, which names the argument and the expected shape; a null required tensor throws
