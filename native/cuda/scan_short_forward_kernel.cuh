@@ -36,8 +36,8 @@ constexpr int kShortForwardAhead = 4;
 //
 // Launch bounds: length-major, at least 8 blocks of 64 threads per SM (up to 128 registers; shared memory holds 13
 // one-warp blocks at most anyway), without which ptxas held bf16 N = 16 to 72 registers and spilled; channels-last,
-// ptxas's own choice (0, as if absent: 1 raised float N = 8 to 89 registers), which keeps float N = 8 at 56, within
-// the 64 that 32 one-warp blocks per SM allow (cuda_kernel_resources fails above that).
+// ptxas's own choice (0, as if absent: 1 raised float N = 8 to 89 registers), which keeps float N = 8 at 64, the
+// most that 32 one-warp blocks per SM allow (cuda_kernel_resources fails above that).
 template <typename T, int kN, bool kChannelsLast>
 __global__ void __launch_bounds__(kShortForwardTile, kChannelsLast ? 0 : 8)
     scan_short_forward_kernel(const ScanParams p, const ScanForwardBuffers buf) {
@@ -61,32 +61,38 @@ __global__ void __launch_bounds__(kShortForwardTile, kChannelsLast ? 0 : 8)
 
   // Step l from its u, delta (before the bias) and gate: the state update, and the output.
   Acc h[kN];
+  const bool softplus_delta = p.delta_softplus, gated = p.z != nullptr;
   auto step = [&](int l, Acc u, Acc x, Acc g) {
-    const Acc dt = p.delta_softplus ? softplus(x + bias) : x + bias;
+    const Acc dt = softplus_delta ? softplus(x + bias) : x + bias;
     const Acc o = advance_state(h, rate, dt, dt * u, B_s + l * kN, C_s + l * kN) + D * u;
-    return p.z ? o * (g * sigmoid(g)) : o;
+    return gated ? o * (g * sigmoid(g)) : o;
   };
 
   if constexpr (kChannelsLast) {
-    // This thread's channel, step l at [l · stride]; the output is (B, L, D) contiguous.
+    // This thread's channel: the next step to fetch of u, delta and z (steps are fetched in order, so each pointer
+    // just moves on by its stride), and the step to write of the (B, L, D)-contiguous output.
     const T* u = static_cast<const T*>(p.u) + b * p.u_stride_b + d;
     const T* delta = static_cast<const T*>(p.delta) + b * p.delta_stride_b + d;
     const T* z = p.z ? static_cast<const T*>(p.z) + b * p.z_stride_b + d : nullptr;
-    const int su = static_cast<int>(p.u_stride_l), sdelta = static_cast<int>(p.delta_stride_l),
-              sz = static_cast<int>(p.z_stride_l), dim = static_cast<int>(p.dim);
+    const std::int64_t su = p.u_stride_l, sdelta = p.delta_stride_l, sz = p.z_stride_l, dim = p.dim;
     T* out = static_cast<T*>(buf.out) + b * p.dim * p.len + d;
     // A ring of the next kShortForwardAhead steps' inputs, indexed by l % kShortForwardAhead: the step loop is
     // unrolled by that much, so that every index is known at compile time and the ring stays in registers.
     T u_ahead[kShortForwardAhead], x_ahead[kShortForwardAhead], z_ahead[kShortForwardAhead];
-    auto fetch = [&](int slot, int l) {
-      u_ahead[slot] = u[l * su];
-      x_ahead[slot] = delta[l * sdelta];
-      if (z) z_ahead[slot] = z[l * sz];
+    auto fetch = [&](int slot) {
+      u_ahead[slot] = *u;
+      x_ahead[slot] = *delta;
+      u += su;
+      delta += sdelta;
+      if (z) {
+        z_ahead[slot] = *z;
+        z += sz;
+      }
     };
     if (active) {
 #pragma unroll
       for (int k = 0; k < kShortForwardAhead; ++k) {
-        if (k < len) fetch(k, k);  // in flight while B and C arrive
+        if (k < len) fetch(k);  // in flight while B and C arrive
       }
     }
     load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
@@ -105,8 +111,9 @@ __global__ void __launch_bounds__(kShortForwardTile, kChannelsLast ? 0 : 8)
         if (l < len) {
           const Acc ul = to_compute(u_ahead[k]), xl = to_compute(x_ahead[k]);
           const Acc gl = z ? to_compute(z_ahead[k]) : Acc(0);
-          if (l + kShortForwardAhead < len) fetch(k, l + kShortForwardAhead);
-          out[l * dim] = from_compute<T>(step(l, ul, xl, gl));
+          if (l + kShortForwardAhead < len) fetch(k);  // step l + kShortForwardAhead
+          *out = from_compute<T>(step(l, ul, xl, gl));
+          out += dim;
         }
       }
     }
