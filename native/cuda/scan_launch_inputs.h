@@ -42,11 +42,6 @@ inline bool is_channels_last(const ops::DeviceScanInputs& in) {
   return !all(2) && all(1);
 }
 
-// (B, D, L) with unit stride along D, as a transpose of a (B, L, D) contiguous tensor: a copy only if not already.
-inline at::Tensor channels_last_copy(const at::Tensor& t) {
-  return unit_stride(t, 1) ? t : t.transpose(1, 2).contiguous().transpose(1, 2);
-}
-
 // The inputs with u, delta and z in one layout the kernels read: channels-last where all of them already are and
 // `channels_last_allowed` (the short kernels), else length-major, copying only the tensors not already so.
 inline ops::DeviceScanInputs arranged(ops::DeviceScanInputs in, bool channels_last_allowed) {
@@ -59,11 +54,11 @@ inline ops::DeviceScanInputs arranged(ops::DeviceScanInputs in, bool channels_la
 
 // The output gradient as the backward kernels read it: (B, D, L) contiguous, or, for channels-last inputs, any
 // tensor with unit stride along D (what autograd passes back through the mixer's transpose and concatenation) whose
-// in-row offsets fit the short kernels' 32 bits; else a compact copy.
+// in-row offsets fit the short kernels' 32 bits; else a copy, the transpose of a (B, L, D) contiguous tensor.
 inline at::Tensor arranged_grad(const at::Tensor& grad, bool channels_last) {
   if (!channels_last) return grad.contiguous();
-  const bool in_row_offsets_fit = fits_int32(grad.stride(2) * grad.size(2) + grad.size(1));
-  return in_row_offsets_fit ? channels_last_copy(grad) : grad.transpose(1, 2).contiguous().transpose(1, 2);
+  const bool in_place = unit_stride(grad, 1) && fits_int32(grad.stride(2) * grad.size(2) + grad.size(1));
+  return in_place ? grad : grad.transpose(1, 2).contiguous().transpose(1, 2);
 }
 
 // A per-(b, d, l) output or gradient in the layout the kernels write for these inputs: (B, D, L) contiguous, or for

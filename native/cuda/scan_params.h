@@ -64,7 +64,8 @@ struct ScanForwardBuffers {
 
 struct ScanBackwardBuffers {
   const void* grad_out = nullptr;  // (B, D, L) contiguous, element type; channels-last: unit stride along D,
-  std::int64_t grad_out_stride_b = 0, grad_out_stride_l = 0;  // batch rows and steps these strides apart
+  std::int64_t grad_out_stride_b = 0, grad_out_stride_l = 0;  // batch rows and steps these strides apart (both
+                                                              // layouts: the short backward reads them)
   const void* states = nullptr;    // from the chunked forward (the short backward needs neither)
   const void* pregate = nullptr;   // from the chunked forward, when z is given
   void* du = nullptr;              // (B, D, L) contiguous (channels-last: (B, L, D)), element type

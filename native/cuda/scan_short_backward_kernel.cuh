@@ -79,12 +79,8 @@ __global__ void __launch_bounds__(kShortBackwardTile, 1)
     }
     __syncthreads();  // the previous tile's gradients have been written out of the tiles
     load_channel_inputs<kChannelsLast, T>(p, b, d0, rows, pitch, u_s, delta_s, z_s);
-    if constexpr (kChannelsLast) {
-      load_channels_last_rows(static_cast<const T*>(g.grad_out) + b * g.grad_out_stride_b + d0, rows, len,
-                              static_cast<int>(g.grad_out_stride_l), grad_s, pitch);
-    } else {
-      load_rows(static_cast<const T*>(g.grad_out) + (b * dim + d0) * len, rows, len, len, grad_s, pitch);
-    }
+    load_channel_rows<kChannelsLast>(p, static_cast<const T*>(g.grad_out) + b * g.grad_out_stride_b, len,
+                                     g.grad_out_stride_l, d0, rows, grad_s, pitch);
     wait_for_tile_copies();  // and, in the first tile, B and C
     __syncthreads();
 
