@@ -127,11 +127,12 @@ foreach(unit scan_forward scan_backward)
                             "${wide_load_count}/${wide_store_count} (${async_store_count}) | ${global_store_count} | "
                             "${local_count}\n")
 
-        # The channels-last float N = 8 forward (MERba's) holds 32 one-warp blocks per SM, the most an SM admits, only
-        # within 64 registers (docs/gpu.md).
+        # The channels-last float N = 8 forward (MERba's) must run MERba's (2048, 32, 49, 8) in one wave: 2,048 warps,
+        # 15.5 per SM of an H200's 132. Within 80 registers 24 fit per SM (a warp takes 2,560 of a sub-partition's
+        # 16,384); ptxas's choice without a bound is 78, and bounding it to 64 (32 warps) spills (docs/gpu.md).
         if(channels_last AND kernel STREQUAL "scan_short_forward_kernel" AND dtype STREQUAL "f" AND n EQUAL 8
-           AND registers GREATER 64)
-          list(APPEND failures "${label}: ${registers} registers, more than the 64 that 32 resident warps per SM allow")
+           AND registers GREATER 80)
+          list(APPEND failures "${label}: ${registers} registers, more than the 80 that 24 resident warps per SM allow")
         endif()
         if(spill_stores GREATER 0 OR spill_loads GREATER 0)
           list(APPEND failures "${label}: spills ${spill_stores} bytes, reloads ${spill_loads}")

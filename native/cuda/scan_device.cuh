@@ -41,14 +41,43 @@ __device__ __forceinline__ double exp_of(double x) { return exp(x); }
 __device__ __forceinline__ float log1p_of(float x) { return log1pf(x); }
 __device__ __forceinline__ double log1p_of(double x) { return log1p(x); }
 
+// 2^x as the hardware's ex2.approx.ftz: one MUFU.EX2 (≤ 2 ulp). exp2f is the same instruction without .ftz, which
+// ptxas wraps in a compare and two predicated multiplies per call (scaling arguments below −126 so that subnormal
+// results survive): three instructions of overhead on each of the N per step. Subnormal results (2^x < 2^−126, a
+// state's decay past e^−87) are 0 instead: they change h by under 1.2e-38 of its value. On the CPU (the SIMT
+// emulator) plain exp2f.
+__device__ __forceinline__ float exp2_flush_subnormal(float x) {
+#if defined(__CUDA_ARCH__)
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+#else
+  return exp2f(x);
+#endif
+}
+
+// a / b for b in [1, 4] and a in [0, 1]: the hardware reciprocal (≤ 1 ulp) and one correction step, which leaves the
+// quotient within an ulp. The IEEE division (div.rn) adds a range check and a branch to a slow path per call, which
+// no such operands need. On the CPU plain division.
+__device__ __forceinline__ float divide_in_unit_range(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  float r;
+  asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(b));
+  const float q = a * r;
+  return fmaf(fmaf(-b, q, a), r, q);
+#else
+  return a / b;
+#endif
+}
+
 // exp(Δ·a) for every (step, state index) — the scan's one transcendental per state update. In float it is
 // exp2(Δ·(a·log2 e)) with a·log2 e computed once per state index (or Δ·log2 e once per step: scale is a product):
-// exp2f is one hardware instruction (≤ 2 ulp), where expf needs a multi-instruction range reduction. In double
+// one hardware instruction (exp2_flush_subnormal), where expf needs a multi-instruction range reduction. In double
 // (gradcheck) plain exp.
 struct DecayRate {
   __device__ __forceinline__ static float scale(float a) { return a * 1.4426950408889634f; }
   __device__ __forceinline__ static double scale(double a) { return a; }
-  __device__ __forceinline__ static float decay(float dt, float scaled) { return exp2f(dt * scaled); }
+  __device__ __forceinline__ static float decay(float dt, float scaled) { return exp2_flush_subnormal(dt * scaled); }
   __device__ __forceinline__ static double decay(double dt, double scaled) { return exp(dt * scaled); }
 };
 
@@ -80,28 +109,30 @@ __device__ __forceinline__ Acc softplus_grad_from_value(Acc s) {
 
 // Float overloads of softplus and softplus_grad_from_value (chosen over the templates above for float): a few ulp
 // from log1p(exp(x)) and −expm1(−s) at about a third of their instructions. In the PTX, log1pf(expf(x)) is about 65
-// instructions, half of the short forward's work per step, and expm1f about 35. Both rest on exp2f, one hardware
+// instructions, half of the short forward's work per step, and expm1f about 35. Both rest on exp2, one hardware
 // instruction (≤ 2 ulp), where expf, log1pf and expm1f reduce their arguments in software. Checked against double
-// precision by the emulated test (on the CPU, whose exp2f is exact to an ulp; the GPU's adds its 2).
+// precision by the emulated test (on the CPU, whose exp2f is exact to an ulp and whose division is exact; the GPU's
+// exp2 adds its 2 ulp and divide_in_unit_range under 1).
 constexpr float kLog2E = 1.4426950408889634f;
 constexpr float kLog2ELow = 1.925963033500011e-8f;  // log2 e − kLog2E
 constexpr float kLn2 = 0.6931471805599453f;
 
-// e^(−m) for m ≥ 0 as exp2f(−m·log2 e), with the rounding of that product put back: for m up to 40 the rounded
+// e^(−m) for m ≥ 0 as 2^(−m·log2 e), with the rounding of that product put back: for m up to 40 the rounded
 // product alone is off by up to 3e-6, twenty-odd ulp of the result. The residual r (exact by fmaf, plus log2 e's low
 // part) is tiny, so 2^r = 1 + r·ln 2. Where e^(−m) underflows to 0 (m = +inf or past the float range, where r is
-// NaN or infinite) the result is 0, as expf gives; NaN stays NaN.
+// NaN or infinite) the result is 0, as expf gives; NaN stays NaN. On a GPU subnormal results are 0 as well
+// (exp2_flush_subnormal; m > 87.3): softplus(x) is then 0 below x = −87.3, where log1p(eˣ) is under 2^−126.
 __device__ __forceinline__ float exp_neg(float m) {
   const float p = -m * kLog2E;
   const float r = fmaf(-m, kLog2E, -p) - m * kLog2ELow;
-  const float e = exp2f(p);
+  const float e = exp2_flush_subnormal(p);
   return e == 0.0f ? 0.0f : fmaf(e, r * kLn2, e);
 }
 
 // log(1 + e) for e ∈ [0, 1]: 2·atanh(z) with z = e / (2 + e) ∈ [0, 1/3], its odd series to z¹³ (the next term is
 // under 2e-8 of the sum); no cancellation for small e, where log(1 + e) ≈ e.
 __device__ __forceinline__ float log1p_unit(float e) {
-  const float z = e / (2.0f + e), z2 = z * z;
+  const float z = divide_in_unit_range(e, 2.0f + e), z2 = z * z;
   float series = 1.0f / 13.0f;
   series = fmaf(series, z2, 1.0f / 11.0f);
   series = fmaf(series, z2, 1.0f / 9.0f);

@@ -16,6 +16,8 @@
 // instantiates and launches it.
 #pragma once
 
+#include <type_traits>
+
 #include "cuda/scan_device.cuh"
 #include "cuda/scan_launch_config.h"
 #include "cuda/scan_params.h"
@@ -59,13 +61,26 @@ __global__ void __launch_bounds__(kShortForwardTile, kChannelsLast ? 0 : 8)
   Acc rate[kN];
   load_thread_row(static_cast<const Acc*>(p.A) + d * kN, rate);
 
-  // Step l from its u, delta (before the bias) and gate: the state update, and the output.
+  // Step l from its u, delta (before the bias) and gate: the state update, and the output. Whether there is a gate is
+  // a compile-time tag (std::bool_constant), so that the step loops below hold no per-step check of it: the kernel
+  // branches once, to one of two copies of its loop.
   Acc h[kN];
-  const bool softplus_delta = p.delta_softplus, gated = p.z != nullptr;
-  auto step = [&](int l, Acc u, Acc x, Acc g) {
+  const bool softplus_delta = p.delta_softplus;
+  auto step = [&](int l, Acc u, Acc x, Acc g, auto gated) {
     const Acc dt = softplus_delta ? softplus(x + bias) : x + bias;
     const Acc o = advance_state(h, rate, dt, dt * u, B_s + l * kN, C_s + l * kN) + D * u;
-    return gated ? o * (g * sigmoid(g)) : o;
+    if constexpr (decltype(gated)::value) {
+      return o * (g * sigmoid(g));
+    } else {
+      return o;
+    }
+  };
+  auto start_state = [&] {
+#pragma unroll
+    for (int n = 0; n < kN; ++n) {
+      rate[n] = DecayRate::scale(rate[n]);
+      h[n] = Acc(0);
+    }
   };
 
   if constexpr (kChannelsLast) {
@@ -76,46 +91,62 @@ __global__ void __launch_bounds__(kShortForwardTile, kChannelsLast ? 0 : 8)
     const T* z = p.z ? static_cast<const T*>(p.z) + b * p.z_stride_b + d : nullptr;
     const std::int64_t su = p.u_stride_l, sdelta = p.delta_stride_l, sz = p.z_stride_l, dim = p.dim;
     T* out = static_cast<T*>(buf.out) + b * p.dim * p.len + d;
-    // A ring of the next kShortForwardAhead steps' inputs, indexed by l % kShortForwardAhead: the step loop is
+    // A ring of the next kShortForwardAhead steps' inputs, indexed by l % kShortForwardAhead: the step loops are
     // unrolled by that much, so that every index is known at compile time and the ring stays in registers.
     T u_ahead[kShortForwardAhead], x_ahead[kShortForwardAhead], z_ahead[kShortForwardAhead];
-    auto fetch = [&](int slot) {
+    auto fetch = [&](int slot, auto gated) {
       u_ahead[slot] = *u;
       x_ahead[slot] = *delta;
       u += su;
       delta += sdelta;
-      if (z) {
+      if constexpr (decltype(gated)::value) {
         z_ahead[slot] = *z;
         z += sz;
       }
     };
     if (active) {
 #pragma unroll
-      for (int k = 0; k < kShortForwardAhead; ++k) {
-        if (k < len) fetch(k);  // in flight while B and C arrive
+      for (int k = 0; k < kShortForwardAhead && k < len; ++k) {  // in flight while B and C arrive
+        if (z) {
+          fetch(k, std::true_type{});
+        } else {
+          fetch(k, std::false_type{});
+        }
       }
     }
     load_state_projections<T>(p, b, shared + layout.B, shared + layout.C);
     wait_for_tile_copies();
     __syncthreads();
     if (!active) return;
+    start_state();
+    auto run = [&](auto gated) {
+      // Step l from its slot k of the ring, which then takes step l + kShortForwardAhead when `refill`.
+      auto take = [&](int k, int l, bool refill) {
+        const Acc ul = to_compute(u_ahead[k]), xl = to_compute(x_ahead[k]);
+        Acc gl = Acc(0);
+        if constexpr (decltype(gated)::value) gl = to_compute(z_ahead[k]);
+        if (refill) fetch(k, gated);  // step l + kShortForwardAhead
+        *out = from_compute<T>(step(l, ul, xl, gl, gated));
+        out += dim;
+      };
+      int l0 = 0;
+      // While a whole round of steps and of their refills is in range, no step checks either (at L = 49: 44 steps).
+      for (; l0 + 2 * kShortForwardAhead <= len; l0 += kShortForwardAhead) {
 #pragma unroll
-    for (int n = 0; n < kN; ++n) {
-      rate[n] = DecayRate::scale(rate[n]);
-      h[n] = Acc(0);
-    }
-    for (int l0 = 0; l0 < len; l0 += kShortForwardAhead) {
+        for (int k = 0; k < kShortForwardAhead; ++k) take(k, l0 + k, true);
+      }
+      for (; l0 < len; l0 += kShortForwardAhead) {
 #pragma unroll
-      for (int k = 0; k < kShortForwardAhead; ++k) {
-        const int l = l0 + k;
-        if (l < len) {
-          const Acc ul = to_compute(u_ahead[k]), xl = to_compute(x_ahead[k]);
-          const Acc gl = z ? to_compute(z_ahead[k]) : Acc(0);
-          if (l + kShortForwardAhead < len) fetch(k);  // step l + kShortForwardAhead
-          *out = from_compute<T>(step(l, ul, xl, gl));
-          out += dim;
+        for (int k = 0; k < kShortForwardAhead; ++k) {
+          const int l = l0 + k;
+          if (l < len) take(k, l, l + kShortForwardAhead < len);
         }
       }
+    };
+    if (z) {
+      run(std::true_type{});
+    } else {
+      run(std::false_type{});
     }
   } else {
     Acc *u_s = shared + layout.u, *delta_s = shared + layout.delta;
@@ -126,16 +157,14 @@ __global__ void __launch_bounds__(kShortForwardTile, kChannelsLast ? 0 : 8)
     wait_for_tile_copies();
     __syncthreads();
     if (active) {
-#pragma unroll
-      for (int n = 0; n < kN; ++n) {
-        rate[n] = DecayRate::scale(rate[n]);
-        h[n] = Acc(0);
-      }
+      start_state();
       Acc* row_u = u_s + t * pitch;
-      Acc* row_delta = delta_s + t * pitch;
-      const Acc* row_z = z_s ? z_s + t * pitch : nullptr;
-      for (int l = 0; l < len; ++l) {
-        row_delta[l] = step(l, row_u[l], row_delta[l], row_z ? row_z[l] : Acc(0));  // the output, in delta's slot
+      Acc* row_delta = delta_s + t * pitch;  // the output goes into delta's slot
+      if (z_s) {
+        const Acc* row_z = z_s + t * pitch;
+        for (int l = 0; l < len; ++l) row_delta[l] = step(l, row_u[l], row_delta[l], row_z[l], std::true_type{});
+      } else {
+        for (int l = 0; l < len; ++l) row_delta[l] = step(l, row_u[l], row_delta[l], Acc(0), std::false_type{});
       }
     }
     __syncthreads();
