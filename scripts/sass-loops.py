@@ -33,13 +33,18 @@ def disassemble(ptx: pathlib.Path, toolkit: pathlib.Path, arch: str) -> list[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("ptx", type=pathlib.Path, help="PTX from nvcc -ptx")
-    parser.add_argument("kernel", help="a substring of the kernel's mangled name, e.g. scan_short_forward_kernelIfLi8")
+    parser.add_argument("kernel", help="a substring of exactly one kernel's mangled name, e.g. "
+                                       "scan_short_forward_kernelIfLi8ELb1")
     parser.add_argument("--toolkit", type=pathlib.Path, required=True, help="the folder with ptxas and nvdisasm")
     parser.add_argument("--arch", default="sm_90")
     parser.add_argument("--min", type=int, default=50, help="the smallest loop to print (default 50 instructions)")
     args = parser.parse_args()
     lines = disassemble(args.ptx, args.toolkit, args.arch)
-    start = next(i for i, line in enumerate(lines) if line.startswith(".text.") and args.kernel in line)
+    starts = [i for i, line in enumerate(lines) if line.startswith(".text.") and args.kernel in line]
+    if len(starts) != 1:
+        names = ", ".join(lines[i].rstrip(":")[len(".text."):] for i in starts) or "none"
+        raise SystemExit(f"'{args.kernel}' must name exactly one kernel; it names {names}")
+    start = starts[0]
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith(("//----", "\t.section"))), len(lines))
     labels, instructions = {}, []
     for line in lines[start:end]:
@@ -51,7 +56,7 @@ def main() -> None:
             instructions.append(instruction.group(1))
     print(f"{lines[start].rstrip(':')[len('.text.'):]}: {len(instructions)} instructions")
     for i, instruction in enumerate(instructions):
-        branch = re.search(r"BRA (?:\S+, )?`\((\.L_x_\d+)\)", instruction)
+        branch = re.search(r"\bBRA(?:\.\w+)* (?:\S+, )?`\((\.L_x_\d+)\)", instruction)
         if branch and labels.get(branch.group(1), i + 1) <= i:
             loop = instructions[labels[branch.group(1)]:i + 1]
             if len(loop) < args.min:

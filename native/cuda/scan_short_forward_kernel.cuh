@@ -38,8 +38,9 @@ constexpr int kShortForwardAhead = 4;
 //
 // Launch bounds: length-major, at least 8 blocks of 64 threads per SM (up to 128 registers; shared memory holds 13
 // one-warp blocks at most anyway), without which ptxas held bf16 N = 16 to 72 registers and spilled; channels-last,
-// ptxas's own choice (0, as if absent: 1 raised float N = 8 to 89 registers), which keeps float N = 8 at 64, the
-// most that 32 one-warp blocks per SM allow (cuda_kernel_resources fails above that).
+// ptxas's own choice (0, as if absent), which gives float N = 8 78 registers: 24 one-warp blocks per SM, more than
+// MERba's shape fills (15.5 per SM). Bounding it to 64 (16 blocks of 64 threads) spills; cuda_kernel_resources fails
+// above 80, where it would drop to 20.
 template <typename T, int kN, bool kChannelsLast>
 __global__ void __launch_bounds__(kShortForwardTile, kChannelsLast ? 0 : 8)
     scan_short_forward_kernel(const ScanParams p, const ScanForwardBuffers buf) {

@@ -297,10 +297,11 @@ TEST(emulated_kernels_read_and_write_channels_last_in_place) {
   // The short kernels stage channels-last tiles and write channels-last outputs and gradients; the chunked ones
   // get length-major copies (cuda::arranged). Shapes as in the channel-tile test (several tiles, L = 64, an even
   // L, N = 16), a D that is not a whole warp, L = 3 and 63 (the forward's ring of 4 prefetched steps never full, and
-  // ending one short), and half precision; with and without a gate.
+  // ending one short), L = 5 and 8 (a full ring but no unchecked round, and exactly one), and half precision; with
+  // and without a gate.
   for (const auto& [dim, len, dstate] :
        {std::tuple<int64_t, int64_t, int64_t>{40, 49, 8}, {70, 64, 8}, {40, 50, 16}, {5, 49, 8}, {5, 3, 8},
-        {70, 63, 16}}) {
+        {70, 63, 16}, {40, 5, 8}, {40, 8, 8}}) {
     for (const Optionals& o : {kEverything, Optionals{.D = true, .delta_bias = true, .softplus = true}}) {
       Inputs in = Inputs::random(2, dim, len, dstate, at::kFloat, o, 500 + dim + len);
       make_channels_last(in);
@@ -375,7 +376,8 @@ TEST(warp_transpose_sum_leaves_each_lane_its_sum_over_the_warp) {
 TEST(float_softplus_and_its_derivative_stay_within_a_few_ulp_of_double_precision) {
   // The kernels' float softplus (log1p_unit of one exp2) and softplus_grad_from_value (a series below 1/2, one exp2
   // above), against log1p(exp(x)) and −expm1(−s) in double, over every 1/64 from −40 to 40 and small magnitudes,
-  // in ulp of the float result. Bound: 4 ulp. Here exp2f is the CPU's (≤ 1 ulp); the GPU's ex2.approx adds up to 2.
+  // in ulp of the float result. Bound: 4 ulp. Here exp2 is the CPU's exp2f (≤ 1 ulp) and the division exact; on a GPU
+  // ex2.approx adds up to 2 ulp and divide_in_unit_range's reciprocal-and-correction under 1, which this cannot see.
   auto ulps = [](double got, double want) {
     const float w = static_cast<float>(want);
     const double ulp = std::nextafter(w, std::numeric_limits<float>::infinity()) - w;
