@@ -196,16 +196,14 @@ __global__ void __launch_bounds__(kShortBackwardTile, 1)
   // (N, L) from the [l][n] rows one element per thread, consecutive threads along l: coalesced in global memory,
   // and in shared memory rows of 2N + 1 put them in different banks (16-byte packs along l would not).
   MERBA_SHARED_PHASE();
-  for (int flat = t; flat < kN * len; flat += tile) {
-    const int n = flat / len, l = flat % len;
-    MERBA_SHARED_ACCESS(dBC_s + l * bc_pitch + n, sizeof(Acc));
-    static_cast<T*>(g.dB)[bc + flat] = from_compute<T>(dBC_s[l * bc_pitch + n]);
+  for (TileWalk w(t, tile, len); w.row < kN; w.next()) {  // (n, l) = (w.row, w.col)
+    MERBA_SHARED_ACCESS(dBC_s + w.col * bc_pitch + w.row, sizeof(Acc));
+    static_cast<T*>(g.dB)[bc + w.row * len + w.col] = from_compute<T>(dBC_s[w.col * bc_pitch + w.row]);
   }
   MERBA_SHARED_PHASE();
-  for (int flat = t; flat < kN * len; flat += tile) {
-    const int n = flat / len, l = flat % len;
-    MERBA_SHARED_ACCESS(dBC_s + l * bc_pitch + kN + n, sizeof(Acc));
-    static_cast<T*>(g.dC)[bc + flat] = from_compute<T>(dBC_s[l * bc_pitch + kN + n]);
+  for (TileWalk w(t, tile, len); w.row < kN; w.next()) {
+    MERBA_SHARED_ACCESS(dBC_s + w.col * bc_pitch + kN + w.row, sizeof(Acc));
+    static_cast<T*>(g.dC)[bc + w.row * len + w.col] = from_compute<T>(dBC_s[w.col * bc_pitch + kN + w.row]);
   }
 }
 

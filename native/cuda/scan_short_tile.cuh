@@ -108,6 +108,24 @@ __device__ __forceinline__ void load_element(compute_t<T>* dst, const T* src) {
   }
 }
 
+// The (row, col) of the flat indices first, first + stride, … of a tile with `cols` columns, without the integer
+// division per index that `flat / cols` costs (about 15 instructions on a GPU, against 4 here): the tile loops below
+// run a dozen of them per thread and tile.
+struct TileWalk {
+  int row, col;
+  const int cols, row_step, col_step;
+  __device__ __forceinline__ TileWalk(int first, int stride, int cols)
+      : row(first / cols), col(first % cols), cols(cols), row_step(stride / cols), col_step(stride % cols) {}
+  __device__ __forceinline__ void next() {
+    row += row_step;
+    col += col_step;
+    if (col >= cols) {
+      col -= cols;
+      ++row;
+    }
+  }
+};
+
 // Every element of the tile at `src`, in the compute type, into the shared-memory element at(row, col).
 template <typename T, typename At>
 __device__ __forceinline__ void load_tile(const T* src, int rows, int cols, int row_stride, int col_stride, At at) {
@@ -122,20 +140,18 @@ __device__ __forceinline__ void load_tile(const T* src, int rows, int cols, int 
       const Pack16<T>* vec = reinterpret_cast<const Pack16<T>*>(src);
       for (int i = threadIdx.x; i < packs; i += blockDim.x) {
         const Pack16<T> pack = vec[i];
+        TileWalk walk(i * kW, 1, cols);
 #pragma unroll
-        for (int j = 0; j < kW; ++j) {
-          const int flat = i * kW + j;
-          load_element(at(flat / cols, flat % cols), &pack.v[j]);
-        }
+        for (int j = 0; j < kW; ++j, walk.next()) load_element(at(walk.row, walk.col), &pack.v[j]);
       }
       scalar_from = packs * kW;
     }
     MERBA_SHARED_PHASE();
   }
   // Consecutive threads on consecutive columns: coalesced where col_stride is 1.
-  for (int flat = scalar_from + threadIdx.x; flat < count; flat += blockDim.x) {
-    const int r = flat / cols, c = flat % cols;
-    load_element(at(r, c), src + r * row_stride + c * col_stride);
+  TileWalk walk(scalar_from + threadIdx.x, blockDim.x, cols);
+  for (int flat = scalar_from + threadIdx.x; flat < count; flat += blockDim.x, walk.next()) {
+    load_element(at(walk.row, walk.col), src + walk.row * row_stride + walk.col * col_stride);
   }
 }
 
@@ -152,19 +168,17 @@ __device__ __forceinline__ void store_tile(T* dst, int rows, int cols, int row_s
     Pack16<T>* vec = reinterpret_cast<Pack16<T>*>(dst);
     for (int i = threadIdx.x; i < packs; i += blockDim.x) {
       Pack16<T> pack;
+      TileWalk walk(i * kW, 1, cols);
 #pragma unroll
-      for (int j = 0; j < kW; ++j) {
-        const int flat = i * kW + j;
-        pack.v[j] = from_compute<T>(get(flat / cols, flat % cols));
-      }
+      for (int j = 0; j < kW; ++j, walk.next()) pack.v[j] = from_compute<T>(get(walk.row, walk.col));
       vec[i] = pack;
     }
     scalar_from = packs * kW;
   }
   MERBA_SHARED_PHASE();
-  for (int flat = scalar_from + threadIdx.x; flat < count; flat += blockDim.x) {
-    const int r = flat / cols, c = flat % cols;
-    dst[r * row_stride + c] = from_compute<T>(get(r, c));
+  TileWalk walk(scalar_from + threadIdx.x, blockDim.x, cols);
+  for (int flat = scalar_from + threadIdx.x; flat < count; flat += blockDim.x, walk.next()) {
+    dst[walk.row * row_stride + walk.col] = from_compute<T>(get(walk.row, walk.col));
   }
 }
 
