@@ -123,10 +123,12 @@ Problem make_problem(const Shape& s, at::ScalarType dtype, bool requires_grad) {
   }
   p.A = (-at::arange(1, s.dstate + 1, f).repeat({s.dim, 1})).requires_grad_(requires_grad);
   if (s.x_proj_views) {
-    // (B, L, R + 2N) with R = 2, as the composite-28 mixer's x_proj; B and C are its column views.
-    const at::Tensor x_proj = at::randn({s.batch, s.len, 2 + 2 * s.dstate}, o).requires_grad_(requires_grad);
-    p.B = x_proj.narrow(2, 2, s.dstate).transpose(1, 2);
-    p.C = x_proj.narrow(2, 2 + s.dstate, s.dstate).transpose(1, 2);
+    // (B, L, R + 2N) as the mixer's x_proj, with its R = ceil(C/16) for C = 2D (4 at D = 32: rows on 16-byte
+    // boundaries; until 2026-11-30 (night) R = 2 here); B and C are its column views.
+    const int64_t rank = (2 * s.dim + 15) / 16;
+    const at::Tensor x_proj = at::randn({s.batch, s.len, rank + 2 * s.dstate}, o).requires_grad_(requires_grad);
+    p.B = x_proj.narrow(2, rank, s.dstate).transpose(1, 2);
+    p.C = x_proj.narrow(2, rank + s.dstate, s.dstate).transpose(1, 2);
     p.leaves.push_back(x_proj);
   } else {
     p.B = at::randn({s.batch, s.dstate, s.len}, o).requires_grad_(requires_grad);

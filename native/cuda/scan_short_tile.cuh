@@ -407,6 +407,36 @@ __device__ __forceinline__ void store_rows(T* dst, int rows, int len, const Acc*
   store_tile(dst, rows, len, len, pitched_get(tile, pitch));
 }
 
+// `rows` rows of `cols` contiguous elements, `row_stride` apart in global memory, into the unpadded shared tile dst
+// as whole kBytes (16 or 8) asynchronous copies, consecutive threads on consecutive pieces (conflict-free). For
+// x_proj's views of B and C, whose rows sit R elements into x_proj's rows of R + 2N (R = ceil(C/16) in MERba's
+// mixer): at R = 4 and 8 (C = 64, 128) every row starts on a 16-byte boundary, at R = 2 (C = 32) on an 8-byte one, so
+// a row of 8 copies in two or four pieces instead of eight elements. False (nothing done) unless every row starts on
+// a kBytes boundary and holds whole pieces, or in half precision (which widens through shared memory instead).
+template <int kBytes, typename T, typename Acc>
+__device__ __forceinline__ bool load_aligned_rows(const T* src, int rows, int cols, int row_stride, Acc* dst) {
+  if constexpr (!kCopiesAsync<T> || kBytes < static_cast<int>(sizeof(T))) {
+    return false;
+  } else {
+    constexpr int kW = kBytes / static_cast<int>(sizeof(T));
+    const auto on_boundary = [](const void* q) {  // aligned16 for 16: the one definition the resources check mutates
+      if constexpr (kBytes == 16) {
+        return aligned16(q);
+      } else {
+        return (reinterpret_cast<std::uintptr_t>(q) & (kBytes - 1)) == 0;
+      }
+    };
+    if (cols % kW != 0 || row_stride % kW != 0 || !on_boundary(src) || !on_boundary(dst)) return false;
+    MERBA_SHARED_PHASE();
+    for (TileWalk w(threadIdx.x, blockDim.x, cols / kW); w.row < rows; w.next()) {  // (row, piece)
+      Acc* to = dst + w.row * cols + w.col * kW;
+      MERBA_SHARED_ACCESS(to, kBytes);
+      copy_to_shared_async<kBytes>(to, src + w.row * row_stride + w.col * kW);
+    }
+    return true;
+  }
+}
+
 // B or C of one batch row, (N, L) with any strides, into shared memory as [l][n] (a thread at step l reads
 // the N values it needs side by side). The loop runs along whichever of n and l has unit stride, so that
 // x_proj's strided views (n contiguous) are read coalesced too.
@@ -415,6 +445,10 @@ __device__ __forceinline__ void load_state_projection(const T* src, int dstate, 
                                                       Acc* dst) {
   if (stride_n == 1 && stride_l == dstate && load_contiguous_tile(src, len * dstate, dst)) {
     return;  // already [l][n], unpadded: whole 16-byte pieces
+  }
+  if (stride_n == 1 && (load_aligned_rows<16>(src, len, dstate, stride_l, dst) ||
+                        load_aligned_rows<8>(src, len, dstate, stride_l, dst))) {
+    return;  // x_proj's views with aligned rows
   }
   if (stride_n == 1 && stride_l != 1) {
     load_tile(src, len, dstate, stride_l, 1, [&](int l, int n) { return dst + l * dstate + n; });

@@ -7,6 +7,7 @@
 #include <ATen/Context.h>
 
 #include <sstream>
+#include <string>
 
 #include "cuda/scan_launch_config.h"
 #include "ops/selective_scan.h"
@@ -131,26 +132,32 @@ TEST(the_short_backward_is_deterministic) {
 }
 
 TEST(the_short_kernels_read_x_proj_views_of_B_and_C) {
-  // The mixer's B and C: column views of x_proj's (B, L, R + 2N) output (n contiguous, not 16-byte aligned).
+  // The mixer's B and C: column views of x_proj's (B, L, R + 2N) output, n contiguous, R elements in. R = 4 (MERba's
+  // at C = 64) puts every row on a 16-byte boundary, R = 2 on an 8-byte one, R = 1 on neither: the short kernels'
+  // three ways of copying them.
   const KernelChoice scope(ScanKernelChoice::Short);
   auto t = random_inputs(4, 32, 49, 8, at::kFloat, kEverything, 19);
   for (auto& x : t) {
     if (x.defined()) x = x.to(kCuda);
   }
-  at::Tensor x_proj = at::randn({4, 49, 2 + 16}, t[0].options());
-  x_proj.narrow(2, 2, 8).copy_(t[3].transpose(1, 2));
-  x_proj.narrow(2, 10, 8).copy_(t[4].transpose(1, 2));
-  x_proj.requires_grad_(true);
-  const at::Tensor B = t[3].clone().requires_grad_(true), C = t[4].clone().requires_grad_(true);
-  const at::Tensor B_view = x_proj.narrow(2, 2, 8).transpose(1, 2), C_view = x_proj.narrow(2, 10, 8).transpose(1, 2);
-  auto viewed = selective_scan(t[0], t[1], t[2], B_view, C_view, options_for(t, kEverything));
-  auto compact = selective_scan(t[0], t[1], t[2], B, C, options_for(t, kEverything));
-  EXPECT_CLOSE(viewed.out, compact.out, 0.0, "out");
-  const at::Tensor upstream = at::randn_like(compact.out);
-  (viewed.out * upstream).sum().backward();
-  (compact.out * upstream).sum().backward();
-  EXPECT_CLOSE(x_proj.grad().narrow(2, 2, 8).transpose(1, 2), B.grad(), 0.0, "dB through the view");
-  EXPECT_CLOSE(x_proj.grad().narrow(2, 10, 8).transpose(1, 2), C.grad(), 0.0, "dC through the view");
+  for (int64_t rank : {4, 2, 1}) {
+    const std::string label = "R = " + std::to_string(rank) + ": ";
+    at::Tensor x_proj = at::randn({4, 49, rank + 16}, t[0].options());
+    x_proj.narrow(2, rank, 8).copy_(t[3].transpose(1, 2));
+    x_proj.narrow(2, rank + 8, 8).copy_(t[4].transpose(1, 2));
+    x_proj.requires_grad_(true);
+    const at::Tensor B = t[3].clone().requires_grad_(true), C = t[4].clone().requires_grad_(true);
+    const at::Tensor B_view = x_proj.narrow(2, rank, 8).transpose(1, 2);
+    const at::Tensor C_view = x_proj.narrow(2, rank + 8, 8).transpose(1, 2);
+    auto viewed = selective_scan(t[0], t[1], t[2], B_view, C_view, options_for(t, kEverything));
+    auto compact = selective_scan(t[0], t[1], t[2], B, C, options_for(t, kEverything));
+    EXPECT_CLOSE(viewed.out, compact.out, 0.0, label + "out");
+    const at::Tensor upstream = at::randn_like(compact.out);
+    (viewed.out * upstream).sum().backward();
+    (compact.out * upstream).sum().backward();
+    EXPECT_CLOSE(x_proj.grad().narrow(2, rank, 8).transpose(1, 2), B.grad(), 0.0, label + "dB through the view");
+    EXPECT_CLOSE(x_proj.grad().narrow(2, rank + 8, 8).transpose(1, 2), C.grad(), 0.0, label + "dC through the view");
+  }
 }
 
 TEST(long_sequences_carry_state_across_chunks) {

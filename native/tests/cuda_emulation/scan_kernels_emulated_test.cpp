@@ -173,9 +173,11 @@ std::string shape_label(int64_t b, int64_t d, int64_t l, int64_t n) {
 }
 
 // B and C, (B, N, L), replaced by the same values as the mixer takes them: column views of an x_proj-shaped
-// (B, L, R + 2N) tensor with R = 2, n contiguous and starting R elements in (not 16-byte aligned).
-void view_B_C_through_x_proj(Inputs& in) {
-  const int64_t batch = in.B.size(0), dstate = in.B.size(1), len = in.B.size(2), rank = 2;
+// (B, L, R + 2N) tensor, n contiguous and starting R elements in. The short kernels copy rows on 16-byte boundaries
+// (MERba's R = C/16 = 4 at C = 64) in 16-byte pieces, on 8-byte ones (R = 2) in 8-byte pieces, others (R = 1)
+// element by element.
+void view_B_C_through_x_proj(Inputs& in, int64_t rank = 2) {
+  const int64_t batch = in.B.size(0), dstate = in.B.size(1), len = in.B.size(2);
   const at::Tensor x_proj = at::randn({batch, len, rank + 2 * dstate});
   x_proj.narrow(2, rank, dstate).copy_(in.B.transpose(1, 2));
   x_proj.narrow(2, rank + dstate, dstate).copy_(in.C.transpose(1, 2));
@@ -238,8 +240,8 @@ TEST(emulated_short_kernels_walk_several_channel_tiles) {
 
 TEST(emulated_kernels_read_x_proj_views_and_unaligned_inputs) {
   // B and C as the mixer takes them: column views of x_proj's (B, L, R + 2N) output, n contiguous, starting
-  // R elements in (not 16-byte aligned); u starting one element into its storage (the scalar staging path)
-  // and delta with rows padded apart.
+  // R = 2 elements in (8-byte pieces; the channels-last test covers the other row alignments); u starting one
+  // element into its storage (the scalar staging path) and delta with rows padded apart.
   const int64_t batch = 2, dim = 5, len = 49, dstate = 8;
   Inputs in = Inputs::random(batch, dim, len, dstate, at::kFloat, kEverything, 31);
   view_B_C_through_x_proj(in);
@@ -305,7 +307,8 @@ TEST(emulated_kernels_read_and_write_channels_last_in_place) {
     for (const Optionals& o : {kEverything, Optionals{.D = true, .delta_bias = true, .softplus = true}}) {
       Inputs in = Inputs::random(2, dim, len, dstate, at::kFloat, o, 500 + dim + len);
       make_channels_last(in);
-      view_B_C_through_x_proj(in);
+      // Rows of B and C on 16-byte (R = 4), 8-byte (R = 2) and 4-byte (R = 1) boundaries: each of their copy paths.
+      view_B_C_through_x_proj(in, dim == 40 ? 4 : dim == 70 ? 2 : 1);
       EXPECT_TRUE(cuda::is_channels_last({in.u, in.delta, in.A, in.B, in.C, in.D, in.z, in.delta_bias}));
       expect_emulated_matches_cpu<float>(in, o, 1e-5, "channels-last " + shape_label(2, dim, len, dstate),
                                          channels_last_grad(2, dim, len));
@@ -324,12 +327,13 @@ TEST(emulated_kernels_read_and_write_channels_last_in_place) {
 namespace {
 
 // Inputs laid out as MERba's mixer passes them: u and delta contiguous (B, D, L), B and C column views of x_proj's
-// (B, L, R + 2N) output, no gate. Converted to half precision, B and C come out as contiguous (L, N) rows instead
-// (.to() of a view that is not dense), the other layout of the 16-byte B/C path.
+// (B, L, R + 2N) output with the mixer's R = ceil(C/16), C = 2D (16-byte aligned rows), no gate. Converted to half
+// precision, B and C come out as contiguous (L, N) rows instead (.to() of a view that is not dense), the other layout
+// of the 16-byte B/C path.
 Inputs mixer_layout(int64_t batch, int64_t dim, int64_t len, int64_t dstate, at::ScalarType dtype, uint64_t seed) {
   const Optionals o{.D = true, .delta_bias = true, .softplus = true};
   Inputs in = Inputs::random(batch, dim, len, dstate, at::kFloat, o, seed);
-  view_B_C_through_x_proj(in);
+  view_B_C_through_x_proj(in, (2 * dim + 15) / 16);
   for (at::Tensor* t : {&in.u, &in.delta, &in.B, &in.C}) *t = t->to(dtype);
   return in;
 }
