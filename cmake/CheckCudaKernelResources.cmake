@@ -11,7 +11,7 @@
 #    written out — forward the output; backward du, ddelta, dz. A piece is 16 bytes of float: one per pack in
 #    float, two in half precision (a 16-byte pack of 8 halves widens to 32 bytes). In float the stores are
 #    asynchronous copies (cp.async.cg, 16 bytes, no register in between) and no st.shared.v4 is left; B and C have a
-#    second such copy for x_proj's views whose rows are 16-byte aligned (MERba's: load_aligned_rows). Half
+#    second such copy for x_proj's views whose rows are 16-byte aligned (MERba's: load_rows_in_pieces). Half
 #    precision copies each tile's raw packs by cp.async too, then widens them in place in 16-byte pieces (unrolled,
 #    so only lower bounds are checked there). The loads are lower bounds too: each step's rows of B and C are read
 #    as 16-byte loads as well. Each kernel comes in both layouts of u, delta and z (length-major, channels-last);
@@ -181,7 +181,7 @@ foreach(unit scan_forward scan_backward)
         endif()
         if(dtype STREQUAL "f")
           # Each tile loaded by one 16-byte cp.async and nothing else, B and C by a second one too (contiguous (L, N)
-          # rows, or x_proj's views with 16-byte aligned rows: load_aligned_rows); each written out by one 16-byte
+          # rows, or x_proj's views with 16-byte aligned rows: load_rows_in_pieces); each written out by one 16-byte
           # shared load.
           math(EXPR tiles_in "${tiles_in} + 2")
           if(NOT async_store_count EQUAL tiles_in OR NOT register_store_count EQUAL 0

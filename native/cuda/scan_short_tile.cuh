@@ -414,7 +414,7 @@ __device__ __forceinline__ void store_rows(T* dst, int rows, int len, const Acc*
 // a row of 8 copies in two or four pieces instead of eight elements. False (nothing done) unless every row starts on
 // a kBytes boundary and holds whole pieces, or in half precision (which widens through shared memory instead).
 template <int kBytes, typename T, typename Acc>
-__device__ __forceinline__ bool load_aligned_rows(const T* src, int rows, int cols, int row_stride, Acc* dst) {
+__device__ __forceinline__ bool load_rows_in_pieces(const T* src, int rows, int cols, int row_stride, Acc* dst) {
   if constexpr (!kCopiesAsync<T> || kBytes < static_cast<int>(sizeof(T))) {
     return false;
   } else {
@@ -446,8 +446,8 @@ __device__ __forceinline__ void load_state_projection(const T* src, int dstate, 
   if (stride_n == 1 && stride_l == dstate && load_contiguous_tile(src, len * dstate, dst)) {
     return;  // already [l][n], unpadded: whole 16-byte pieces
   }
-  if (stride_n == 1 && (load_aligned_rows<16>(src, len, dstate, stride_l, dst) ||
-                        load_aligned_rows<8>(src, len, dstate, stride_l, dst))) {
+  if (stride_n == 1 && (load_rows_in_pieces<16>(src, len, dstate, stride_l, dst) ||
+                        load_rows_in_pieces<8>(src, len, dstate, stride_l, dst))) {
     return;  // x_proj's views with aligned rows
   }
   if (stride_n == 1 && stride_l != 1) {

@@ -178,7 +178,7 @@ std::string shape_label(int64_t b, int64_t d, int64_t l, int64_t n) {
 // element by element.
 void view_B_C_through_x_proj(Inputs& in, int64_t rank = 2) {
   const int64_t batch = in.B.size(0), dstate = in.B.size(1), len = in.B.size(2);
-  const at::Tensor x_proj = at::randn({batch, len, rank + 2 * dstate});
+  const at::Tensor x_proj = at::randn({batch, len, rank + 2 * dstate}, in.B.options());
   x_proj.narrow(2, rank, dstate).copy_(in.B.transpose(1, 2));
   x_proj.narrow(2, rank + dstate, dstate).copy_(in.C.transpose(1, 2));
   in.B = x_proj.narrow(2, rank, dstate).transpose(1, 2);
@@ -226,6 +226,11 @@ TEST(emulated_float64_kernels_match_the_cpu_operator) {
   expect_emulated_matches_cpu<double>(in, kEverything, 1e-12, shape_label(2, 3, 70, 4));
   const Inputs short_in = Inputs::random(2, 3, 49, 8, at::kDouble, kEverything, 10);  // the short kernels too
   expect_emulated_matches_cpu<double>(short_in, kEverything, 1e-12, shape_label(2, 3, 49, 8));
+  for (int64_t rank : {2, 1}) {  // x_proj rows of doubles on 16- and 8-byte boundaries: pieces of 2 and 1
+    Inputs viewed = short_in;
+    view_B_C_through_x_proj(viewed, rank);
+    expect_emulated_matches_cpu<double>(viewed, kEverything, 1e-12, "x_proj views, R = " + std::to_string(rank));
+  }
 }
 
 TEST(emulated_short_kernels_walk_several_channel_tiles) {
@@ -466,5 +471,17 @@ TEST(short_kernels_move_their_row_tiles_without_bank_conflicts) {
       EXPECT_EQ(forward.taken, forward.fewest);
       EXPECT_EQ(backward.taken, backward.fewest);
     }
+  }
+  // B and C's other copy paths: x_proj rows on 8-byte boundaries (R = 2, 8-byte pieces) and on neither (R = 1,
+  // element by element), float, in the mixer's channels-last layout.
+  for (int64_t rank : {2, 1}) {
+    Inputs in = Inputs::random(2, 64, 49, 8, at::kFloat, {.D = true, .delta_bias = true, .softplus = true}, 43);
+    view_B_C_through_x_proj(in, rank);
+    make_channels_last(in);
+    const auto [forward, backward] = short_kernel_wavefronts<float>(in);
+    std::printf("         x_proj rows at R = %ld: forward %ld wavefronts (fewest %ld), backward %ld (fewest %ld)\n",
+                static_cast<long>(rank), forward.taken, forward.fewest, backward.taken, backward.fewest);
+    EXPECT_EQ(forward.taken, forward.fewest);
+    EXPECT_EQ(backward.taken, backward.fewest);
   }
 }
