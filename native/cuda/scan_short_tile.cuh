@@ -412,7 +412,8 @@ __device__ __forceinline__ void store_rows(T* dst, int rows, int len, const Acc*
 // x_proj's views of B and C, whose rows sit R elements into x_proj's rows of R + 2N (R = ceil(C/16) in MERba's
 // mixer): at R = 4 and 8 (C = 64, 128) every row starts on a 16-byte boundary, at R = 2 (C = 32) on an 8-byte one, so
 // a row of 8 copies in two or four pieces instead of eight elements. False (nothing done) unless every row starts on
-// a kBytes boundary and holds whole pieces, or in half precision (which widens through shared memory instead).
+// a kBytes boundary and holds whole pieces, or in half precision (which converts as it copies: load_tile, or
+// load_contiguous_tile's widening for contiguous rows).
 template <int kBytes, typename T, typename Acc>
 __device__ __forceinline__ bool load_rows_in_pieces(const T* src, int rows, int cols, int row_stride, Acc* dst) {
   if constexpr (!kCopiesAsync<T> || kBytes < static_cast<int>(sizeof(T))) {
