@@ -195,16 +195,15 @@ __global__ void __launch_bounds__(kShortBackwardTile, 1)
   const std::int64_t bc = b * kN * len;  // (b, 0, 0) in the (B, N, L) dB and dC
   // (N, L) from the [l][n] rows one element per thread, consecutive threads along l: coalesced in global memory,
   // and in shared memory rows of 2N + 1 put them in different banks (16-byte packs along l would not).
-  MERBA_SHARED_PHASE();
-  for (TileWalk w(t, tile, len); w.row < kN; w.next()) {  // (n, l) = (w.row, w.col)
-    MERBA_SHARED_ACCESS(dBC_s + w.col * bc_pitch + w.row, sizeof(Acc));
-    static_cast<T*>(g.dB)[bc + w.row * len + w.col] = from_compute<T>(dBC_s[w.col * bc_pitch + w.row]);
-  }
-  MERBA_SHARED_PHASE();
-  for (TileWalk w(t, tile, len); w.row < kN; w.next()) {
-    MERBA_SHARED_ACCESS(dBC_s + w.col * bc_pitch + kN + w.row, sizeof(Acc));
-    static_cast<T*>(g.dC)[bc + w.row * len + w.col] = from_compute<T>(dBC_s[w.col * bc_pitch + kN + w.row]);
-  }
+  auto write_out = [&](void* grad, const Acc* rows) {  // rows: dB's or dC's column of the [l][dB | dC] rows
+    MERBA_SHARED_PHASE();
+    for (TileWalk w(t, tile, len); w.row < kN; w.next()) {  // (n, l) = (w.row, w.col)
+      MERBA_SHARED_ACCESS(rows + w.col * bc_pitch + w.row, sizeof(Acc));
+      static_cast<T*>(grad)[bc + w.row * len + w.col] = from_compute<T>(rows[w.col * bc_pitch + w.row]);
+    }
+  };
+  write_out(g.dB, dBC_s);
+  write_out(g.dC, dBC_s + kN);
 }
 
 }  // namespace merba::cuda
