@@ -455,6 +455,17 @@ TEST(short_kernels_move_their_row_tiles_without_bank_conflicts) {
   // and their write-out along l, rows an odd number of words apart). Before scan_short_tile.cuh's 16-byte pieces,
   // every tile store was a 4-way (fp32) or 8-way (half) conflict; before dB and dC shared one row, the write-out
   // conflicted where a warp wrapped from one n to the next (2.6 %).
+  // Both kernels' accesses take the fewest wavefronts (and some are marked at all).
+  auto expect_fewest = [](const std::string& label,
+                          const std::pair<merba::simt::Wavefronts, merba::simt::Wavefronts>& launches) {
+    const auto& [forward, backward] = launches;
+    std::printf("         %s: forward %ld wavefronts (fewest %ld, excess %.1f %%), backward %ld (fewest %ld, "
+                "excess %.1f %%)\n", label.c_str(), forward.taken, forward.fewest, 100 * forward.excess(),
+                backward.taken, backward.fewest, 100 * backward.excess());
+    EXPECT_TRUE(forward.fewest > 0 && backward.fewest > 0);
+    EXPECT_EQ(forward.taken, forward.fewest);
+    EXPECT_EQ(backward.taken, backward.fewest);
+  };
   for (bool channels_last : {false, true}) {
     for (at::ScalarType dtype : {at::kFloat, at::kHalf}) {
       Inputs in = mixer_layout(2, 64, 49, 8, dtype, 41);
@@ -462,14 +473,8 @@ TEST(short_kernels_move_their_row_tiles_without_bank_conflicts) {
       const Optionals used{.D = true, .delta_bias = true, .softplus = true};
       if (dtype == at::kFloat) expect_emulated_matches_cpu<float>(in, used, 1e-5, "mixer layout");
       else expect_emulated_matches_cpu<__half>(in, used, 2e-3, "mixer layout, fp16");
-      const auto [forward, backward] = dtype == at::kFloat ? short_kernel_wavefronts<float>(in)
-                                                           : short_kernel_wavefronts<__half>(in);
-      std::printf("         %s%s: forward %ld wavefronts (fewest %ld, excess %.1f %%), backward %ld (fewest %ld, "
-                  "excess %.1f %%)\n", c10::toString(dtype), channels_last ? " channels-last" : "", forward.taken,
-                  forward.fewest, 100 * forward.excess(), backward.taken, backward.fewest, 100 * backward.excess());
-      EXPECT_TRUE(forward.fewest > 0 && backward.fewest > 0);
-      EXPECT_EQ(forward.taken, forward.fewest);
-      EXPECT_EQ(backward.taken, backward.fewest);
+      expect_fewest(std::string(c10::toString(dtype)) + (channels_last ? " channels-last" : ""),
+                    dtype == at::kFloat ? short_kernel_wavefronts<float>(in) : short_kernel_wavefronts<__half>(in));
     }
   }
   // B and C's other copy paths: x_proj rows on 8-byte boundaries (R = 2, 8-byte pieces) and on neither (R = 1,
@@ -478,10 +483,7 @@ TEST(short_kernels_move_their_row_tiles_without_bank_conflicts) {
     Inputs in = Inputs::random(2, 64, 49, 8, at::kFloat, {.D = true, .delta_bias = true, .softplus = true}, 43);
     view_B_C_through_x_proj(in, rank);
     make_channels_last(in);
-    const auto [forward, backward] = short_kernel_wavefronts<float>(in);
-    std::printf("         x_proj rows at R = %ld: forward %ld wavefronts (fewest %ld), backward %ld (fewest %ld)\n",
-                static_cast<long>(rank), forward.taken, forward.fewest, backward.taken, backward.fewest);
-    EXPECT_EQ(forward.taken, forward.fewest);
-    EXPECT_EQ(backward.taken, backward.fewest);
+    expect_fewest("Float channels-last, x_proj rows at R = " + std::to_string(rank),
+                  short_kernel_wavefronts<float>(in));
   }
 }
